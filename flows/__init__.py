@@ -1,0 +1,1 @@
+"""Playwright flows and page objects for sites that follow the retailer contract."""
