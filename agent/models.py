@@ -91,3 +91,14 @@ class Result:
             "message": self.message,
             **self.details,
         }
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    """What the shopper asked for on the command line, beyond the order number."""
+
+    reason: str | None = None  # free text for the cancellation message / return reason
+    dry_run: bool = False  # look and decide, but submit nothing
+    no_return: bool = False  # `cancel`: never fall back to a return once delivered
+    items: tuple[str, ...] = ()  # `return`: only these items (by name); empty = all returnable
+    json: bool = False  # one JSON object on stdout instead of human lines

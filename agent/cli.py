@@ -1,0 +1,384 @@
+"""``order-agent``: the command line, and the ONLY place exceptions become exit codes.
+
+Everything below ``main`` raises; ``main`` catches, prints one line on stderr
+(``order-agent: <message>``), with ``--json`` also prints one JSON object on
+stdout, and returns the exit code. People never see a traceback unless they
+ask for one with ``ORDER_AGENT_LOG_LEVEL=debug``.
+
+Commands are registered in ``build_parser``; each sets ``handler`` to a
+function ``(args, context) -> int``. The scheduled-mode commands (watch, add,
+list, forget, run) plug in the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from agent import __version__
+from agent.errors import (
+    EXIT_ERROR,
+    EXIT_NEEDS_HUMAN,
+    EXIT_OK,
+    EXIT_TRY_LATER,
+    EXIT_USAGE,
+    NeedsHuman,
+    OrderAgentError,
+    UsageError,
+)
+from agent.logs import bind_run, configure_logging, default_format, get_logger
+from agent.models import CommandOptions, Outcome, Result
+from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
+from agent.redaction import sanitize_exception, scrub
+from agent.settings import Settings, load_settings
+
+PROG = "order-agent"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells expect
+
+# The one table of exit codes: shown in --help, used for every Result.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "done: requested, returned, or nothing needed doing"),
+    (EXIT_TRY_LATER, "try later: nothing possible yet (in transit, shop down); run again"),
+    (EXIT_NEEDS_HUMAN, "a person has to step in: see the message"),
+    (EXIT_USAGE, "bad arguments or settings"),
+    (EXIT_ERROR, "unexpected error"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+EXIT_CODE_BY_OUTCOME: dict[Outcome, int] = {
+    Outcome.DONE: EXIT_OK,
+    Outcome.WAITING: EXIT_TRY_LATER,
+    Outcome.NEEDS_HUMAN: EXIT_NEEDS_HUMAN,
+    Outcome.ERROR: EXIT_ERROR,
+}
+
+MAX_REASON_LENGTH = 1000
+MAX_ITEM_LENGTH = 200
+# "#MK-70001", "Order #70001", "order no. 70001" -> the shop-independent core.
+_ORDER_WORDS = re.compile(r"^(?:order\b\s*)?(?:(?:no\.?|number)\s*)?#?\s*", re.IGNORECASE)
+_SHOP_PREFIX = re.compile(r"^[A-Za-z]{1,6}-(?=[A-Za-z0-9-]*\d)")
+_ORDER_CORE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
+
+log = get_logger("agent.cli")
+
+
+def normalize_order_number(raw: str) -> str:
+    """The order number's core, the way every shop's page contains it.
+
+    ``"#MK-70001"`` -> ``"70001"``; ``"Order #70001"`` -> ``"70001"``;
+    ``"112-3456789-0123456"`` stays whole (its prefix is digits, not a shop's).
+    Letters are upper-cased; the flows match case-insensitively anyway.
+    """
+    text = raw.strip()
+    core = _SHOP_PREFIX.sub("", _ORDER_WORDS.sub("", text, count=1), count=1)
+    if not core:
+        raise UsageError("the order number is empty")
+    if not _ORDER_CORE.fullmatch(core) or not any(char.isdigit() for char in core):
+        raise UsageError(
+            f"{raw!r} does not look like an order number (letters, digits and dashes, e.g. 70001)"
+        )
+    return core.upper()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors are ours: one line and exit 2, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+@dataclass
+class Context:
+    """What the error report needs to know about the command that failed."""
+
+    json_output: bool = False
+    order: str | None = None
+
+
+Handler = Callable[[argparse.Namespace, Context], int]
+
+
+def _epilog() -> str:
+    rows = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
+    return (
+        "exit codes:\n"
+        f"{rows}\n\n"
+        "settings come from ORDER_AGENT_* environment variables, a .env file or\n"
+        "/run/secrets: ORDER_AGENT_SITE_URL, ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD\n"
+        "(required), ORDER_AGENT_TOTP_SECRET, ORDER_AGENT_LOG_LEVEL=debug ..."
+    )
+
+
+def _reason(text: str) -> str:
+    reason = text.strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise argparse.ArgumentTypeError(f"at most {MAX_REASON_LENGTH} characters")
+    return reason
+
+
+def _item(text: str) -> str:
+    item = " ".join(text.split())
+    if not item:
+        raise argparse.ArgumentTypeError("an item name cannot be empty")
+    if len(item) > MAX_ITEM_LENGTH:
+        raise argparse.ArgumentTypeError(f"at most {MAX_ITEM_LENGTH} characters")
+    return item
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is between 0 and 65535")
+    return port
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= speed <= 1_000_000:
+        raise argparse.ArgumentTypeError("the clock speed is between 0 and 1000000")
+    return speed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Cancels online orders for you in a real browser: a cancellation "
+        "request while the order is processing, a return with its prepaid label once delivered.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="print each step, even when not on a terminal"
+    )
+
+    # Sub-command copies of -v must not reset a -v given before the command.
+    common = _Parser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    order_options = _Parser(add_help=False, parents=[common])
+    order_options.add_argument(
+        "order", metavar="ORDER", help="order number, e.g. 70001 or #MK-70001"
+    )
+    order_options.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout (for programs)"
+    )
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_order_commands(commands, order_options)
+    _add_tool_commands(commands, common)
+    return parser
+
+
+def _add_order_commands(commands: argparse._SubParsersAction, parent: _Parser) -> None:
+    epilog = _epilog()
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    status = commands.add_parser(
+        "status",
+        parents=[parent],
+        help="show an order's status",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    status.set_defaults(handler=_order_command)
+
+    cancel = commands.add_parser(
+        "cancel",
+        parents=[parent],
+        help="cancel an order (or return it, once delivered)",
+        description="Requests the cancellation of a processing order; a delivered order is "
+        "returned instead (unless --no-return); a shipped one can only be waited for.",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    cancel.add_argument("--reason", type=_reason, help="why, in the message to the shop")
+    cancel.add_argument("--dry-run", action="store_true", help="look and decide, send nothing")
+    cancel.add_argument(
+        "--no-return", action="store_true", help="if already delivered, do not start a return"
+    )
+    cancel.set_defaults(handler=_order_command)
+
+    returns = commands.add_parser(
+        "return",
+        parents=[parent],
+        help="return a delivered order and save its label",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    returns.add_argument(
+        "--item",
+        dest="items",
+        action="append",
+        type=_item,
+        metavar="NAME",
+        help="return only this item (repeat for several; default: every returnable item)",
+    )
+    returns.add_argument("--reason", type=_reason, help="return reason, when the shop asks")
+    returns.add_argument("--dry-run", action="store_true", help="look and decide, send nothing")
+    returns.set_defaults(handler=_order_command)
+
+
+def _add_tool_commands(commands: argparse._SubParsersAction, parent: _Parser) -> None:
+    site = commands.add_parser("site", parents=[parent], help="serve the fixture shop locally")
+    site.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 = any)")
+    site.add_argument(
+        "--control", action="store_true", help="also serve the test control API (/__control)"
+    )
+    site.add_argument(
+        "--clock-speed",
+        type=_speed,
+        metavar="X",
+        help="shop time runs X times real time (0: frozen; default: the shop's own)",
+    )
+    site.set_defaults(handler=_site_command)
+
+    demo = commands.add_parser("demo", parents=[parent], help="watch the agent work on a demo shop")
+    demo.set_defaults(handler=_demo_command)
+
+
+def _interactive_log_level(settings: Settings, steps: StepPrinter | None) -> str:
+    # People watching steps on a terminal would otherwise read everything
+    # twice; an explicit ORDER_AGENT_LOG_LEVEL always wins.
+    if steps is not None and steps.enabled and "log_level" not in settings.model_fields_set:
+        return "warning"
+    return settings.log_level
+
+
+def _configure_logging(settings: Settings, steps: StepPrinter | None = None) -> None:
+    configure_logging(
+        _interactive_log_level(settings, steps), settings.log_format, settings.secret_values()
+    )
+    for warning in settings.config_warnings:
+        log.warning("configuration", problem=warning)
+
+
+def _options(args: argparse.Namespace) -> CommandOptions:
+    return CommandOptions(
+        reason=getattr(args, "reason", None) or None,
+        dry_run=getattr(args, "dry_run", False),
+        no_return=getattr(args, "no_return", False),
+        items=tuple(getattr(args, "items", None) or ()),
+        json=args.json,
+    )
+
+
+def _order_command(args: argparse.Namespace, context: Context) -> int:
+    order = normalize_order_number(args.order)
+    context.order = order
+    options = _options(args)
+    # Settings problems must surface here, before any browser starts.
+    settings = load_settings(require_credentials=True)
+    steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
+    _configure_logging(settings, steps)
+    bind_run(args.command, order)
+
+    from agent.runner import run  # Playwright is imported only by commands that need it
+
+    result: Result = run(args.command, order, options, settings, steps)
+    if result.order:
+        context.order = result.order
+    if args.json:
+        print(render_json(result), flush=True)
+    else:
+        ascii_only = not can_encode(sys.stdout, "✓…✗•")
+        print(render_human(result, ascii_only=ascii_only), flush=True)
+    return EXIT_CODE_BY_OUTCOME[result.outcome]
+
+
+def _site_command(args: argparse.Namespace, context: Context) -> int:
+    _configure_logging(load_settings(require_credentials=False))
+    from fixtures.server import serve
+
+    options: dict[str, object] = {"port": args.port, "control": args.control}
+    if args.clock_speed is not None:
+        options["clock_speed"] = args.clock_speed
+    serve(**options)
+    return EXIT_OK
+
+
+def _demo_command(args: argparse.Namespace, context: Context) -> int:
+    _configure_logging(load_settings(require_credentials=False))
+    from agent.demo import main as demo_main
+
+    code = demo_main()
+    return EXIT_OK if code is None else int(code)
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether --json was asked for, even if the rest of the line does not parse."""
+    for arg in argv:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
+
+
+def _say(message: str) -> None:
+    for line in scrub(message).splitlines() or [""]:
+        print(f"{PROG}: {line}", file=sys.stderr, flush=True)
+
+
+def _report_error(exc: OrderAgentError, context: Context) -> int:
+    log.debug("command failed", exc_info=exc)
+    clean = sanitize_exception(exc)
+    if isinstance(clean, NeedsHuman):
+        _say(clean.message)
+        if clean.hint:
+            _say(clean.hint)
+        if clean.phone:
+            _say(f"customer service: {clean.phone}")
+        if clean.evidence:
+            _say(f"evidence: {clean.evidence}")
+    else:
+        _say(str(clean))
+    if context.json_output:
+        print(render_error_json(clean, context.order), flush=True)
+    return clean.exit_code
+
+
+def _report_unexpected(exc: Exception, context: Context) -> int:
+    log.debug("unexpected error", exc_info=exc)
+    clean = sanitize_exception(exc)
+    summary = (str(clean).splitlines() or [type(exc).__name__])[0].rstrip(": ")
+    if len(summary) > 200:
+        summary = summary[:199] + "…"
+    _say(f"unexpected error: {summary}; run with ORDER_AGENT_LOG_LEVEL=debug for details")
+    if context.json_output:
+        error = OrderAgentError(f"unexpected error: {summary}")
+        print(render_error_json(error, context.order, error=type(exc).__name__), flush=True)
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (never raise, never print a traceback)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    context = Context(json_output=_wants_json(arguments))
+    try:
+        # A safe baseline until the settings are read: nothing logged before
+        # then may leak, and nothing below warning clutters the terminal.
+        configure_logging("warning", default_format(), [])
+        parser = build_parser()
+        try:
+            args = parser.parse_args(arguments)
+        except SystemExit as exit_request:  # --help and --version
+            return int(exit_request.code or 0)
+        context.json_output = bool(getattr(args, "json", False))
+        handler: Handler = args.handler
+        return handler(args, context)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except OrderAgentError as exc:
+        return _report_error(exc, context)
+    except Exception as exc:
+        return _report_unexpected(exc, context)

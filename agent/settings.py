@@ -1,0 +1,334 @@
+"""Everything order-agent can be told, from one place: ``Settings``.
+
+Sources, strongest first: keyword overrides (tests, the demo), environment
+variables ``ORDER_AGENT_*``, a ``.env`` file, a secrets directory holding one
+file per setting named like the variable (``/run/secrets/ORDER_AGENT_PASSWORD``,
+Docker/Kubernetes style), then the defaults below.
+
+``load_settings`` is the only way in: it turns every validation problem into
+one ``ConfigError`` naming the variable, worded by us, because pydantic's own
+messages can quote the value and the value may be a password.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+from platformdirs import user_data_dir
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from agent.errors import ConfigError
+from agent.logs import default_format
+
+ENV_PREFIX = "ORDER_AGENT_"
+SECRETS_DIR_ENV = f"{ENV_PREFIX}SECRETS_DIR"
+ENV_FILE_ENV = f"{ENV_PREFIX}ENV_FILE"
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+DEFAULT_ENV_FILE = Path(".env")
+
+LogLevel = Literal["debug", "info", "warning"]
+LogFormat = Literal["console", "json"]
+
+SECRET_FIELDS = frozenset({"password", "totp_secret", "notify"})
+CREDENTIAL_FIELDS = ("site_url", "email", "password")
+_OPTIONAL_TEXT_FIELDS = ("site_url", "email", "password", "totp_secret", "name", "browser")
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field``."""
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def name_from_email(email: str) -> str:
+    """A display name guessed from an address: "jane.shopper@x" -> "Jane Shopper"."""
+    local = email.split("@", 1)[0].split("+", 1)[0]
+    words = [word for word in re.split(r"[._\-]+", local) if word and not word.isdigit()]
+    if not words:
+        return local
+    return " ".join(word[:1].upper() + word[1:] for word in words)
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """First and last name for forms that ask for both ("Mary Ann Smith" -> "Mary Ann", "Smith")."""
+    words = full_name.split()
+    if len(words) < 2:
+        return (full_name.strip(), "")
+    return (" ".join(words[:-1]), words[-1])
+
+
+class Settings(BaseSettings):
+    """One shopper, one shop, and how the agent should behave."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        env_file_encoding="utf-8",
+        hide_input_in_errors=True,
+        validate_default=True,
+    )
+
+    site_url: str | None = None
+    email: str | None = None
+    password: SecretStr | None = None
+    totp_secret: SecretStr | None = None
+    name: str | None = None
+    browser: Path | None = None
+    headless: bool = True
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("order-agent", False)))
+    log_level: LogLevel = "info"
+    log_format: LogFormat = Field(default_factory=default_format)
+    timeout_ms: int = Field(default=15_000, gt=0, le=600_000)
+    navigation_timeout_ms: int = Field(default=30_000, gt=0, le=600_000)
+    notify: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @field_validator(*_OPTIONAL_TEXT_FIELDS, mode="before")
+    @classmethod
+    def _empty_is_missing(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str) and not raw.strip():
+            return None
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _check_site_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = value.strip()
+        if any(char.isspace() for char in url):
+            raise ValueError("is not a valid URL: it contains spaces")
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise ValueError("is not a valid URL: it must start with https://")
+        try:
+            host = parts.hostname
+            parts.port  # noqa: B018 -- raises on a malformed port
+        except ValueError:
+            raise ValueError("is not a valid URL: its port is not a number") from None
+        if not host:
+            raise ValueError("is not a valid URL: it has no host name")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not contain a user name or password: use ORDER_AGENT_EMAIL")
+        if parts.scheme.lower() == "http" and not _is_loopback(host):
+            raise ValueError(
+                f"uses plain http:// for {host}: only https:// is allowed "
+                "(plain http only for this machine, e.g. http://127.0.0.1)"
+            )
+        return url
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        email = value.strip()
+        local, at, domain = email.partition("@")
+        if not (local and at and domain) or any(char.isspace() for char in email):
+            raise ValueError("is not an e-mail address")
+        return email
+
+    @field_validator("totp_secret", mode="before")
+    @classmethod
+    def _check_totp_secret(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        # Sites show the secret in groups ("JBSW Y3DP ..."), often lower-case.
+        secret = re.sub(r"[\s-]+", "", raw).upper().rstrip("=")
+        try:
+            base64.b32decode(secret + "=" * (-len(secret) % 8))
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                "is not a valid base32 TOTP secret (letters A-Z and digits 2-7)"
+            ) from None
+        return secret
+
+    @field_validator("browser")
+    @classmethod
+    def _check_browser(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        path = value.expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise ValueError(f"is not an executable file: {path}")
+        return path
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_data_dir(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return "warning" if value == "warn" else value
+        return value
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [url for url in re.split(r"[,\s]+", value) if url]
+        return value
+
+    @property
+    def display_name(self) -> str:
+        """The shopper's name for forms: ``name``, else guessed from the e-mail."""
+        if self.name:
+            return self.name.strip()
+        return name_from_email(self.email) if self.email else ""
+
+    @property
+    def notify_urls(self) -> list[str]:
+        """Same as ``notify`` (the name ``agent.notify`` uses)."""
+        return list(self.notify)
+
+    @property
+    def config_warnings(self) -> list[str]:
+        """Things worth telling the user that did not stop loading (log them)."""
+        return list(self._warnings)
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret's text, for the redactor.
+
+        Notification URLs are included: Apprise URLs carry bot tokens and keys.
+        """
+        values = [
+            secret.get_secret_value()
+            for secret in (self.password, self.totp_secret)
+            if secret is not None
+        ]
+        return [*values, *self.notify]
+
+
+def _known_keys() -> set[str]:
+    return {env_name(field) for field in Settings.model_fields} | {SECRETS_DIR_ENV, ENV_FILE_ENV}
+
+
+def _resolve_secrets_dir(explicit: str | os.PathLike[str] | None) -> Path | None:
+    configured = explicit if explicit is not None else os.environ.get(SECRETS_DIR_ENV)
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_dir():
+            raise ConfigError(f"{SECRETS_DIR_ENV} is not a directory: {path}")
+        return path
+    return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
+
+
+def _resolve_env_file(explicit: str | os.PathLike[str] | None) -> Path | None:
+    configured = explicit if explicit is not None else os.environ.get(ENV_FILE_ENV)
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{ENV_FILE_ENV} is not a file: {path}")
+        return path
+    return DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None
+
+
+def _env_file_warnings(path: Path) -> list[str]:
+    known = _known_keys()
+    keys = [key for key in dotenv_values(path) if key]
+    warnings = []
+    unknown = sorted(key for key in keys if key.upper() not in known)
+    if unknown:
+        warnings.append(f"ignored unknown keys in {path}: {', '.join(unknown)}")
+    holds_secret = any(key.upper() in {env_name(f) for f in SECRET_FIELDS} for key in keys)
+    if holds_secret and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.append(f"{path} holds secrets and other users can read it: chmod 600 {path}")
+    return warnings
+
+
+def _environment_warnings() -> list[str]:
+    known = _known_keys()
+    unknown = sorted(
+        key for key in os.environ if key.upper().startswith(ENV_PREFIX) and key.upper() not in known
+    )
+    if not unknown:
+        return []
+    return [f"ignored unknown environment variables: {', '.join(unknown)}"]
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One phrase per problem, never quoting the value."""
+    field = str(error["loc"][0]) if error.get("loc") else "settings"
+    variable = env_name(field)
+    if error["type"] == "missing":
+        return f"{variable} is missing"
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return f"{variable} {error['ctx']['error']}"
+    if field in SECRET_FIELDS:
+        return f"{variable} is not valid"
+    message = str(error["msg"])
+    return f"{variable} is not valid: {message[:1].lower()}{message[1:]}"
+
+
+def load_settings(
+    require_credentials: bool = True,
+    *,
+    env_file: str | os.PathLike[str] | None = None,
+    secrets_dir: str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Read the settings, or raise one ``ConfigError`` naming what is wrong.
+
+    With ``require_credentials``, the shop URL, e-mail and password must be
+    set (an empty value counts as unset): every command that signs in needs
+    them, and it must fail here, before any browser starts.
+    """
+    unknown = set(overrides) - set(Settings.model_fields)
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    secrets_path = _resolve_secrets_dir(secrets_dir)
+    env_path = _resolve_env_file(env_file)
+    try:
+        settings = Settings(_env_file=env_path, _secrets_dir=secrets_path, **overrides)
+    except ValidationError as exc:
+        problems = [_describe(error) for error in exc.errors(include_input=False)]
+        raise ConfigError("; ".join(problems)) from None
+    except SettingsError as exc:
+        # e.g. an unreadable secrets file; the message names the field, not its value
+        raise ConfigError(f"cannot read the settings: {exc}") from None
+
+    if require_credentials:
+        missing = [
+            env_name(field) for field in CREDENTIAL_FIELDS if getattr(settings, field) is None
+        ]
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1])
+            if len(missing) > 1:
+                names += f" and {missing[-1]}"
+            raise ConfigError(
+                f"{names} {verb} missing",
+                hint=f"set {'it' if len(missing) == 1 else 'them'} in the environment, "
+                "a .env file or a secrets directory",
+            )
+
+    warnings = _environment_warnings()
+    if env_path is not None:
+        warnings += _env_file_warnings(env_path)
+    settings._warnings = warnings
+    return settings
