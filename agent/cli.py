@@ -306,7 +306,8 @@ def _site_command(args: argparse.Namespace, context: Context) -> int:
 
 
 def _demo_command(args: argparse.Namespace, context: Context) -> int:
-    _configure_logging(load_settings(require_credentials=False))
+    # The demo prints every step itself; logs below warning would repeat them.
+    _configure_logging(load_settings(require_credentials=False), StepPrinter(enabled=True))
     from agent.demo import main as demo_main
 
     code = demo_main()
