@@ -1,0 +1,104 @@
+"""Reading a value shown next to its label ("Order Status", "Tracking Number").
+
+Shops lay such facts out three ways, all handled without knowing the markup:
+
+* a term and its definition (``dt``/``dd``, ``role=term``/``definition``);
+* a table header and its cell: a row header (value in the next cell) or a
+  column header (value in the same column of the next row);
+* text, "Status: Shipped", in one element or split ("<b>Status:</b> Shipped").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
+
+from flows.matching import alternatives, names
+
+# Runs over every element whose text is the label (or "label: value"); returns the first value.
+_VALUE_NEXT_TO_LABEL = r"""
+(candidates, labelSource) => {
+  const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
+  const textOf = (n) => clean(n.nodeType === 3 ? n.textContent : (n.innerText ?? n.textContent));
+  const prefix = new RegExp("^\\W*(?:" + labelSource + ")\\s*[:\\-\u2013\u2014]\\s*", "i");
+  const bare = new RegExp("^\\W*(?:" + labelSource + ")\\W*$", "i");
+  const roleOf = (el) => {
+    const explicit = (el.getAttribute("role") || "").trim().toLowerCase();
+    if (explicit) return explicit;
+    const tag = el.tagName.toLowerCase();
+    if (tag === "dt") return "term";
+    if (tag === "td") return "cell";
+    if (tag !== "th") return "";
+    const scope = (el.getAttribute("scope") || "").toLowerCase();
+    if (scope === "row") return "rowheader";
+    if (scope === "col" || el.closest("thead")) return "columnheader";
+    // A header cell beside data cells labels its row; a row of headers labels columns.
+    const siblings = [...el.parentElement.children];
+    return siblings.some((c) => c.tagName.toLowerCase() === "td") ? "rowheader" : "columnheader";
+  };
+  const interactive = "a, button, select, option, label, nav, [role=link], [role=button], " +
+    "[role=navigation], [role=option], [role=tab], [role=menuitem]";
+  for (const label of candidates) {
+    if (label.closest(interactive)) continue;
+    const own = textOf(label);
+    if (!bare.test(own)) {
+      const value = own.replace(prefix, "");
+      if (value && value !== own) return value;
+      continue;
+    }
+    // From the text to the element that carries the label's role (<th><span>Status</span></th>).
+    let el = label;
+    for (let up = label; up && up !== document.body; up = up.parentElement) {
+      if (textOf(up) !== own) break;
+      el = up;
+      if (roleOf(up)) break;
+    }
+    const role = roleOf(el);
+    if (role === "columnheader") {
+      const row = el.parentElement;
+      const index = [...row.children].indexOf(el);
+      const table = el.closest("table, [role=table], [role=grid]");
+      const rows = table ? [...table.querySelectorAll("tr, [role=row]")] : [];
+      const next = rows.slice(rows.indexOf(row) + 1)
+        .find((r) => r.children[index] && textOf(r.children[index]));
+      if (next) return textOf(next.children[index]);
+      continue;
+    }
+    if (role) {
+      let sibling = el.nextElementSibling;
+      while (sibling && !textOf(sibling)) sibling = sibling.nextElementSibling;
+      if (sibling) return textOf(sibling).split("\n")[0];
+      continue;
+    }
+    // Plain text: the first thing after the label on its line, else after its wrapper.
+    for (let up = el; up && up !== document.body; up = up.parentElement) {
+      let node = up.nextSibling;
+      while (node && !textOf(node).replace(/^[:\-\u2013\u2014\s]+/, "")) node = node.nextSibling;
+      if (node) return textOf(node).replace(/^[:\-\u2013\u2014\s]+/, "").split("\n")[0];
+    }
+  }
+  return null;
+}
+"""
+
+
+def label_candidates(scope: Page | Locator, labels: Sequence[str]) -> Locator:
+    """Elements whose text is one of ``labels``, alone or followed by ": value"."""
+    with_value = re.compile(
+        rf"^\W*(?:{alternatives(labels)})\s*[:\-\u2013\u2014]\s*\S", re.IGNORECASE
+    )
+    return scope.get_by_text(names(labels)).or_(scope.get_by_text(with_value))
+
+
+def value_next_to(scope: Page | Locator, labels: Sequence[str]) -> str | None:
+    """The value shown next to the first of ``labels`` found in ``scope`` (no waiting)."""
+    candidates = label_candidates(scope, labels)
+    try:
+        value = candidates.evaluate_all(_VALUE_NEXT_TO_LABEL, alternatives(labels))
+    except PlaywrightError:
+        return None
+    value = " ".join(str(value).split()) if value else ""
+    return value.strip(" .;,") or None

@@ -1,0 +1,117 @@
+"""Overlays that get in the way: cookie consent and promotions, at any moment.
+
+A locator handler runs whenever such a dialog is visible before Playwright acts
+or asserts, so a dialog that appears on load or seconds later never blocks a
+click. The handlers only ever press the dialog's accept/dismiss button: they
+never type into or submit it.
+
+A dialog that holds a password, a verification code or a select is never
+treated as an interruption: that is a sign-in, contact or return form shown in
+a modal, which a flow has to fill instead of closing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+
+from playwright.sync_api import BrowserContext, Dialog, Locator, Page
+from playwright.sync_api import Error as PlaywrightError
+
+from flows.matching import names
+from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
+
+# Pages and contexts already equipped, so installing twice is harmless.
+_equipped_pages: weakref.WeakSet[Page] = weakref.WeakSet()
+_equipped_contexts: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
+
+# Short: the button is visible when the handler runs, and a stuck handler stalls every action.
+_CLICK_TIMEOUT_MS = 5_000
+# A button under another overlay: give up on it quickly and close the other one first.
+_COVERED_TIMEOUT_MS = 1_000
+_ROUNDS = 4
+
+
+def interruption_dialogs(page: Page, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Locator:
+    """Visible cookie/promotion dialogs that can be closed with a contract button."""
+    return _dialogs_with(page, vocabulary, vocabulary.cookie_accept + vocabulary.promo_dismiss)
+
+
+def _dialogs_with(page: Page, vocabulary: Vocabulary, words: tuple[str, ...]) -> Locator:
+    work = (
+        page.get_by_label(names(vocabulary.password_labels))
+        .or_(page.get_by_label(names(vocabulary.code_labels)))
+        .or_(page.get_by_role("combobox"))
+    )
+    dialogs = page.get_by_role("dialog").or_(page.get_by_role("alertdialog"))
+    buttons = page.get_by_role("button", name=names(words))
+    return dialogs.filter(has=buttons).filter(has_not=work).filter(visible=True)
+
+
+def _dismiss_button(dialog: Locator, vocabulary: Vocabulary) -> Locator | None:
+    # Cookie dialogs offer "Accept" and "Cookie Settings": accept first, then any dismiss word.
+    for words in (vocabulary.cookie_accept, vocabulary.promo_dismiss):
+        button = dialog.get_by_role("button", name=names(words)).filter(visible=True)
+        if button.count():
+            return button.first
+    return None
+
+
+def _dismiss_all(dialogs: Locator, vocabulary: Vocabulary) -> None:
+    """Close every dialog ``dialogs`` shows, the one on top first.
+
+    Handlers do not run inside a handler, so a dialog covered by another cannot be
+    clicked yet: try the later ones (usually on top) first and come back.
+    """
+    for _ in range(_ROUNDS):
+        count = dialogs.count()
+        if not count:
+            return
+        for index in reversed(range(count)):
+            dialog = dialogs.nth(index)
+            button = _dismiss_button(dialog, vocabulary)
+            if button is None:
+                continue
+            # A handle pins this dialog: the locator moves on once it is gone.
+            handle = dialog.element_handle(timeout=_CLICK_TIMEOUT_MS)
+            try:
+                button.click(timeout=_COVERED_TIMEOUT_MS)
+            except PlaywrightError:
+                continue
+            with contextlib.suppress(PlaywrightError):
+                handle.wait_for_element_state("hidden", timeout=_CLICK_TIMEOUT_MS)
+            break
+
+
+def install_dialog_handlers(page: Page, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> None:
+    """Dismiss interruptions on ``page`` and on every page its context opens later."""
+    _equip_page(page, vocabulary)
+    context = page.context
+    if context not in _equipped_contexts:
+        _equipped_contexts.add(context)
+        context.on("page", lambda new_page: _equip_page(new_page, vocabulary))
+
+
+def _equip_page(page: Page, vocabulary: Vocabulary) -> None:
+    if page in _equipped_pages:
+        return
+    _equipped_pages.add(page)
+    dialogs = interruption_dialogs(page, vocabulary)
+    # Playwright checks a handler's locator strictly: ``.first`` lets two dialogs show at once.
+    page.add_locator_handler(dialogs.first, lambda found: _dismiss_all(dialogs, vocabulary))
+    page.on("dialog", _answer_native_dialog)
+
+
+def _answer_native_dialog(dialog: Dialog) -> None:
+    # A native confirm()/alert() stands for a button the agent already chose to press;
+    # a prompt() would need typing, which interruptions never get.
+    with contextlib.suppress(PlaywrightError):
+        if dialog.type == "prompt":
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+
+def dismiss_visible(page: Page, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> None:
+    """Close interruptions showing right now (before a screenshot, which no handler precedes)."""
+    _dismiss_all(interruption_dialogs(page, vocabulary), vocabulary)

@@ -1,0 +1,86 @@
+"""Return labels: check that the bytes are the PDF we asked for, then keep them safely."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from agent.errors import LabelInvalid, StorageError
+
+PDF_MAGIC = b"%PDF-"
+LABEL_MODE = 0o600
+
+
+def _squeezed(text: str) -> str:
+    # PDF text extraction splits words unpredictably ("RA- 123 456"): compare without spaces.
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF; ``LabelInvalid`` when the bytes are not a readable PDF."""
+    if not data.startswith(PDF_MAGIC):
+        raise LabelInvalid("the return label is not a PDF")
+    # pypdf logs warnings about harmless oddities of hand-made PDFs; they are not ours to show.
+    previous = logging.getLogger("pypdf").level
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise LabelInvalid(f"the return label PDF cannot be read ({type(exc).__name__})") from None
+    finally:
+        logging.getLogger("pypdf").setLevel(previous)
+
+
+def validate_label(data: bytes, expect: Sequence[str]) -> None:
+    """Raise ``LabelInvalid`` unless ``data`` is a PDF whose text mentions one of ``expect``.
+
+    ``expect`` holds the return number and/or the order number; each is also tried
+    without a leading ``#``. An empty ``expect`` only checks that the PDF is readable.
+    """
+    text = _squeezed(pdf_text(data))
+    wanted = [_squeezed(word.strip().lstrip("#")) for word in expect if word.strip().lstrip("#")]
+    if wanted and not any(word in text for word in wanted):
+        raise LabelInvalid(
+            "the return label does not mention " + " or ".join(w.strip() for w in expect)
+        )
+
+
+def save_atomically(data: bytes, dest: Path) -> Path:
+    """Write ``data`` to ``dest`` (mode 0600) so that ``dest`` is either whole or absent."""
+    dest = Path(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(
+            dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise StorageError(f"cannot write the label to {dest.parent}: {exc.strerror}") from None
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), LABEL_MODE)
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, dest)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise StorageError(f"cannot write the label to {dest}: {exc.strerror}") from None
+    return dest
+
+
+def keep_label(data: bytes, dest: Path, expect: Sequence[str]) -> Path:
+    """Validate, then save: an invalid label leaves nothing at ``dest``."""
+    validate_label(data, expect)
+    return save_atomically(data, dest)

@@ -1,0 +1,171 @@
+"""Finding things the way a person does: by role and name, by label, by visible text.
+
+Small building blocks shared by the page objects. Nothing here knows about ids,
+classes or URL paths; the only structure used is what accessibility exposes
+(roles, labels, terms and table headers) and "the nearest enclosing block".
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Frame, Locator, Page, expect
+
+from flows.matching import any_text, contains, names
+
+Scope = Page | Frame | Locator
+
+# How long to look for something on a page that has loaded: long enough for script-built
+# pages, short enough that a missing link is reported quickly.
+LOOK_MS = 5_000
+# How long to look for what the contract calls optional, once the page's document is in.
+OPTIONAL_MS = 1_500
+# How long a form submission may take to show its outcome.
+SUBMIT_MS = 15_000
+# How long a page may take to load.
+NAVIGATION_MS = 30_000
+
+# A phone number as people write them: "1-800-555-0199", "0800 555 0144", "+44 20 7946 0000".
+_PHONE = r"\+?\d[\d\s().-]{5,}\d"
+_PHONE_AFTER_WORD = re.compile(
+    r"\b(?:call|phone|tel(?:ephone)?|ring)\b[^0-9+\n]{0,30}(" + _PHONE + ")", re.IGNORECASE
+)
+_PHONE_ONLY = re.compile(r"^\W*(" + _PHONE + r")\W*$")
+
+
+def control(scope: Scope, words: Sequence[str]) -> Locator:
+    """Visible links and buttons named like ``words`` (an ``<a role=button>`` is a button)."""
+    name = names(words)
+    return (
+        scope.get_by_role("link", name=name)
+        .or_(scope.get_by_role("button", name=name))
+        .filter(visible=True)
+    )
+
+
+def button(scope: Scope, words: Sequence[str]) -> Locator:
+    """Visible buttons (``<button>``, ``<input type=submit>``, ``role=button``) named like words."""
+    return scope.get_by_role("button", name=names(words)).filter(visible=True)
+
+
+def labelled(scope: Scope, words: Sequence[str]) -> Locator:
+    """Visible form fields whose label is one of ``words``."""
+    return scope.get_by_label(names(words)).filter(visible=True)
+
+
+def textbox(scope: Scope, words: Sequence[str]) -> Locator:
+    return scope.get_by_role("textbox", name=names(words)).filter(visible=True)
+
+
+def select(scope: Scope, words: Sequence[str]) -> Locator:
+    return scope.get_by_role("combobox", name=names(words)).filter(visible=True)
+
+
+def alerts(scope: Scope) -> Locator:
+    """Visible ``role=alert`` elements that say something."""
+    return scope.get_by_role("alert").filter(has_text=any_text()).filter(visible=True)
+
+
+def phrases(scope: Scope, words: Sequence[str]) -> Locator:
+    """Visible text containing one of ``words`` (phrases such as "too many attempts")."""
+    return scope.get_by_text(contains(words)).filter(visible=True)
+
+
+def page_root(page: Page | Frame) -> Locator:
+    """The document element: with ``filter(has=...)`` it turns "exists anywhere" into visible."""
+    return page.locator(":root")
+
+
+def without_texts(locator: Locator, texts: Sequence[str]) -> Locator:
+    """``locator`` minus elements whose text is one of ``texts`` (what was already there)."""
+    for text in dict.fromkeys(t.strip() for t in texts if t.strip()):
+        locator = locator.filter(has_not_text=re.compile(r"^\s*" + re.escape(text) + r"\s*$"))
+    return locator
+
+
+def texts_of(locator: Locator) -> list[str]:
+    try:
+        return [" ".join(text.split()) for text in locator.all_inner_texts()]
+    except PlaywrightError:
+        return []
+
+
+def visible_now(locator: Locator) -> bool:
+    """Whether ``locator`` shows at least one element right now (no waiting)."""
+    try:
+        return locator.first.is_visible()
+    except PlaywrightError:
+        return False
+
+
+def wait_visible(locator: Locator, timeout_ms: float) -> bool:
+    """Wait until ``locator`` shows an element; ``False`` when it never did."""
+    try:
+        expect(locator.first).to_be_visible(timeout=timeout_ms)
+    except AssertionError:
+        return False
+    return True
+
+
+def nearest_block(
+    anchor: Locator, find: Callable[[Locator], Locator], *, levels: int = 12
+) -> Locator | None:
+    """The smallest block around ``anchor`` in which ``find`` matches something."""
+    for level in range(1, levels + 1):
+        block = anchor.locator(f"xpath=ancestor::*[{level}]")
+        try:
+            if not block.count():
+                return None
+            if find(block).count():
+                return block
+        except PlaywrightError:
+            return None
+    return None
+
+
+def nearest(
+    anchor: Locator, find: Callable[[Locator], Locator], *, levels: int = 12
+) -> Locator | None:
+    """The first match of ``find`` in the smallest block around ``anchor`` that has one.
+
+    A form's own submit button rather than the header's, the reason select of the
+    same item: found by walking up from the field, not by knowing the markup.
+    """
+    block = nearest_block(anchor, find, levels=levels)
+    return find(block).first if block is not None else None
+
+
+def phone_in(text: str) -> str | None:
+    """A phone number the text offers ("Call 1-800-555-0199 to unlock it")."""
+    found = _PHONE_AFTER_WORD.search(text)
+    return " ".join(found.group(1).split()) if found else None
+
+
+def phone_on(page: Page) -> str | None:
+    """The customer-service phone shown on the page: a phone link, or "Call …" text."""
+    try:
+        links = page.get_by_role("link", name=_PHONE_ONLY).filter(visible=True)
+        if links.count():
+            found = _PHONE_ONLY.search(links.first.inner_text())
+            if found:
+                return found.group(1).strip()
+        return phone_in(page.locator("body").inner_text())
+    except PlaywrightError:
+        return None
+
+
+class Deadline:
+    """A time budget shared by the steps of one wait."""
+
+    def __init__(self, ms: float) -> None:
+        self._end = time.monotonic() + ms / 1000
+
+    def left_ms(self, floor: float = 1.0) -> float:
+        return max(floor, (self._end - time.monotonic()) * 1000)
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() >= self._end

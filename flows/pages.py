@@ -1,0 +1,520 @@
+"""Page objects: one class per kind of page a shopper meets, named after what they do there.
+
+Each locator is built from the vocabulary with roles, accessible names, labels
+and visible text. Page objects read and fill; they do not decide what a missing
+element means (``flows.site`` does: session expired, server error, or a site
+it does not understand).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Frame, Locator, Page
+
+from agent.models import Item, Order, OrderStatus
+from flows.facts import label_candidates, value_next_to
+from flows.locating import (
+    LOOK_MS,
+    button,
+    control,
+    labelled,
+    nearest,
+    nearest_block,
+    select,
+    textbox,
+    texts_of,
+    visible_now,
+    wait_visible,
+)
+from flows.matching import (
+    contains,
+    first_group,
+    names,
+    order_link_numbers,
+    order_number_in_text,
+    pattern,
+    reference_in,
+    starts_with,
+)
+from flows.results import SupportRequest
+from flows.vocabulary import Vocabulary, canonical_status
+
+# The label a person reads next to a form field (its accessible name, near enough).
+_LABEL_OF = """(el) => {
+  const clean = (s) => (s || "").replace(/\\s+/g, " ").trim();
+  const by = el.getAttribute("aria-labelledby");
+  if (by) {
+    return clean(by.split(/\\s+/).map((id) => {
+      const node = document.getElementById(id);
+      return node ? node.innerText : "";
+    }).join(" "));
+  }
+  if (el.getAttribute("aria-label")) return clean(el.getAttribute("aria-label"));
+  if (el.labels && el.labels.length) return clean(el.labels[0].innerText);
+  return clean(el.getAttribute("title") || el.getAttribute("placeholder") || "");
+}"""
+
+# A select's choices as the browser holds them.
+_OPTIONS_OF = """(el) => [...el.options].map((o) => ({
+  label: (o.label || o.textContent || "").replace(/\\s+/g, " ").trim(),
+  value: o.value,
+  disabled: o.disabled,
+}))"""
+
+_ITEMS_HEADING = re.compile(
+    r"^\W*(?:order\s+)?(?:items?|products?|your\s+items|items\s+in\s+(?:this|your)\s+order)"
+    r"(?:\s*\(\d+\))?\W*$",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d\d)?|\b\d[\d,]*(?:\.\d\d)?\s?(?:USD|GBP|EUR)\b")
+_QUANTITY = re.compile(r"\b(?:qty|quantity)\s*:?\s*(\d+)", re.IGNORECASE)
+_ORDER_IN_TEXT = re.compile(
+    r"\border\b\s*(?:number|no\.?|#|id|reference|ref\.?)?\s*[:#]?\s*#?"
+    r"((?=[A-Za-z-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])",
+    re.IGNORECASE,
+)
+# A reference-looking token ("CS-482913", "REF-12345") when no phrase introduces it.
+_REFERENCE_TOKEN = re.compile(r"\b([A-Za-z]{1,6}-?[0-9]{3,}[A-Za-z0-9-]*)\b")
+
+
+def label_of(field: Locator) -> str:
+    try:
+        return str(field.evaluate(_LABEL_OF))
+    except PlaywrightError:
+        return ""
+
+
+def options_of(field: Locator) -> list[dict[str, object]]:
+    return list(field.evaluate(_OPTIONS_OF))
+
+
+def select_matching(field: Locator, wanted: re.Pattern[str]) -> str | None:
+    """Select the first enabled option whose label matches ``wanted``; return its label."""
+    for option in options_of(field):
+        if not option["disabled"] and wanted.search(str(option["label"])):
+            field.select_option(value=str(option["value"]), timeout=LOOK_MS)
+            return str(option["label"])
+    return None
+
+
+def choose_option(field: Locator, wanted: re.Pattern[str], placeholder: re.Pattern[str]) -> str:
+    """Select the first real option matching ``wanted``, else the first real one."""
+    real = [
+        o
+        for o in options_of(field)
+        if not o["disabled"] and str(o["value"]) and not placeholder.search(str(o["label"]))
+    ]
+    if not real:
+        return ""
+    chosen = next((o for o in real if wanted.search(str(o["label"]))), real[0])
+    field.select_option(value=str(chosen["value"]), timeout=LOOK_MS)
+    return str(chosen["label"])
+
+
+class SitePage:
+    """Any page of the shop: its header, menus, footer and main content."""
+
+    def __init__(self, page: Page, vocabulary: Vocabulary) -> None:
+        self.page = page
+        self.words = vocabulary
+
+    @property
+    def content(self) -> Locator:
+        """The main landmark when there is exactly one (menus and footers repeat everywhere)."""
+        main = self.page.get_by_role("main")
+        return main if main.count() == 1 else self.page.locator("body")
+
+    def sign_out_control(self) -> Locator:
+        """Sign-out links/buttons, shown or tucked away in a closed menu."""
+        name = names(self.words.sign_out)
+        return self.page.get_by_role("link", name=name, include_hidden=True).or_(
+            self.page.get_by_role("button", name=name, include_hidden=True)
+        )
+
+    def signed_in(self) -> bool:
+        return self.sign_out_control().count() > 0
+
+    def password_field(self) -> Locator:
+        return labelled(self.page, self.words.password_labels)
+
+    def find_control(self, words: Sequence[str], *, timeout_ms: float = LOOK_MS) -> Locator | None:
+        """A visible link/button named like ``words``, opening an Account menu when needed."""
+        wanted = control(self.page, words)
+        menus = control(self.page, self.words.account_menu)
+        if not wait_visible(wanted.or_(menus), timeout_ms):
+            return None
+        if visible_now(wanted):
+            return wanted.first
+        for index in range(menus.count()):
+            menus.nth(index).click(timeout=LOOK_MS)
+            if wait_visible(wanted, timeout_ms):
+                return wanted.first
+        return None
+
+    def find_now(self, words: Sequence[str]) -> Locator | None:
+        """A visible link/button named like ``words`` on the page as it is (no waiting)."""
+        wanted = control(self.page, words)
+        return wanted.first if visible_now(wanted) else None
+
+
+class HomePage(SitePage):
+    """The page at the site URL: the way in to signing in, orders and help."""
+
+    def open_sign_in(self) -> bool:
+        entry = self.find_control(self.words.sign_in_entry)
+        if entry is None:
+            return False
+        entry.click(timeout=LOOK_MS)
+        return True
+
+
+class SignInPage:
+    """The sign-in form (possibly in a frame) and its optional second step."""
+
+    def __init__(self, frame: Frame, vocabulary: Vocabulary) -> None:
+        self.frame = frame
+        self.words = vocabulary
+
+    @property
+    def email_field(self) -> Locator:
+        return labelled(self.frame, self.words.email_labels)
+
+    @property
+    def password_field(self) -> Locator:
+        return labelled(self.frame, self.words.password_labels)
+
+    @property
+    def code_field(self) -> Locator:
+        return labelled(self.frame, self.words.code_labels)
+
+    def shows_form(self) -> bool:
+        return visible_now(self.email_field) or visible_now(self.password_field)
+
+    def submit_for(self, field: Locator, words: Sequence[str]) -> Locator | None:
+        """The form's own submit control: the nearest one to the field, not the header's."""
+        return nearest(field.first, lambda block: button(block, words))
+
+    def sign_in_with(self, email: str, password: str) -> None:
+        """Type the e-mail (if asked) and password; the caller submits and reads the outcome."""
+        if email and visible_now(self.email_field):
+            self.email_field.first.fill(email, timeout=LOOK_MS)
+        self.password_field.first.fill(password, timeout=LOOK_MS)
+
+    def enter_code(self, code: str) -> None:
+        self.code_field.first.fill(code, timeout=LOOK_MS)
+
+
+class OrderListPage(SitePage):
+    """The order history: one link per order, named with its number."""
+
+    def order_link(self, number: str) -> Locator:
+        wanted = order_number_in_text(number)
+        return (
+            self.page.get_by_role("link", name=wanted)
+            .or_(self.page.get_by_role("button", name=wanted))
+            .filter(visible=True)
+        )
+
+    def order_links(self) -> Locator:
+        numbered = order_link_numbers(self.words.order_link_formats)
+        return (
+            self.content.get_by_role("link", name=numbered)
+            .or_(self.content.get_by_role("button", name=numbered))
+            .filter(visible=True)
+        )
+
+    def order_numbers(self) -> list[str]:
+        numbered = order_link_numbers(self.words.order_link_formats)
+        numbers = []
+        for name in texts_of(self.order_links()):
+            found = numbered.search(name)
+            if found:
+                numbers.append(first_group(found))
+        return list(dict.fromkeys(numbers))
+
+
+class OrderPage(SitePage):
+    """One order: its number, status, items, tracking, and the ways to return it."""
+
+    def status_label(self) -> Locator:
+        return label_candidates(self.content, self.words.status_labels).filter(visible=True)
+
+    def read_status(self) -> tuple[str, OrderStatus] | None:
+        raw = value_next_to(self.content, self.words.status_labels)
+        if raw is None:
+            return None
+        return raw, canonical_status(raw, self.words)
+
+    def shows_order(self, number: str) -> str | None:
+        """The order number as this page shows it ("MK-70001"), when it shows it."""
+        try:
+            text = self.content.inner_text()
+        except PlaywrightError:
+            return None
+        found = order_number_in_text(number).search(text)
+        return found.group(0) if found else None
+
+    def tracking(self) -> str | None:
+        return value_next_to(self.content, self.words.tracking_labels)
+
+    def return_entry(self) -> Locator | None:
+        return self.find_now(self.words.return_entry)
+
+    def label_control(self) -> Locator | None:
+        return self.find_now(self.words.label_links)
+
+    def items(self) -> tuple[Item, ...]:
+        """Items listed under an "Items" heading (list items or table rows), best effort."""
+        heading = self.content.get_by_role("heading", name=_ITEMS_HEADING)
+        if not heading.count():
+            return ()
+        block = nearest_block(heading.first, _lines_in)
+        if block is None:
+            return ()
+        lines = _lines_in(block)
+        final = self.words.final_sale
+        items = []
+        for text in lines.all_inner_texts():
+            item = _item_from_text(text, final)
+            if item is not None:
+                items.append(item)
+        return tuple(items)
+
+    def read(self, number: str) -> Order:
+        status = self.read_status()
+        if status is None:
+            raise LookupError("no status next to a status label")
+        raw, canonical = status
+        return Order(
+            number=self.shows_order(number) or number.strip().lstrip("#").strip(),
+            status=canonical,
+            raw_status=raw,
+            items=self.items(),
+            tracking=self.tracking(),
+            url=self.page.url,
+            label_available=self.label_control() is not None,
+            return_available=self.return_entry() is not None,
+        )
+
+
+def _lines_in(block: Locator) -> Locator:
+    return block.get_by_role("listitem").or_(block.get_by_role("row"))
+
+
+def _item_from_text(text: str, final_sale_words: Sequence[str]) -> Item | None:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    whole = " ".join(lines)
+    final = re.compile("|".join(re.escape(w) for w in final_sale_words), re.IGNORECASE)
+    name = final.sub(" ", lines[0])
+    price = _PRICE.search(whole)
+    name = _PRICE.sub(" ", name)
+    name = " ".join(name.split()).strip(" -·|,")
+    if not name or _ITEMS_HEADING.match(name):
+        return None  # a header row
+    quantity = _QUANTITY.search(whole)
+    is_final = bool(final.search(whole))
+    return Item(
+        name=name,
+        price=price.group(0) if price else None,
+        quantity=int(quantity.group(1)) if quantity else 1,
+        final_sale=is_final,
+        returnable=not is_final,
+    )
+
+
+class ContactPage(SitePage):
+    """The Contact Us form, used to ask for a cancellation."""
+
+    @property
+    def topic(self) -> Locator:
+        return select(self.page, self.words.topic_labels)
+
+    @property
+    def message(self) -> Locator:
+        return textbox(self.page, self.words.message_labels)
+
+    def form_field(self) -> Locator:
+        """What shows that the form is there: its topic select."""
+        return self.topic
+
+    def fill_request(
+        self, *, order_number: str, name: str, email: str, reason: str, message: str
+    ) -> dict[str, str]:
+        """Fill every field the contract names; return label -> value as the form now holds."""
+        filled: dict[str, str] = {}
+        topic = self.topic.first
+        chosen = select_matching(topic, pattern(self.words.cancel_option_pattern))
+        if chosen is None:
+            raise LookupError("the topic list has no cancellation option")
+        filled[label_of(topic) or "Topic"] = chosen
+        order_field = textbox(self.page, self.words.order_number_labels)
+        self._fill(filled, order_field, order_number, "Order Number")
+        self._fill(filled, textbox(self.page, self.words.contact_email_labels), email, "Email")
+        single = textbox(self.page, self.words.name_labels)
+        if visible_now(single):
+            self._fill(filled, single, name, "Name")
+        else:
+            first, _, last = name.strip().rpartition(" ")
+            if not first:  # one word: it is all we have for both
+                first = last
+            first_field = textbox(self.page, self.words.first_name_labels)
+            self._fill(filled, first_field, first, "First Name")
+            self._fill(filled, textbox(self.page, self.words.last_name_labels), last, "Last Name")
+        self._fill(filled, self.message, message or reason, "Message")
+        return filled
+
+    @staticmethod
+    def _fill(filled: dict[str, str], field: Locator, value: str, fallback: str) -> None:
+        if not visible_now(field):
+            raise LookupError(f"no {fallback.lower()} field")
+        field.first.fill(value, timeout=LOOK_MS)
+        filled[label_of(field.first) or fallback] = field.first.input_value()
+
+    def submit_control(self) -> Locator | None:
+        return nearest(self.message.first, lambda block: button(block, self.words.contact_submit))
+
+
+class SupportRequestsPage(SitePage):
+    """Earlier requests ("Support Requests", "My Cases"...), with their order numbers."""
+
+    def requests(self) -> list[SupportRequest]:
+        return [self._parse(text) for text in self._entries() if text.strip()]
+
+    def _entries(self) -> list[str]:
+        content = self.content
+        # ``has`` is matched inside each row: built from the page, not from ``content``.
+        rows = content.get_by_role("row").filter(has=self.page.get_by_role("cell"))
+        if rows.count():
+            headers = texts_of(content.get_by_role("columnheader"))
+            entries = []
+            for index in range(rows.count()):
+                cells = texts_of(rows.nth(index).get_by_role("cell"))
+                if headers and len(headers) == len(cells):
+                    pairs = zip(headers, cells, strict=True)
+                    entries.append("\n".join(f"{h}: {c}" for h, c in pairs))
+                else:
+                    entries.append("\n".join(cells))
+            return entries
+        for found in (content.get_by_role("article"), content.get_by_role("listitem")):
+            if found.count():
+                return [text.strip() for text in found.all_inner_texts()]
+        return []
+
+    def _parse(self, text: str) -> SupportRequest:
+        order_found = _ORDER_IN_TEXT.search(text)
+        order = order_found.group(1) if order_found else None
+        reference = reference_in(text, self.words.confirmation_pattern)
+        if reference is None or reference == order:
+            tokens = [t for t in _REFERENCE_TOKEN.findall(text) if t != order]
+            reference = tokens[0] if tokens else None
+        return SupportRequest(reference=reference, order=order, text=" ".join(text.split()))
+
+
+class ReturnPage:
+    """The return form: on a page of its own, or revealed in place on the order page."""
+
+    def __init__(self, page: Page, vocabulary: Vocabulary) -> None:
+        self.page = page
+        self.words = vocabulary
+
+    def item_boxes(self) -> Locator:
+        return self.page.get_by_role("checkbox").filter(visible=True)
+
+    def items(self) -> list[tuple[str, Locator, bool]]:
+        """(label, checkbox, can be ticked) for every item checkbox on the form."""
+        boxes = self.item_boxes()
+        found = []
+        for index in range(boxes.count()):
+            box = boxes.nth(index)
+            found.append((label_of(box), box, box.is_enabled()))
+        return found
+
+    def _reason_selects(self, scope: Page | Locator) -> Locator:
+        reason = starts_with(self.words.return_reason_labels)
+        return scope.get_by_role("combobox", name=reason).filter(visible=True)
+
+    def choose_reason(self, box: Locator) -> str | None:
+        """Set the item's own reason select (the one in the item's block) to a preferred reason.
+
+        ``None`` when the item has no reason select of its own, e.g. a form that lists
+        reasons apart from the items (see ``choose_remaining_reasons``).
+        """
+        block = nearest_block(box, self._reason_selects)
+        if block is None or block.get_by_role("checkbox").count() != 1:
+            return None
+        field = self._reason_selects(block).first
+        return self._choose_in(field) if field.is_enabled() else None
+
+    def choose_remaining_reasons(self) -> None:
+        """Reason selects still on their placeholder (forms that group reasons apart)."""
+        selects = self._reason_selects(self.page)
+        for index in range(selects.count()):
+            field = selects.nth(index)
+            if field.is_enabled() and not self._chosen(field):
+                self._choose_in(field)
+
+    def _chosen(self, field: Locator) -> bool:
+        value = field.input_value()
+        placeholder = pattern(self.words.placeholder_option_pattern)
+        labels = {str(o["value"]): str(o["label"]) for o in options_of(field)}
+        return bool(value) and not placeholder.search(labels.get(value, ""))
+
+    def _choose_in(self, field: Locator) -> str:
+        preferred = re.compile(rf"\b(?:{self.words.preferred_reason_pattern})\b", re.IGNORECASE)
+        return choose_option(field, preferred, pattern(self.words.placeholder_option_pattern))
+
+    def choose_mail_method(self) -> str | None:
+        """Prefer the prepaid mail label over drop-off, whether radios or a select offer it."""
+        mail = contains(self.words.mail_method)
+        drop_off = contains(self.words.drop_off_method)
+        radios = self.page.get_by_role("radio").filter(visible=True)
+        for index in range(radios.count()):
+            radio = radios.nth(index)
+            name = label_of(radio)
+            if mail.search(name) and not drop_off.search(name):
+                radio.check(timeout=LOOK_MS)
+                return name
+        selects = self.page.get_by_role("combobox").filter(visible=True)
+        for index in range(selects.count()):
+            field = selects.nth(index)
+            labels = [str(o["label"]) for o in options_of(field)]
+            if any(drop_off.search(label) for label in labels):
+                for option in options_of(field):
+                    label = str(option["label"])
+                    if mail.search(label) and not drop_off.search(label):
+                        field.select_option(value=str(option["value"]), timeout=LOOK_MS)
+                        return label
+        return None
+
+    def submit_control(self, anchor: Locator) -> Locator | None:
+        return nearest(anchor, lambda block: button(block, self.words.return_submit))
+
+    def review_confirm(self) -> Locator:
+        return button(self.page, self.words.review_confirm)
+
+
+class ReturnConfirmationPage:
+    """The page that gives the return number and the label link."""
+
+    def __init__(self, page: Page, vocabulary: Vocabulary) -> None:
+        self.page = page
+        self.words = vocabulary
+
+    def return_number_text(self) -> Locator:
+        return self.page.get_by_text(pattern(self.words.return_number_pattern)).filter(visible=True)
+
+    def return_number(self) -> str | None:
+        for text in texts_of(self.return_number_text()):
+            found = reference_in(text, self.words.return_number_pattern)
+            if found:
+                return found
+        return None
+
+    def label_control(self) -> Locator | None:
+        wanted = control(self.page, self.words.label_links)
+        return wanted.first if visible_now(wanted) else None
