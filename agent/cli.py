@@ -13,13 +13,16 @@ list, forget, run) plug in the same way.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from datetime import timedelta
+from typing import TYPE_CHECKING, NoReturn
 
 from agent import __version__
+from agent.durations import format_duration, parse_duration, parse_optional_duration
 from agent.errors import (
     EXIT_ERROR,
     EXIT_NEEDS_HUMAN,
@@ -35,6 +38,9 @@ from agent.models import CommandOptions, Outcome, Result
 from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
 from agent.redaction import sanitize_exception, scrub
 from agent.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from agent.scheduler import WatchPlan
 
 PROG = "order-agent"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells expect
@@ -148,6 +154,20 @@ def _speed(text: str) -> float:
     return speed
 
 
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _optional_duration(text: str) -> timedelta | None:
+    try:
+        return parse_optional_duration(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -171,9 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     order_options.add_argument(
         "--json", action="store_true", help="print one JSON object on stdout (for programs)"
     )
+    order_options.add_argument(
+        "--trace",
+        action="store_true",
+        help="keep a Playwright trace for debugging in DATA_DIR/traces "
+        "(signing in is never recorded; cookies are scrubbed)",
+    )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_order_commands(commands, order_options)
+    _add_schedule_commands(commands, common)
     _add_tool_commands(commands, common)
     return parser
 
@@ -227,6 +254,97 @@ def _add_order_commands(commands: argparse._SubParsersAction, parent: _Parser) -
     returns.set_defaults(handler=_order_command)
 
 
+def _add_schedule_commands(commands: argparse._SubParsersAction, parent: _Parser) -> None:
+    epilog = _epilog()
+    fmt = argparse.RawDescriptionHelpFormatter
+    json_only = _Parser(add_help=False, parents=[parent])
+    json_only.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout (for programs)"
+    )
+    # Not the one-shot commands' parent: their browser options (--trace ...) mean nothing here.
+    order_parent = _Parser(add_help=False, parents=[json_only])
+    order_parent.add_argument(
+        "order", metavar="ORDER", help="order number, e.g. 70001 or #MK-70001"
+    )
+    # Defaults live in agent.scheduler.WatchPlan; SUPPRESS tells "not given" from "never".
+    plan = _Parser(add_help=False)
+    plan.add_argument(
+        "--every", type=_duration, metavar="DURATION", help="how often to look (default 15m)"
+    )
+    plan.add_argument(
+        "--for",
+        dest="duration",
+        type=_duration,
+        metavar="DURATION",
+        help="give up after this long (default 14d)",
+    )
+    plan.add_argument(
+        "--follow-up-after",
+        type=_optional_duration,
+        default=argparse.SUPPRESS,
+        metavar="DURATION",
+        help="with no news this long after the request, send one follow-up "
+        "(default 24h; `never` for none)",
+    )
+    plan.add_argument("--reason", type=_reason, help="why, in the message to the shop")
+    plan.add_argument(
+        "--item",
+        dest="items",
+        action="append",
+        type=_item,
+        metavar="NAME",
+        help="if it comes to a return, return only this item (repeat for several)",
+    )
+
+    watch = commands.add_parser(
+        "watch",
+        parents=[order_parent, plan],
+        help="stay in the foreground and keep at an order until it is cancelled or returned",
+        description="Checks the order every --every until it is cancelled, its return label "
+        "is saved, a person has to step in, or --for runs out: requests the cancellation, "
+        "follows up once, waits through shipping, then returns it and saves the label.",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    watch.set_defaults(handler=_watch_command)
+
+    add = commands.add_parser(
+        "add",
+        parents=[order_parent, plan],
+        help="track an order for `order-agent run` (cron, systemd timers)",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    add.set_defaults(handler=_add_command)
+
+    listing = commands.add_parser(
+        "list", parents=[json_only], help="show tracked orders", epilog=epilog, formatter_class=fmt
+    )
+    listing.add_argument("--all", action="store_true", help="also show forgotten orders")
+    listing.set_defaults(handler=_list_command)
+
+    forget = commands.add_parser(
+        "forget",
+        parents=[order_parent],
+        help="stop tracking an order (its history stays)",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    forget.set_defaults(handler=_forget_command)
+
+    run = commands.add_parser(
+        "run",
+        parents=[json_only],
+        help="one pass over every tracked order that is due (for cron / systemd timers)",
+        description="Checks every tracked order that is due, once. Exit 0: every tracked "
+        "order reached its end; 75: some are still waiting; 3: some need a person; 1: errors. "
+        "A run while another holds the data dir exits at once with 75.",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    run.set_defaults(handler=_run_command)
+
+
 def _add_tool_commands(commands: argparse._SubParsersAction, parent: _Parser) -> None:
     site = commands.add_parser("site", parents=[parent], help="serve the fixture shop locally")
     site.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 = any)")
@@ -268,6 +386,7 @@ def _options(args: argparse.Namespace) -> CommandOptions:
         no_return=getattr(args, "no_return", False),
         items=tuple(getattr(args, "items", None) or ()),
         json=args.json,
+        trace=getattr(args, "trace", False),
     )
 
 
@@ -292,6 +411,131 @@ def _order_command(args: argparse.Namespace, context: Context) -> int:
         ascii_only = not can_encode(sys.stdout, "✓…✗•")
         print(render_human(result, ascii_only=ascii_only), flush=True)
     return EXIT_CODE_BY_OUTCOME[result.outcome]
+
+
+def _watch_plan(args: argparse.Namespace) -> WatchPlan:
+    from agent.scheduler import DEFAULT_EVERY, DEFAULT_FOLLOW_UP_AFTER, DEFAULT_FOR, WatchPlan
+
+    return WatchPlan(
+        every=args.every or DEFAULT_EVERY,
+        duration=args.duration or DEFAULT_FOR,
+        follow_up_after=getattr(args, "follow_up_after", DEFAULT_FOLLOW_UP_AFTER),
+        reason=args.reason or None,
+        items=tuple(args.items or ()),
+    )
+
+
+def _schedule_setup(
+    args: argparse.Namespace, *, require_credentials: bool
+) -> tuple[Settings, StepPrinter]:
+    settings = load_settings(require_credentials=require_credentials)
+    steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
+    _configure_logging(settings, steps)
+    return settings, steps
+
+
+def _print_json(obj: dict[str, object]) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+
+
+def _watch_command(args: argparse.Namespace, context: Context) -> int:
+    order = normalize_order_number(args.order)
+    context.order = order
+    plan = _watch_plan(args)
+    settings, steps = _schedule_setup(args, require_credentials=True)
+    bind_run(args.command, order)
+    from agent.schedule_reports import Check
+    from agent.scheduler import Scheduler
+
+    shown: list[Check] = []
+
+    def show(check: Check) -> None:
+        shown.append(check)
+        print(check.line(), flush=True)
+
+    scheduler = Scheduler(settings, steps=steps, on_check=None if args.json else show)
+    report = scheduler.watch(order, plan)
+    if args.json:
+        _print_json(report.to_json())
+    elif shown and shown[-1] is report.last:
+        print(f"Watch ended: {report.outcome.value.replace('_', ' ')}.", flush=True)
+    else:
+        print(f"Watch ended: {report.last.line()}", flush=True)
+    return report.exit_code
+
+
+def _add_command(args: argparse.Namespace, context: Context) -> int:
+    order = normalize_order_number(args.order)
+    context.order = order
+    plan = _watch_plan(args)
+    settings, _ = _schedule_setup(args, require_credentials=False)
+    from agent.schedule_reports import tracked_json
+    from agent.scheduler import Scheduler
+
+    tracked = Scheduler(settings).add(order, plan)
+    if args.json:
+        _print_json({"command": "add", **tracked_json(tracked)})
+    elif tracked.active:
+        until = f"{tracked.until:%Y-%m-%d %H:%M} UTC" if tracked.until else "it is done"
+        print(
+            f"Tracking order {tracked.key.number}: checked every {format_duration(plan.every)} "
+            f"until {until} by `{PROG} run` (cron or a systemd timer).",
+            flush=True,
+        )
+    else:
+        print(
+            f"Order {tracked.key.number} already reached its end: {tracked.end_message}.",
+            flush=True,
+        )
+    return EXIT_OK
+
+
+def _list_command(args: argparse.Namespace, context: Context) -> int:
+    settings, _ = _schedule_setup(args, require_credentials=False)
+    from agent.schedule_reports import tracked_json, tracked_line
+    from agent.scheduler import Scheduler
+
+    # One-shot commands also leave rows in the ledger; only scheduled ones are "tracked".
+    tracked = [t for t in Scheduler(settings).tracked(include_forgotten=args.all) if t.every]
+    if args.json:
+        _print_json({"command": "list", "orders": [tracked_json(t) for t in tracked]})
+    elif tracked:
+        for order in tracked:
+            print(tracked_line(order), flush=True)
+    else:
+        print(f"No order is tracked (`{PROG} add ORDER` tracks one).", flush=True)
+    return EXIT_OK
+
+
+def _forget_command(args: argparse.Namespace, context: Context) -> int:
+    order = normalize_order_number(args.order)
+    context.order = order
+    settings, _ = _schedule_setup(args, require_credentials=False)
+    from agent.schedule_reports import tracked_json
+    from agent.scheduler import Scheduler
+
+    forgotten = Scheduler(settings).forget(order)
+    if args.json:
+        _print_json({"command": "forget", **tracked_json(forgotten)})
+    else:
+        print(f"Order {forgotten.key.number} is no longer tracked.", flush=True)
+    return EXIT_OK
+
+
+def _run_command(args: argparse.Namespace, context: Context) -> int:
+    # Credentials are checked only once an order is due: an idle run needs none.
+    settings, steps = _schedule_setup(args, require_credentials=False)
+    bind_run(args.command)
+    from agent.scheduler import Scheduler
+
+    report = Scheduler(settings, steps=steps).run_pass()
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        for check in report.checks:
+            print(check.line(), flush=True)
+        print(report.message, flush=True)
+    return report.exit_code
 
 
 def _site_command(args: argparse.Namespace, context: Context) -> int:

@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,22 +30,23 @@ from tenacity import (
 from agent.browser import find_browser, launch_options
 from agent.decisions import Decision, Step, decide
 from agent.errors import (
-    AccountLocked,
     CredentialsRejected,
     NeedsHuman,
     ReturnRefused,
+    SessionExpired,
     SiteUnavailable,
     TransientError,
     UnknownStatus,
 )
 from agent.logs import get_logger
-from agent.messages import cancellation_message
+from agent.messages import cancellation_message, next_step, order_summary
 from agent.models import Action, CommandOptions, Goal, Order, OrderStatus, Outcome, Result
 from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import register_secret
 from agent.settings import Settings
 from agent.state import EndState, IntentKind, Ledger, OrderKey
+from agent.tracing import Tracer, trace_name
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -56,6 +57,9 @@ log = get_logger("agent.runner")
 T = TypeVar("T")
 
 RETRY_ATTEMPTS = 3
+# A browser that dies mid-run (killed, out of memory) is replaced this many times:
+# the ledger's intents make starting over as safe as a second run.
+BROWSER_RESTARTS = 1
 # Requests for page furniture the agent never looks at: skipping them makes
 # every page load cheaper without changing what a person would read.
 BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
@@ -80,6 +84,14 @@ def retrying(step: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def unconfirmed(what: str, exc: TransientError) -> SiteUnavailable:
+    """A submission that failed in transit: it may have arrived, so it is never resent blindly."""
+    return SiteUnavailable(
+        f"the shop did not confirm the {what}: {exc}",
+        hint="it may have arrived; the next run checks before sending anything again",
+    )
+
+
 @dataclass
 class BrowserSession:
     """One browser and one context for a whole run."""
@@ -88,6 +100,7 @@ class BrowserSession:
     context: BrowserContext
     page: Page
     storage_path: Path
+    tracer: Tracer = field(default_factory=Tracer.off)
 
     def save_storage(self, proofs: ProofStore) -> None:
         # The saved session lets the next run skip signing in; it holds the
@@ -104,8 +117,11 @@ def session_file(settings: Settings) -> Path:
 
 
 @contextmanager
-def open_browser(settings: Settings) -> Iterator[BrowserSession]:
-    """Launch Chromium (imported only now) with the saved session, if any."""
+def open_browser(settings: Settings, *, trace: str | None = None) -> Iterator[BrowserSession]:
+    """Launch Chromium (imported only now) with the saved session, if any.
+
+    ``trace`` names the run's Playwright trace (``--trace``); recording starts once signed in.
+    """
     from playwright.sync_api import sync_playwright
 
     storage_path = session_file(settings)
@@ -130,7 +146,11 @@ def open_browser(settings: Settings) -> Iterator[BrowserSession]:
                 ),
             )
             page = context.new_page()
-            yield BrowserSession(browser, context, page, storage_path)
+            tracer = Tracer(context, settings.data_dir, trace) if trace else Tracer.off()
+            try:
+                yield BrowserSession(browser, context, page, storage_path, tracer)
+            finally:
+                tracer.stop()
         finally:
             browser.close()
 
@@ -186,29 +206,49 @@ class OrderAgent:
         settings = self.settings
         assert settings.site_url and settings.email and settings.password
         password = settings.password.get_secret_value()
-        fingerprint = self.ledger.credentials_fingerprint(settings.email, password)
+        # The TOTP secret is part of what the shop judges: a rejected code must not keep
+        # blocking the password once the secret is corrected.
+        totp_secret = settings.totp_secret.get_secret_value() if settings.totp_secret else ""
+        fingerprint = self.ledger.credentials_fingerprint(
+            settings.email, f"{password}\0{totp_secret}" if totp_secret else password
+        )
         blocked = self.ledger.credentials_blocked(settings.site_url, settings.email, fingerprint)
         if blocked:
             raise CredentialsRejected(
                 f"not signing in: the shop already refused these credentials ({blocked})",
-                hint="change ORDER_AGENT_PASSWORD (or ORDER_AGENT_EMAIL) to try again",
+                hint="change ORDER_AGENT_PASSWORD, ORDER_AGENT_EMAIL or ORDER_AGENT_TOTP_SECRET "
+                "to try again",
             )
+        # Never record while signing in: a trace keeps typed values and the sign-in POST.
+        self.session.tracer.stop()
         try:
             retrying(lambda: self.site.sign_in(settings.email or "", password, self._totp()))
-        except (CredentialsRejected, AccountLocked) as exc:
+        except CredentialsRejected as exc:
             # One attempt per credentials: hammering a shop with a wrong
-            # password gets the account locked.
+            # password gets the account locked. A locked account is not blocked
+            # here: once customer service unlocks it, the same password works again.
             self.ledger.block_credentials(
                 settings.site_url, settings.email, fingerprint, exc.message
             )
             raise
         self.signed_in = True
+        self.session.tracer.start()
         self.steps.done("Signed in")
+
+    def _with_session(self, step: Callable[[], T]) -> T:
+        """Run a safe step; if the site signed us out meanwhile, sign in again and repeat it."""
+        try:
+            return step()
+        except SessionExpired:
+            log.info("signed out by the site; signing in again")
+            self.steps.warn("The shop signed us out; signing in again")
+            self.sign_in()
+            return step()
 
     # -- the order -------------------------------------------------------
 
     def open_order(self, number: str) -> Order:
-        order = retrying(lambda: self.site.open_order(number))
+        order = retrying(lambda: self._with_session(lambda: self.site.open_order(number)))
         self.steps.done(f"Found order {order.number}")
         words = f' ("{order.raw_status}")' if order.raw_status else ""
         self.steps.info(f"Status: {order.status.value}{words}")
@@ -231,6 +271,16 @@ class OrderAgent:
     # -- acting ----------------------------------------------------------
 
     def handle(self, key: OrderKey, goal: Goal, options: CommandOptions) -> Result:
+        try:
+            return self._act(key, goal, options)
+        except NeedsHuman as exc:
+            # Whatever stopped the run, the person learns what to do and whom to call.
+            exc.hint = next_step(exc)
+            if exc.phone is None:
+                exc.phone = self.phone()
+            raise
+
+    def _act(self, key: OrderKey, goal: Goal, options: CommandOptions) -> Result:
         self.sign_in()
         order = self.open_order(key.number)
         self.ledger.ensure_order(key, goal)
@@ -281,13 +331,16 @@ class OrderAgent:
                 ],
                 "tracking": order.tracking,
             }
+        # `status` exists to show the order: its items and tracking number belong in
+        # what a person reads, not only in the JSON details.
+        message = order_summary(order, decision.reason) if goal is Goal.STATUS else decision.reason
         return self.result(
             order,
             Action.NONE,
             Outcome.DONE,
             None,
             str(label) if label and order.status is OrderStatus.RETURN_STARTED else None,
-            decision.reason,
+            message,
             details,
         )
 
@@ -301,7 +354,7 @@ class OrderAgent:
                 Outcome.DONE,
                 earlier.reference,
                 None,
-                f"Cancellation already requested on {earlier.created_at:%Y-%m-%d %H:%M} UTC"
+                f"Cancellation already requested on {earlier.started_at:%Y-%m-%d %H:%M} UTC"
                 + (f" (case {earlier.reference})" if earlier.reference else "")
                 + ": not sending it again; the shop has not cancelled the order yet.",
             )
@@ -344,6 +397,8 @@ class OrderAgent:
             # The click may or may not have reached the shop: the next run
             # checks Support Requests before sending anything again.
             self.ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
+            if isinstance(exc, TransientError):
+                raise unconfirmed("cancellation request", exc) from exc
             raise
         self.ledger.complete_intent(intent, receipt.reference, {"url": receipt.url})
         shot = self.screenshot(order, "cancellation-confirmation")
@@ -445,6 +500,8 @@ class OrderAgent:
             raise
         except Exception as exc:
             self.ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
+            if isinstance(exc, TransientError):
+                raise unconfirmed("return", exc) from exc
             raise
         self.ledger.complete_intent(intent, receipt.reference, {"items": list(receipt.items)})
         self.steps.done(f"Return {receipt.reference or '(no number shown)'} started")
@@ -472,8 +529,17 @@ class OrderAgent:
         sent = self.ledger.has_sent(key, IntentKind.RETURN_REQUEST)
         reference = sent.reference if sent else None
         label = self.download_label(order, reference)
-        self.proofs.save_receipt(
-            order.number, Action.LABEL_DOWNLOADED, {}, reference, {"label": str(label)}
+        if reference is None:
+            # A return started elsewhere (on the site, or by an older data dir): the
+            # label itself says which return it is for.
+            label, reference = self.name_after_return(order, label)
+        shot = self.screenshot(order, "label")
+        saved = self.proofs.save_receipt(
+            order.number,
+            Action.LABEL_DOWNLOADED,
+            {},
+            reference,
+            {"label": str(label), "screenshot": str(shot) if shot else None},
         )
         return self.result(
             order,
@@ -482,7 +548,21 @@ class OrderAgent:
             reference,
             str(label),
             f"A return was already under way; its prepaid label is saved: {label}",
+            {"receipt": str(saved)},
         )
+
+    def name_after_return(self, order: Order, label: Path) -> tuple[Path, str | None]:
+        """The return number printed on ``label``, and the label renamed after it."""
+        from flows.labels import pdf_text
+        from flows.matching import reference_in
+
+        text = pdf_text(label.read_bytes())
+        reference = reference_in(text, self.site.words.return_number_pattern)
+        if reference is None:
+            return label, None
+        named = self.proofs.label_path(order.number, reference)
+        label.replace(named)  # same folder: the label is whole under one name or the other
+        return named, reference
 
     def download_label(self, order: Order, reference: str | None) -> Path:
         dest = self.proofs.label_path(order.number, reference or "label")
@@ -501,7 +581,7 @@ class OrderAgent:
                 self.site.open_order(order.number)
                 return attempt()
 
-            path = retrying(again)
+            path = retrying(lambda: self._with_session(again))
         self.steps.done(f"Label saved: {path}")
         return path
 
@@ -549,6 +629,46 @@ class OrderAgent:
         )
 
 
+class _BrowserDied(Exception):
+    """The browser process went away under a step; a new one can start over."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
+        self.reason = type(cause).__name__
+
+
+def _handle_in_browser(
+    settings: Settings,
+    ledger: Ledger,
+    proofs: ProofStore,
+    steps: StepPrinter,
+    key: OrderKey,
+    goal: Goal,
+    options: CommandOptions,
+    trace: str | None,
+) -> Result:
+    """One browser's go at the order; ``_BrowserDied`` when the browser itself went away."""
+    with open_browser(settings, trace=trace) as session:
+        agent = OrderAgent(settings, ledger, proofs, session, steps)
+        try:
+            result = agent.handle(key, goal, options)
+        except Exception as exc:
+            if session.browser.is_connected():
+                raise
+            raise _BrowserDied(exc) from exc
+        finally:
+            # Tracing stops first: the result of storage_state() holds the cookies.
+            session.tracer.stop()
+            if agent.signed_in and session.browser.is_connected():
+                session.save_storage(proofs)
+            for path in session.tracer.saved:
+                steps.info(f"Trace saved: {path}")
+    if session.tracer.saved:
+        result.details.setdefault("traces", [str(path) for path in session.tracer.saved])
+    return result
+
+
 def run(
     command: str,
     order: str,
@@ -562,15 +682,25 @@ def run(
     goal = Goal(command)
     key = OrderKey(settings.site_url, settings.email, order)
     proofs = ProofStore(settings.data_dir, site_url=settings.site_url)
+    trace = trace_name(command, order) if options.trace else None
     outcome = "error"
     try:
-        with Ledger.open(settings.data_dir) as ledger, open_browser(settings) as session:
-            agent = OrderAgent(settings, ledger, proofs, session, steps)
-            try:
-                result = agent.handle(key, goal, options)
-            finally:
-                if agent.signed_in:
-                    session.save_storage(proofs)
+        with Ledger.open(settings.data_dir) as ledger:
+            for launch in range(BROWSER_RESTARTS + 1):
+                try:
+                    result = _handle_in_browser(
+                        settings, ledger, proofs, steps, key, goal, options, trace
+                    )
+                    break
+                except _BrowserDied as died:
+                    if launch == BROWSER_RESTARTS:
+                        raise SiteUnavailable(
+                            "the browser stopped working during the run, again after a restart",
+                            hint="run the command again later; an interrupted request is "
+                            "checked before anything is sent again",
+                        ) from died.cause
+                    log.warning("browser died; starting a new one", error=died.reason)
+                    steps.warn("The browser stopped working; starting a new one")
         outcome = result.outcome.value
         log.info(
             "order handled",

@@ -1,0 +1,135 @@
+"""The configured shop account's browser for one scheduled pass: opened on first use,
+signed in once, its session kept in the data dir, restarted when it crashes.
+
+Playwright (through ``agent.runner``) is imported only when the first order is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from typing import TYPE_CHECKING
+
+from agent.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
+from agent.logs import get_logger
+from agent.output import StepPrinter
+from agent.settings import Settings
+from agent.state import Ledger, OrderKey
+
+if TYPE_CHECKING:
+    from agent.runner import BrowserSession, OrderAgent
+
+log = get_logger("agent.account_session")
+
+SessionOpener = Callable[[Settings], AbstractContextManager["BrowserSession"]]
+
+
+class AccountSession:
+    """The configured account's browser, opened on first use and kept for a whole pass.
+
+    Only the configured account has credentials; orders of any other account in
+    the ledger are reported, not worked on.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        steps: StepPrinter,
+        open_session: SessionOpener | None = None,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.steps = steps
+        self._open_session = open_session
+        self._stack: ExitStack | None = None
+        self._session: BrowserSession | None = None
+        self._agent: OrderAgent | None = None
+        self.refusal: NeedsHuman | None = None  # set once the shop refused us this pass
+        self.launches = 0
+
+    def covers(self, key: OrderKey) -> bool:
+        site, email = self.settings.site_url, self.settings.email
+        if not site or not email:
+            return False
+        return OrderKey(site, email, key.number) == key
+
+    def refused(self) -> NeedsHuman | None:
+        """Why the account must not sign in during this pass, if it must not.
+
+        Refused earlier in the pass, or these very credentials were rejected by an
+        earlier run: then not even a browser is started.
+        """
+        settings = self.settings
+        if self.refusal is None and settings.password and settings.site_url and settings.email:
+            password = settings.password.get_secret_value()
+            fingerprint = self.ledger.credentials_fingerprint(settings.email, password)
+            reason = self.ledger.credentials_blocked(settings.site_url, settings.email, fingerprint)
+            if reason is not None:
+                self.refusal = CredentialsRejected(
+                    f"not signing in: the shop already refused these credentials ({reason})",
+                    hint="change ORDER_AGENT_PASSWORD (or ORDER_AGENT_EMAIL) to try again",
+                )
+        return self.refusal
+
+    def agent(self) -> OrderAgent:
+        if self._agent is None:
+            if self.settings.password is None:
+                raise ConfigError(
+                    "ORDER_AGENT_PASSWORD is missing",
+                    hint="orders are due: set it in the environment, a .env file or a secrets "
+                    "directory",
+                )
+            from agent.receipts import ProofStore
+            from agent.runner import OrderAgent, open_browser  # Playwright only from here on
+
+            opener = self._open_session or open_browser
+            stack = ExitStack()
+            try:
+                self._session = stack.enter_context(opener(self.settings))
+            except BaseException:
+                stack.close()
+                raise
+            self._stack = stack
+            self.launches += 1
+            proofs = ProofStore(self.settings.data_dir, site_url=self.settings.site_url)
+            self._agent = OrderAgent(self.settings, self.ledger, proofs, self._session, self.steps)
+        return self._agent
+
+    def crashed(self) -> bool:
+        """Whether the browser died (crash, kill, lost connection) under the last step."""
+        session = self._session
+        if session is None:
+            return False
+        try:
+            return not session.browser.is_connected() or session.page.is_closed()
+        except Exception:  # asking a dead driver can fail too: that is a crash
+            return True
+
+    def save(self) -> None:
+        """Keep the signed-in session for the next pass (0600, see ``BrowserSession``)."""
+        agent, session = self._agent, self._session
+        if agent is None or session is None or not agent.signed_in or self.crashed():
+            return
+        try:
+            session.save_storage(agent.proofs)
+        except OrderAgentError:
+            raise
+        except Exception as exc:  # a lost session only costs one sign-in next time
+            log.warning("session not saved", error=type(exc).__name__)
+
+    def close(self) -> None:
+        self.save()
+        stack, self._stack, self._session, self._agent = self._stack, None, None, None
+        if stack is None:
+            return
+        try:
+            stack.close()
+        except Exception as exc:  # closing a crashed browser may complain; it is gone anyway
+            log.info("browser closed with an error", error=type(exc).__name__)
+
+    def restart(self) -> None:
+        log.warning("browser crashed or disconnected: starting a new one")
+        self.steps.warn("The browser stopped: starting a new one")
+        self._agent = None  # nothing of it is trusted: the next check starts from the ledger
+        self.close()

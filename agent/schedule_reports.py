@@ -1,0 +1,191 @@
+"""What the scheduled-mode commands report: one order's check, a ``run`` pass, a ``watch``.
+
+Each is one JSON object for ``--json`` (redacted on the way out, like every
+Result) or a line for people. Exit codes follow the ``run`` contract: 0 every
+tracked order reached its end, 75 some are still waiting, 3 some need a human,
+1 errors (the worst one wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from agent.durations import format_duration
+from agent.errors import EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
+from agent.models import Action, Outcome, Result
+from agent.output import result_object
+from agent.redaction import redact, scrub
+from agent.state import EndState, OrderKey, TrackedOrder
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment is not None else None
+
+
+def shown(moment: datetime) -> str:
+    """A moment for people: ``2025-03-03 09:15 UTC``."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One order after one check (or after the pass found it had run out of time)."""
+
+    key: OrderKey
+    outcome: Outcome
+    message: str
+    end_state: EndState = EndState.NONE
+    result: Result | None = None
+    next_check: datetime | None = None
+    error: str | None = None
+    at: datetime | None = None
+
+    @property
+    def order(self) -> str:
+        return self.result.order if self.result and self.result.order else self.key.number
+
+    def to_json(self) -> dict[str, Any]:
+        base: dict[str, Any] = (
+            result_object(self.result)
+            if self.result is not None
+            else {
+                "order": self.key.number,
+                "status": None,
+                "raw_status": None,
+                "action": Action.NONE.value,
+                "reference": None,
+                "label": None,
+            }
+        )
+        base.update(
+            {
+                "order": self.order,
+                "outcome": self.outcome.value,
+                "message": self.message,
+                "end_state": self.end_state.value,
+                "next_check": iso(self.next_check),
+                "email": self.key.email,
+                "site": self.key.site,
+            }
+        )
+        if self.error:
+            base["error"] = self.error
+        return redact(base)
+
+    def line(self) -> str:
+        """One line for people: ``2025-06-01 08:00 order MK-70001: waiting: … Next check: …``."""
+        when = f"{self.at:%Y-%m-%d %H:%M} " if self.at else ""
+        after = f" Next check: {shown(self.next_check)}." if self.next_check else ""
+        return scrub(f"{when}order {self.order}: {self.outcome.value}: {self.message}{after}")
+
+
+def _overall(outcomes: list[Outcome]) -> Outcome:
+    for outcome in (Outcome.ERROR, Outcome.NEEDS_HUMAN, Outcome.WAITING):
+        if outcome in outcomes:
+            return outcome
+    return Outcome.DONE
+
+
+_EXIT_CODES = {
+    Outcome.DONE: EXIT_OK,
+    Outcome.WAITING: EXIT_TRY_LATER,
+    Outcome.NEEDS_HUMAN: EXIT_NEEDS_HUMAN,
+    Outcome.ERROR: EXIT_ERROR,
+}
+
+
+@dataclass(frozen=True)
+class PassReport:
+    """One ``run``: every order it checked, and how many others are still waiting."""
+
+    checks: list[Check]
+    waiting: int  # active orders not due in this pass
+
+    @property
+    def outcome(self) -> Outcome:
+        outcomes = [check.outcome for check in self.checks]
+        if self.waiting:
+            outcomes.append(Outcome.WAITING)
+        return _overall(outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT_CODES[self.outcome]
+
+    @property
+    def message(self) -> str:
+        if not self.checks and not self.waiting:
+            return "No tracked order is waiting for anything."
+        counts: dict[str, int] = {}
+        for check in self.checks:
+            counts[check.outcome.value] = counts.get(check.outcome.value, 0) + 1
+        done = ", ".join(f"{count} {name}" for name, count in counts.items())
+        checked = f"Checked {len(self.checks)} order(s)" + (f" ({done})" if done else "")
+        if self.waiting:
+            checked += f"; {self.waiting} more not due yet"
+        return checked + "."
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": "run",
+            "outcome": self.outcome.value,
+            "message": self.message,
+            "orders": [check.to_json() for check in self.checks],
+            "not_due": self.waiting,
+        }
+
+
+@dataclass(frozen=True)
+class WatchReport:
+    """How a ``watch`` ended: the order's last check and its end."""
+
+    last: Check
+    checks: int
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.last.outcome
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT_CODES[self.outcome]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.last.to_json(), "command": "watch", "checks": self.checks}
+
+
+def tracked_json(order: TrackedOrder) -> dict[str, Any]:
+    """A tracked order as ``add``/``list`` show it."""
+    return redact(
+        {
+            "order": order.key.number,
+            "site": order.key.site,
+            "email": order.key.email,
+            "goal": order.goal.value,
+            "every": format_duration(order.every) if order.every else None,
+            "until": iso(order.until),
+            "follow_up_after": format_duration(order.options.follow_up_after),
+            "reason": order.options.reason,
+            "items": list(order.options.items),
+            "status": order.last_status.value if order.last_status else None,
+            "raw_status": order.last_raw_status,
+            "last_checked": iso(order.last_seen_at),
+            "next_check": iso(order.next_due_at),
+            "end_state": order.end_state.value,
+            "message": order.end_message,
+        }
+    )
+
+
+def tracked_line(order: TrackedOrder) -> str:
+    """One line of ``order-agent list``."""
+    status = order.last_status.value if order.last_status else "not checked yet"
+    if order.active:
+        state = f"next check {shown(order.next_due_at)}" if order.next_due_at else "not scheduled"
+    else:
+        state = order.end_state.value.replace("_", " ")
+        if order.end_message:
+            state += f": {order.end_message}"
+    return scrub(f"{order.key.number:<12} {status:<16} {state}  ({order.key.email})")

@@ -1,0 +1,665 @@
+"""Scheduled mode: keep working on tracked orders until each one reaches an end.
+
+The ends are: cancelled, return label saved, a person has to step in, or the
+watch ran out of time (``--for``). Two ways to drive it, both on the ledger:
+
+* ``order-agent watch ORDER`` (:meth:`Scheduler.watch`) stays in the foreground
+  and re-checks one order every ``--every`` (minus a little jitter);
+* ``order-agent add ORDER`` (:meth:`Scheduler.add`) only records the order, and
+  ``order-agent run`` (:meth:`Scheduler.run_pass`), started by cron or a systemd
+  timer, makes one pass over every tracked order that is due.
+
+One check is the runner's ``OrderAgent.handle`` (sign in, read the order, decide,
+act through write-ahead intents), read with the scheduled meaning: a request on
+file while the order is processing means *wait for the shop*, after
+``--follow-up-after`` with no change send at most one follow-up; shipped means
+*wait for delivery*; delivered means *return it and keep the label*.
+
+Staying up for weeks:
+
+* one browser, one context and one sign-in per account for a whole pass; the
+  session is stored in the data dir (0600) and checked before it is trusted;
+* a session that expires mid-flow is signed in again and the check repeated;
+  a browser that crashes is restarted and the check repeated. Repeating a check
+  is safe: it starts from the ledger (``has_sent``, open intents), not memory;
+* rejected credentials, lock-outs and bot checks are never retried: the order
+  needs a human, and the rest of the pass does not try that account again;
+* an unresolved intent younger than :data:`RECONCILE_AFTER` is left alone: the
+  shop may still be answering that submit, and "no trace yet" is not "not sent".
+
+Nothing here imports Playwright: a ``run`` with nothing due stays cheap.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from agent.account_session import AccountSession, SessionOpener
+from agent.durations import format_duration
+from agent.errors import (
+    AccountLocked,
+    BotCheck,
+    ConfigError,
+    CredentialsRejected,
+    NeedsHuman,
+    OrderAgentError,
+    SessionExpired,
+    TransientError,
+    TryLater,
+    TwoStepCodeMissing,
+    UnsafeSignIn,
+    UsageError,
+)
+from agent.locking import DataDirLock
+from agent.logs import get_logger
+from agent.messages import DEFAULT_REASON, follow_up_message
+from agent.models import CommandOptions, Goal, Order, OrderStatus, Outcome, Result
+from agent.notify import Notifier, NotifyEvent
+from agent.output import StepPrinter
+from agent.schedule_reports import Check, PassReport, WatchReport, shown
+from agent.settings import Settings
+from agent.state import (
+    EndState,
+    IntentKind,
+    Ledger,
+    OrderKey,
+    OrderOptions,
+    TrackedOrder,
+    utc_now,
+)
+
+log = get_logger("agent.scheduler")
+
+DEFAULT_EVERY = timedelta(minutes=15)
+DEFAULT_FOR = timedelta(days=14)
+DEFAULT_FOLLOW_UP_AFTER = timedelta(hours=24)
+MIN_EVERY = timedelta(minutes=1)
+# Checks come up to this share of --every early, so that many watchers do not
+# hit a shop in step, and a timer firing every --every never finds one not yet due.
+JITTER_SHARE = 0.1
+# A submit whose outcome is unknown may still be in the shop's hands (a slow
+# answer, a run killed mid-click); it is reconciled only after this long.
+RECONCILE_AFTER = timedelta(minutes=5)
+# Restarts of a crashed browser, and sign-ins after the site signed us out, per check.
+REPEATS_PER_CHECK = 2
+
+# Sign-in refusals: never retried, and the rest of the pass leaves the account alone.
+SIGN_IN_REFUSALS = (CredentialsRejected, AccountLocked, BotCheck, TwoStepCodeMissing, UnsafeSignIn)
+
+Clock = Callable[[], datetime]
+# ``threading.Event().wait``: waits up to N seconds; True means "stop now".
+Sleep = Callable[[float], bool]
+Jitter = Callable[[timedelta], timedelta]
+CheckListener = Callable[[Check], None]
+
+
+# --- what watch and add are told ---------------------------------------------------------
+
+
+def random_jitter(every: timedelta) -> timedelta:
+    """How much earlier than ``every`` the next check comes (0 to 10% of it)."""
+    return -every * random.uniform(0.0, JITTER_SHARE)
+
+
+@dataclass(frozen=True)
+class WatchPlan:
+    """How to watch an order: what ``watch``/``add`` were told."""
+
+    every: timedelta = DEFAULT_EVERY
+    duration: timedelta = DEFAULT_FOR
+    follow_up_after: timedelta | None = DEFAULT_FOLLOW_UP_AFTER
+    reason: str | None = None
+    items: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.every < MIN_EVERY:
+            raise UsageError(f"--every must be at least {format_duration(MIN_EVERY)}")
+
+    def options(self) -> OrderOptions:
+        return OrderOptions(
+            reason=self.reason, items=self.items, follow_up_after=self.follow_up_after
+        )
+
+
+def _signed_out(exc: BaseException) -> bool:
+    return isinstance(exc, SessionExpired) or isinstance(exc.__cause__, SessionExpired)
+
+
+# --- the scheduler ----------------------------------------------------------------------
+
+
+class Scheduler:
+    """Works on tracked orders; every dependency on time is injectable for tests.
+
+    ``clock`` is the agent's own clock (``--every``, ``--for`` and
+    ``--follow-up-after`` are measured on it), ``sleep`` waits between a watch's
+    checks (``threading.Event().wait``-like: returns True to stop), ``jitter``
+    says how much earlier than ``--every`` the next check comes.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = utc_now,
+        sleep: Sleep | None = None,
+        jitter: Jitter = random_jitter,
+        notifier: Notifier | None = None,
+        steps: StepPrinter | None = None,
+        open_session: SessionOpener | None = None,
+        on_check: CheckListener | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.sleep: Sleep = sleep or threading.Event().wait
+        self.jitter = jitter
+        self.notifier = notifier or Notifier(settings.notify_urls, redact=settings.secret_values())
+        self.steps = steps or StepPrinter(enabled=False)
+        self.open_session = open_session
+        self.on_check = on_check
+        self.browser_launches = 0
+
+    # -- the ledger-only commands ----------------------------------------------------------
+
+    def key(self, order: str) -> OrderKey:
+        site, email = self.settings.site_url, self.settings.email
+        if not site or not email:
+            raise ConfigError(
+                "ORDER_AGENT_SITE_URL and ORDER_AGENT_EMAIL are needed to name the order",
+                hint="set them in the environment, a .env file or a secrets directory",
+            )
+        return OrderKey(site, email, order)
+
+    def _ledger(self) -> Ledger:
+        return Ledger.open(self.settings.data_dir, clock=self.clock)
+
+    def add(self, order: str, plan: WatchPlan, goal: Goal = Goal.CANCEL) -> TrackedOrder:
+        """Track an order for ``run``: due at once, checked every ``plan.every``."""
+        key = self.key(order)
+        with self._ledger() as ledger:
+            return ledger.track(key, goal, plan.options(), plan.every, self.clock() + plan.duration)
+
+    def tracked(self, *, include_forgotten: bool = False) -> list[TrackedOrder]:
+        with self._ledger() as ledger:
+            return ledger.list_tracked(include_forgotten=include_forgotten)
+
+    def forget(self, order: str) -> TrackedOrder:
+        """Stop working on an order; its history stays in the ledger."""
+        with self._ledger() as ledger:
+            key = self._find(ledger, order)
+            ledger.forget(key)
+            forgotten = ledger.get(key)
+        assert forgotten is not None
+        return forgotten
+
+    def _find(self, ledger: Ledger, order: str) -> OrderKey:
+        if self.settings.site_url and self.settings.email:
+            key = self.key(order)
+            if ledger.get(key) is not None:
+                return key
+        wanted = OrderKey("http://any", "any", order).number
+        matches = [t.key for t in ledger.list_tracked() if t.key.number == wanted]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise UsageError(f"order {order} is not tracked (see `order-agent list`)")
+        raise UsageError(
+            f"order {order} is tracked for more than one account",
+            hint="set ORDER_AGENT_SITE_URL and ORDER_AGENT_EMAIL to say which",
+        )
+
+    # -- run: one pass over everything due -------------------------------------------------
+
+    def run_pass(self) -> PassReport:
+        """One pass over every tracked order that is due (``order-agent run``)."""
+        with DataDirLock(self.settings.data_dir), self._ledger() as ledger:
+            checks = [self._expired(ledger, order) for order in ledger.expire_overdue()]
+            due = ledger.due()
+            if due:
+                with self._account(ledger) as account:
+                    for order in due:
+                        checks.append(self._check(ledger, account, order))
+            now = self.clock()
+            waiting = sum(
+                1
+                for order in ledger.list_tracked()
+                if order.active
+                and order.next_due_at is not None
+                and order.next_due_at > now
+                and all(check.key != order.key for check in checks)
+            )
+        return PassReport(checks, waiting)
+
+    # -- watch: one order, in the foreground -----------------------------------------------
+
+    def watch(self, order: str, plan: WatchPlan, goal: Goal = Goal.CANCEL) -> WatchReport:
+        """Check ``order`` every ``plan.every`` until it reaches an end (or ``sleep`` says stop)."""
+        key = self.key(order)
+        with DataDirLock(self.settings.data_dir), self._ledger() as ledger:
+            ledger.track(key, goal, plan.options(), plan.every, self.clock() + plan.duration)
+            last: Check | None = None
+            checks = 0
+            while True:
+                tracked = ledger.get(key)
+                if tracked is None or not tracked.active:
+                    break
+                now = self.clock()
+                if tracked.until is not None and tracked.until <= now:
+                    ledger.finish(key, EndState.EXPIRED, "watched until its end date")
+                    tracked = ledger.get(key)
+                    assert tracked is not None
+                    last = self._expired(ledger, tracked)
+                    break
+                due_at = tracked.next_due_at or now
+                if due_at <= now:
+                    with self._account(ledger) as account:
+                        last = self._check(ledger, account, tracked)
+                    checks += 1
+                    continue
+                wake = min(due_at, tracked.until) if tracked.until else due_at
+                if self.sleep(max((wake - now).total_seconds(), 0.0)):
+                    last = self._stopped(tracked, last)
+                    break
+            final = ledger.get(key)
+        assert final is not None
+        return WatchReport(self._final(final, last), checks)
+
+    def _stopped(self, tracked: TrackedOrder, last: Check | None) -> Check:
+        return Check(
+            tracked.key,
+            Outcome.WAITING,
+            "Watch stopped before the order reached an end; "
+            "`order-agent watch` or `order-agent run` carries on from here.",
+            result=last.result if last else None,
+            next_check=tracked.next_due_at,
+            at=self.clock(),
+        )
+
+    def _final(self, tracked: TrackedOrder, last: Check | None) -> Check:
+        """The watch's answer: the last check, or the order's end if it had one already."""
+        if last is not None and (last.end_state is tracked.end_state or tracked.active):
+            return last
+        outcome = {
+            EndState.NONE: Outcome.WAITING,
+            EndState.NEEDS_HUMAN: Outcome.NEEDS_HUMAN,
+            EndState.EXPIRED: Outcome.WAITING,
+        }.get(tracked.end_state, Outcome.DONE)
+        message = tracked.end_message or tracked.end_state.value.replace("_", " ")
+        return Check(
+            tracked.key,
+            outcome,
+            f"Order {tracked.key.number}: {message}.",
+            tracked.end_state,
+            result=last.result if last else None,
+            at=self.clock(),
+        )
+
+    # -- one order -------------------------------------------------------------------------
+
+    @contextmanager
+    def _account(self, ledger: Ledger) -> Iterator[AccountSession]:
+        account = AccountSession(self.settings, ledger, self.steps, self.open_session)
+        try:
+            yield account
+        finally:
+            account.close()
+            self.browser_launches += account.launches
+
+    def _check(self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder) -> Check:
+        key = tracked.key
+        self.steps.info(f"Order {key.number}")
+        if not account.covers(key):
+            check = self._later(
+                ledger,
+                tracked,
+                Outcome.ERROR,
+                f"no credentials for {key.email} at {key.site}: ORDER_AGENT_EMAIL and "
+                "ORDER_AGENT_SITE_URL name another account",
+                error="ConfigError",
+            )
+        elif (refusal := account.refused()) is not None:
+            check = self._needs_human(ledger, tracked, refusal)
+        elif (recent := self._recent_intent(ledger, key)) is not None:
+            check = self._later(
+                ledger,
+                tracked,
+                Outcome.WAITING,
+                "An earlier submit may still be in the shop's hands: checking what became "
+                "of it before doing anything else.",
+                at=recent + RECONCILE_AFTER,
+            )
+        else:
+            check = self._work(ledger, account, tracked)
+            account.save()
+        log.info(
+            "order checked",
+            order=key.number,
+            outcome=check.outcome.value,
+            end_state=check.end_state.value,
+            status=check.result.status.value if check.result and check.result.status else None,
+        )
+        if self.on_check is not None:
+            self.on_check(check)
+        return check
+
+    def _recent_intent(self, ledger: Ledger, key: OrderKey) -> datetime | None:
+        """When an unresolved intent that the shop may still be answering began."""
+        now = self.clock()
+        started = [i.started_at for i in ledger.open_intents(key)]
+        recent = [moment for moment in started if now - moment < RECONCILE_AFTER]
+        return max(recent) if recent else None
+
+    def _work(self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder) -> Check:
+        try:
+            result = self._handle(account, tracked)
+            return self._after(ledger, account, tracked, result)
+        except NeedsHuman as exc:
+            if isinstance(exc, SIGN_IN_REFUSALS):
+                account.refusal = exc
+            return self._needs_human(ledger, tracked, exc)
+        except (TryLater, TransientError) as exc:
+            return self._later(
+                ledger, tracked, Outcome.WAITING, exc.message, error=type(exc).__name__
+            )
+        except OrderAgentError as exc:
+            log.warning("check failed", order=tracked.key.number, error=type(exc).__name__)
+            return self._later(
+                ledger, tracked, Outcome.ERROR, exc.message, error=type(exc).__name__
+            )
+        except Exception as exc:
+            log.exception("check failed unexpectedly", order=tracked.key.number)
+            summary = (str(exc).splitlines() or [""])[0][:200]
+            return self._later(
+                ledger,
+                tracked,
+                Outcome.ERROR,
+                f"unexpected error: {summary or type(exc).__name__}",
+                error=type(exc).__name__,
+            )
+
+    def _handle(self, account: AccountSession, tracked: TrackedOrder) -> Result:
+        """``OrderAgent.handle``, repeated after a crash or a sign-out (it is safe to repeat)."""
+        options = CommandOptions(
+            reason=tracked.options.reason,
+            items=tracked.options.items,
+            no_return=tracked.options.no_return,
+        )
+        repeats = 0
+        while True:
+            agent = account.agent()
+            try:
+                return agent.handle(tracked.key, tracked.goal, options)
+            except (TransientError, TryLater) as exc:
+                if repeats >= REPEATS_PER_CHECK:
+                    raise
+                if account.crashed():
+                    account.restart()
+                elif _signed_out(exc):
+                    log.info("signed out by the site: signing in again")
+                    agent.signed_in = False
+                else:
+                    raise
+                repeats += 1
+
+    # -- reading a check -------------------------------------------------------------------
+
+    def _after(
+        self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder, result: Result
+    ) -> Check:
+        key = tracked.key
+        status = result.status
+        if result.label:  # the runner reports a label only once it is saved
+            return self._finish(
+                ledger,
+                tracked,
+                result,
+                EndState.LABEL_SAVED,
+                f"return label saved: {result.label}",
+                NotifyEvent.LABEL_READY,
+                f"Return label ready for order {result.order}",
+                result.message,
+            )
+        if status is OrderStatus.CANCELLED:
+            sent = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+            case = f" (case {sent.reference})" if sent and sent.reference else ""
+            return self._finish(
+                ledger,
+                tracked,
+                result,
+                EndState.CANCELLED,
+                "the order is cancelled",
+                NotifyEvent.ORDER_CANCELLED,
+                f"Order {result.order} is cancelled",
+                f"The shop cancelled order {result.order}{case}.",
+            )
+        if status is OrderStatus.RETURNED:
+            return self._finish(
+                ledger,
+                tracked,
+                result,
+                EndState.LABEL_SAVED,
+                "the order has been returned",
+                NotifyEvent.LABEL_READY,
+                f"Order {result.order} has been returned",
+                result.message,
+            )
+
+        message = result.message
+        sent = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+        if sent is not None and not self._told(ledger, key, NotifyEvent.REQUEST_SENT):
+            # Sent just now, or an earlier run's request just found on the shop's pages.
+            self._notify(
+                ledger,
+                key,
+                NotifyEvent.REQUEST_SENT,
+                f"Cancellation requested for order {result.order}",
+                f"Case number {sent.reference or '(none shown)'}. order-agent keeps "
+                "checking until the shop cancels it.",
+            )
+        elif status is OrderStatus.PROCESSING:
+            message = self._waiting_for_shop(ledger, account, tracked, result)
+        if status is OrderStatus.SHIPPED:
+            message = self._shipped(ledger, key, result)
+        return self._later(ledger, tracked, Outcome.WAITING, message, result=result)
+
+    def _waiting_for_shop(
+        self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder, result: Result
+    ) -> str:
+        key = tracked.key
+        first = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+        if first is None:
+            return result.message
+        case = first.reference or "(no case number shown)"
+        asked = first.finished_at or first.started_at
+        message = f"Waiting for the shop to act on case {case}, sent {shown(asked)}."
+        follow_up_after = tracked.options.follow_up_after
+        if follow_up_after is None or self.clock() - asked < follow_up_after:
+            return message
+        if any(intent.kind is IntentKind.FOLLOW_UP for intent in ledger.intents(key)):
+            return message + " A follow-up was already sent."
+        return message + " " + self._follow_up(ledger, account, tracked, result, case)
+
+    def _follow_up(
+        self,
+        ledger: Ledger,
+        account: AccountSession,
+        tracked: TrackedOrder,
+        result: Result,
+        case: str,
+    ) -> str:
+        """The one polite follow-up, written ahead like every submit."""
+        agent = account.agent()
+        settings = self.settings
+        name = settings.display_name
+        message = follow_up_message(order=result.order, name=name, case=case)
+        request = {
+            "name": name,
+            "email": settings.email or "",
+            "reason": tracked.options.reason or DEFAULT_REASON,
+            "message": message,
+        }
+        order = Order(
+            number=result.order,
+            status=result.status or OrderStatus.PROCESSING,
+            raw_status=result.raw_status or "",
+        )
+        self.steps.doing(f"Following up on case {case}…")
+        intent = ledger.begin_intent(tracked.key, IntentKind.FOLLOW_UP, request)
+        try:
+            receipt = agent.site.request_cancellation(order, **request)
+        except NeedsHuman as exc:
+            ledger.fail_intent(intent, exc.message, definitely_not_sent=True)
+            log.warning("follow-up not sent", order=tracked.key.number, error=type(exc).__name__)
+            return "The follow-up could not be sent; it is not tried again."
+        except Exception as exc:
+            # Maybe sent: never sent a second time (at most one follow-up).
+            ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
+            log.warning("follow-up unconfirmed", order=tracked.key.number, error=type(exc).__name__)
+            return "The follow-up may not have reached the shop; it is not tried again."
+        ledger.complete_intent(intent, receipt.reference, {"url": receipt.url, "case": case})
+        reference = receipt.reference or "(none shown)"
+        self.steps.done(f"Follow-up sent: case {reference}")
+        self._notify(
+            ledger,
+            tracked.key,
+            NotifyEvent.REQUEST_SENT,
+            f"Follow-up sent for order {result.order}",
+            f"No change since case {case}: a follow-up was sent (case {reference}).",
+            once=False,
+        )
+        return f"No change yet, so a follow-up was sent (case {reference})."
+
+    def _shipped(self, ledger: Ledger, key: OrderKey, result: Result) -> str:
+        sent = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+        message = "The order has shipped: waiting for delivery to start the return."
+        if sent is not None:
+            case = sent.reference or "(no case number)"
+            self._notify(
+                ledger,
+                key,
+                NotifyEvent.REQUEST_DECLINED,
+                f"Order {result.order} shipped before it could be cancelled",
+                f"The shop did not cancel order {result.order} in time (case {case}); "
+                "order-agent will start a return once it is delivered.",
+                also=NotifyEvent.SHIPPED,
+            )
+        else:
+            self._notify(
+                ledger,
+                key,
+                NotifyEvent.SHIPPED,
+                f"Order {result.order} has shipped",
+                "order-agent will start a return once it is delivered.",
+                also=NotifyEvent.REQUEST_DECLINED,
+            )
+        return message
+
+    # -- ends, waits and notifications ------------------------------------------------------
+
+    def _finish(
+        self,
+        ledger: Ledger,
+        tracked: TrackedOrder,
+        result: Result,
+        end_state: EndState,
+        end_message: str,
+        event: NotifyEvent,
+        title: str,
+        body: str,
+    ) -> Check:
+        ledger.finish(tracked.key, end_state, end_message)
+        self._notify(ledger, tracked.key, event, title, body)
+        return Check(tracked.key, Outcome.DONE, result.message, end_state, result, at=self.clock())
+
+    def _needs_human(self, ledger: Ledger, tracked: TrackedOrder, exc: NeedsHuman) -> Check:
+        ledger.finish(tracked.key, EndState.NEEDS_HUMAN, exc.message)
+        body = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        if exc.phone:
+            body += f" Customer service: {exc.phone}."
+        self._notify(
+            ledger,
+            tracked.key,
+            NotifyEvent.NEEDS_HUMAN,
+            f"Order {tracked.key.number} needs you",
+            body,
+        )
+        return Check(
+            tracked.key,
+            Outcome.NEEDS_HUMAN,
+            body,
+            EndState.NEEDS_HUMAN,
+            error=type(exc).__name__,
+            at=self.clock(),
+        )
+
+    def _expired(self, ledger: Ledger, tracked: TrackedOrder) -> Check:
+        self._notify(
+            ledger,
+            tracked.key,
+            NotifyEvent.EXPIRED,
+            f"Stopped watching order {tracked.key.number}",
+            "The watch reached its end date before the order was cancelled or returned; "
+            "`order-agent add` starts it again.",
+        )
+        return Check(
+            tracked.key,
+            Outcome.WAITING,
+            "The watch reached its end date before the order was cancelled or returned.",
+            EndState.EXPIRED,
+            at=self.clock(),
+        )
+
+    def _later(
+        self,
+        ledger: Ledger,
+        tracked: TrackedOrder,
+        outcome: Outcome,
+        message: str,
+        *,
+        result: Result | None = None,
+        error: str | None = None,
+        at: datetime | None = None,
+    ) -> Check:
+        """The order stays tracked: schedule its next check."""
+        every = tracked.every or DEFAULT_EVERY
+        next_check = at or self.clock() + every + self.jitter(every)
+        ledger.schedule_next(tracked.key, next_check)
+        return Check(
+            tracked.key,
+            outcome,
+            message,
+            result=result,
+            next_check=next_check,
+            error=error,
+            at=self.clock(),
+        )
+
+    def _notify(
+        self,
+        ledger: Ledger,
+        key: OrderKey,
+        event: NotifyEvent,
+        title: str,
+        body: str,
+        *,
+        once: bool = True,
+        also: NotifyEvent | None = None,
+    ) -> None:
+        """Log and send a change, once per order (``also``: a change that counts as this one)."""
+        if once and self._told(ledger, key, event, *([also] if also else [])):
+            return
+        delivered = self.notifier.notify(event, key.number, title, body)
+        ledger.record_notification(key, event, title, delivered=delivered)
+
+    @staticmethod
+    def _told(ledger: Ledger, key: OrderKey, *events: NotifyEvent) -> bool:
+        """Whether the shopper was already told of any of these changes for this order."""
+        wanted = {str(event) for event in events}
+        return any(
+            e.kind == "notification" and e.data.get("event") in wanted for e in ledger.events(key)
+        )

@@ -1,0 +1,132 @@
+"""Fixtures for the scheduled-mode tests: settings on the fixture shop, clocks, a receiver."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import structlog
+
+from agent.redaction import clear_secrets
+from agent.scheduler import Scheduler
+from agent.settings import Settings, load_settings
+from fixtures.server import ShopServer
+
+from .helpers import JANE, PASSWORD, AgentClock
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No ORDER_AGENT_* from the outer shell, no stray .env; logging put back afterwards
+    (a command configures it on the stream of the moment, which pytest closes)."""
+    for key in list(os.environ):
+        if key.upper().startswith("ORDER_AGENT_"):
+            monkeypatch.delenv(key)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    clear_secrets()
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+@dataclass
+class Receiver:
+    """An Apprise ``json://`` target on loopback: what a phone would have been sent."""
+
+    port: int
+    payloads: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self.port}/order-agent"
+
+    @property
+    def titles(self) -> list[str]:
+        return [str(payload["title"]) for payload in self.payloads]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    state = Receiver(port=server.server_address[1])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            state.payloads.append(json.loads(body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server.RequestHandlerClass = Handler
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def agent_clock() -> AgentClock:
+    return AgentClock()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFactory:
+    """``settings_for(password=..., notify=[...])``: Jane on the US store, this data dir."""
+
+    def make(
+        *, region: str = "us", password: str = PASSWORD, notify: list[str] | None = None
+    ) -> Settings:
+        return load_settings(
+            site_url=shop.region_url(region),
+            email=JANE,
+            password=password,
+            data_dir=data_dir,
+            notify=notify or [],
+            headless=True,
+        )
+
+    return make
+
+
+SchedulerFactory = Callable[..., Scheduler]
+
+
+@pytest.fixture
+def scheduler_for(settings_for: SettingsFactory, agent_clock: AgentClock) -> SchedulerFactory:
+    """A scheduler on the agent clock, without jitter (checks come exactly --every apart)."""
+
+    def make(settings: Settings | None = None, **options: object) -> Scheduler:
+        chosen: dict[str, object] = {"clock": agent_clock, "jitter": lambda every: timedelta(0)}
+        return Scheduler(settings or settings_for(), **{**chosen, **options})  # type: ignore[arg-type]
+
+    return make

@@ -1,0 +1,123 @@
+"""Helpers for the scheduled-mode tests: the agent's clock, a worker thread, processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+JANE = "jane@example.com"
+PASSWORD = "correct-horse-battery-staple"
+REPO = Path(__file__).resolve().parents[2]
+# Well after the shop's own epoch: the two clocks are unrelated on purpose.
+AGENT_EPOCH = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+WORKER_TIMEOUT_S = 150
+
+
+class AgentClock:
+    """The agent's clock: moves only when a test moves it."""
+
+    def __init__(self, start: datetime = AGENT_EPOCH) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **span: float) -> datetime:
+        self.now += timedelta(**span)
+        return self.now
+
+
+def on_worker(work: Callable[[], T]) -> T:
+    """Run ``work`` on a fresh thread and return what it returned.
+
+    Playwright's sync API allows one instance per thread; pytest-playwright may
+    already run one on the main thread for other test modules.
+    """
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed back to the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="scheduler-under-test")
+    thread.start()
+    thread.join(WORKER_TIMEOUT_S)
+    assert not thread.is_alive(), "the scheduler did not finish"
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
+
+
+def agent_env(site_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of an ``order-agent`` subprocess: Jane's account, this data dir."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+    env.update(
+        {
+            "ORDER_AGENT_SITE_URL": site_url,
+            "ORDER_AGENT_EMAIL": JANE,
+            "ORDER_AGENT_PASSWORD": PASSWORD,
+            "ORDER_AGENT_DATA_DIR": str(data_dir),
+            "ORDER_AGENT_LOG_FORMAT": "json",
+            "PYTHONPATH": str(REPO),
+            **extra,
+        }
+    )
+    return env
+
+
+def agent_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "agent", *args]
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces; fields after its ')' are plain.
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _descendants(root: int) -> set[int]:
+    parents = {
+        int(p.name): _parent_of(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()
+    }
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        children = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= children
+        frontier = children
+    return found
+
+
+def browser_processes() -> set[int]:
+    """Chromium main processes started by this test process (not its helpers)."""
+    mains = set()
+    for pid in _descendants(os.getpid()):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"chrom" in Path(argv[0].decode(errors="replace")).name.encode() and not any(
+            arg.startswith(b"--type=") for arg in argv
+        ):
+            mains.add(pid)
+    return mains
+
+
+def kill(pids: set[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,163 @@
+"""``run`` passes against the fixture shop: follow-ups, sessions, refusals, a browser crash."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from agent.models import Action, OrderStatus, Outcome
+from agent.scheduler import WatchPlan
+from agent.state import EndState, IntentKind, IntentState, Ledger
+from fixtures.server import ShopServer
+
+from .conftest import Receiver, SchedulerFactory, SettingsFactory
+from .helpers import AgentClock, browser_processes, kill, on_worker
+
+ORDER_PAGE_70001 = r"/orders/MK-70001$"
+
+
+def test_one_follow_up_after_a_day_without_news(
+    shop: ShopServer, agent_clock: AgentClock, scheduler_for: SchedulerFactory, data_dir: Path
+) -> None:
+    scheduler = scheduler_for()
+    scheduler.add("70001", WatchPlan(every=timedelta(hours=1)))
+
+    first = on_worker(scheduler.run_pass)
+    [requested] = first.checks
+    assert requested.result is not None
+    assert requested.result.action is Action.CANCELLATION_REQUESTED
+    assert first.exit_code == 75
+
+    # The shop is slow to act (its clock stands still); the agent's day goes by.
+    agent_clock.advance(hours=25)
+    [followed] = on_worker(scheduler.run_pass).checks
+    assert followed.outcome is Outcome.WAITING
+    assert "follow-up was sent" in followed.message
+    case, follow_up = shop.inbox("us")
+    assert follow_up["order"] == "70001"
+    assert f"following up on case {case['case']}" in str(follow_up["message"])
+
+    # Another day without news: nothing more is sent.
+    agent_clock.advance(hours=25)
+    [again] = on_worker(scheduler.run_pass).checks
+    assert "already sent" in again.message
+    assert len(shop.inbox("us")) == 2
+    with Ledger.open(data_dir) as ledger:
+        kinds = [(i.kind, i.state) for i in ledger.intents(scheduler.key("70001"))]
+    assert kinds == [
+        (IntentKind.CANCELLATION_REQUEST, IntentState.SENT),
+        (IntentKind.FOLLOW_UP, IntentState.SENT),
+    ]
+
+
+def test_one_sign_in_per_pass_and_again_when_the_session_expires(
+    shop: ShopServer, agent_clock: AgentClock, scheduler_for: SchedulerFactory
+) -> None:
+    scheduler = scheduler_for()
+    every = WatchPlan(every=timedelta(minutes=15))
+    scheduler.add("70001", every)
+    scheduler.add("70003", every)
+
+    # Two orders of one account: one browser, one sign-in.
+    first = on_worker(scheduler.run_pass)
+    assert [c.result.status for c in first.checks if c.result] == [
+        OrderStatus.PROCESSING,
+        OrderStatus.SHIPPED,
+    ]
+    assert scheduler.browser_launches == 1
+    assert len(shop.sign_in_attempts("us")) == 1
+
+    # The shop ends the session in the middle of a check: sign in again, finish the check.
+    agent_clock.advance(minutes=15)
+    shop.fail(ORDER_PAGE_70001, "expire_session")
+    third = on_worker(scheduler.run_pass)
+    assert [c.outcome for c in third.checks] == [Outcome.WAITING, Outcome.WAITING]
+    assert [c.result.status for c in third.checks if c.result] == [
+        OrderStatus.PROCESSING,
+        OrderStatus.SHIPPED,
+    ]
+    assert [a["ok"] for a in shop.sign_in_attempts("us")] == [True, True]
+
+    # The saved session expired between passes: the first look finds it out.
+    scheduler.forget("70003")
+    agent_clock.advance(minutes=15)
+    shop.fail(r"^/us/$", "expire_session")
+    [fourth] = on_worker(scheduler.run_pass).checks
+    assert fourth.error is None
+    assert fourth.result is not None and fourth.result.status is OrderStatus.PROCESSING
+    assert [a["ok"] for a in shop.sign_in_attempts("us")] == [True, True, True]
+    assert len(shop.inbox("us")) == 1  # 70001's request, sent once across all passes
+
+
+def test_rejected_credentials_stop_the_orders_without_retrying(
+    shop: ShopServer,
+    agent_clock: AgentClock,
+    settings_for: SettingsFactory,
+    scheduler_for: SchedulerFactory,
+    receiver: Receiver,
+) -> None:
+    wrong = scheduler_for(settings_for(password="not-the-password", notify=[receiver.url]))
+    wrong.add("70001", WatchPlan())
+    wrong.add("70002", WatchPlan())
+
+    report = on_worker(wrong.run_pass)
+    assert report.exit_code == 3
+    assert [c.end_state for c in report.checks] == [EndState.NEEDS_HUMAN, EndState.NEEDS_HUMAN]
+    assert [c.error for c in report.checks] == ["CredentialsRejected", "CredentialsRejected"]
+    assert len(shop.sign_in_attempts("us")) == 1  # one attempt for the whole pass
+    assert receiver.titles == ["Order 70001 needs you", "Order 70002 needs you"]
+    assert "not-the-password" not in str(receiver.payloads)
+
+    # Nothing is due any more; re-adding them does not try the same password again.
+    agent_clock.advance(hours=1)
+    assert on_worker(wrong.run_pass).checks == []
+    wrong.add("70001", WatchPlan())
+    [blocked] = on_worker(wrong.run_pass).checks
+    assert blocked.outcome is Outcome.NEEDS_HUMAN
+    assert "change ORDER_AGENT_PASSWORD" in blocked.message
+    assert len(shop.sign_in_attempts("us")) == 1
+    assert wrong.browser_launches == 1  # not even a browser for known-bad credentials
+
+    # New credentials: back to work.
+    right = scheduler_for()
+    right.add("70001", WatchPlan())
+    [working] = on_worker(right.run_pass).checks
+    assert working.result is not None
+    assert working.result.action is Action.CANCELLATION_REQUESTED
+    assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, True]
+
+
+def test_a_crashed_browser_is_restarted_and_the_check_resumes(
+    shop: ShopServer, scheduler_for: SchedulerFactory, data_dir: Path
+) -> None:
+    scheduler = scheduler_for()
+    scheduler.add("70001", WatchPlan())
+    # While the shop is answering the order page, the browser process dies.
+    slow_order_page = shop.fail(ORDER_PAGE_70001, "slow", delay=0.5)
+    earlier_browsers = browser_processes()
+    killed: set[int] = set()
+
+    def crash_the_browser() -> None:
+        if slow_order_page.arrived.wait(120):
+            killed.update(browser_processes() - earlier_browsers)
+            kill(killed)
+
+    crasher = threading.Thread(target=crash_the_browser)
+    crasher.start()
+    try:
+        report = on_worker(scheduler.run_pass)
+    finally:
+        slow_order_page.arrived.set()
+        crasher.join(timeout=10)
+
+    assert killed, "no browser was running when the order page was asked for"
+    assert scheduler.browser_launches == 2
+    [check] = report.checks
+    assert check.result is not None
+    assert check.result.action is Action.CANCELLATION_REQUESTED
+    [case] = shop.inbox("us")
+    assert check.result.reference == case["case"]
+    with Ledger.open(data_dir) as ledger:
+        [intent] = ledger.intents(scheduler.key("70001"))
+        assert intent.state is IntentState.SENT
