@@ -29,7 +29,8 @@ SUBMIT_MS = 15_000
 NAVIGATION_MS = 30_000
 
 # A phone number as people write them: "1-800-555-0199", "0800 555 0144", "+44 20 7946 0000".
-_PHONE = r"\+?\d[\d\s().-]{5,}\d"
+# Spaces but not line breaks: a number does not run on into the next line's digits.
+_PHONE = r"\+?\d[\d \u00a0().-]{5,}\d"
 _PHONE_AFTER_WORD = re.compile(
     r"\b(?:call|phone|tel(?:ephone)?|ring)\b[^0-9+\n]{0,30}(" + _PHONE + ")", re.IGNORECASE
 )
@@ -152,7 +153,7 @@ def phone_on(page: Page) -> str | None:
             found = _PHONE_ONLY.search(links.first.inner_text())
             if found:
                 return found.group(1).strip()
-        return phone_in(page.locator("body").inner_text())
+        return phone_in(page_root(page).inner_text())
     except PlaywrightError:
         return None
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Frame, Locator, Page
 
 from agent.models import Item, Order, OrderStatus
 from flows.facts import label_candidates, value_next_to
+from flows.forms import choose_option, label_of, options_of, select_matching
 from flows.locating import (
     LOOK_MS,
     button,
@@ -23,6 +24,7 @@ from flows.locating import (
     labelled,
     nearest,
     nearest_block,
+    page_root,
     select,
     textbox,
     texts_of,
@@ -42,28 +44,6 @@ from flows.matching import (
 from flows.results import SupportRequest
 from flows.vocabulary import Vocabulary, canonical_status
 
-# The label a person reads next to a form field (its accessible name, near enough).
-_LABEL_OF = """(el) => {
-  const clean = (s) => (s || "").replace(/\\s+/g, " ").trim();
-  const by = el.getAttribute("aria-labelledby");
-  if (by) {
-    return clean(by.split(/\\s+/).map((id) => {
-      const node = document.getElementById(id);
-      return node ? node.innerText : "";
-    }).join(" "));
-  }
-  if (el.getAttribute("aria-label")) return clean(el.getAttribute("aria-label"));
-  if (el.labels && el.labels.length) return clean(el.labels[0].innerText);
-  return clean(el.getAttribute("title") || el.getAttribute("placeholder") || "");
-}"""
-
-# A select's choices as the browser holds them.
-_OPTIONS_OF = """(el) => [...el.options].map((o) => ({
-  label: (o.label || o.textContent || "").replace(/\\s+/g, " ").trim(),
-  value: o.value,
-  disabled: o.disabled,
-}))"""
-
 _ITEMS_HEADING = re.compile(
     r"^\W*(?:order\s+)?(?:items?|products?|your\s+items|items\s+in\s+(?:this|your)\s+order)"
     r"(?:\s*\(\d+\))?\W*$",
@@ -80,40 +60,6 @@ _ORDER_IN_TEXT = re.compile(
 _REFERENCE_TOKEN = re.compile(r"\b([A-Za-z]{1,6}-?[0-9]{3,}[A-Za-z0-9-]*)\b")
 
 
-def label_of(field: Locator) -> str:
-    try:
-        return str(field.evaluate(_LABEL_OF))
-    except PlaywrightError:
-        return ""
-
-
-def options_of(field: Locator) -> list[dict[str, object]]:
-    return list(field.evaluate(_OPTIONS_OF))
-
-
-def select_matching(field: Locator, wanted: re.Pattern[str]) -> str | None:
-    """Select the first enabled option whose label matches ``wanted``; return its label."""
-    for option in options_of(field):
-        if not option["disabled"] and wanted.search(str(option["label"])):
-            field.select_option(value=str(option["value"]), timeout=LOOK_MS)
-            return str(option["label"])
-    return None
-
-
-def choose_option(field: Locator, wanted: re.Pattern[str], placeholder: re.Pattern[str]) -> str:
-    """Select the first real option matching ``wanted``, else the first real one."""
-    real = [
-        o
-        for o in options_of(field)
-        if not o["disabled"] and str(o["value"]) and not placeholder.search(str(o["label"]))
-    ]
-    if not real:
-        return ""
-    chosen = next((o for o in real if wanted.search(str(o["label"]))), real[0])
-    field.select_option(value=str(chosen["value"]), timeout=LOOK_MS)
-    return str(chosen["label"])
-
-
 class SitePage:
     """Any page of the shop: its header, menus, footer and main content."""
 
@@ -125,7 +71,7 @@ class SitePage:
     def content(self) -> Locator:
         """The main landmark when there is exactly one (menus and footers repeat everywhere)."""
         main = self.page.get_by_role("main")
-        return main if main.count() == 1 else self.page.locator("body")
+        return main if main.count() == 1 else page_root(self.page)
 
     def sign_out_control(self) -> Locator:
         """Sign-out links/buttons, shown or tucked away in a closed menu."""
@@ -190,17 +136,38 @@ class SignInPage:
     def code_field(self) -> Locator:
         return labelled(self.frame, self.words.code_labels)
 
+    def identifier_field(self) -> Locator | None:
+        """An e-mail field whose own form is sent with a sign-in button (e-mail first).
+
+        A newsletter box ("Email" + "Subscribe") is not one.
+        """
+        fields = self.email_field
+        for index in range(min(fields.count(), 3)):
+            field = fields.nth(index)
+            block = nearest_block(field, lambda b: b.get_by_role("button").filter(visible=True))
+            if block is not None and visible_now(button(block, self.words.sign_in_submit)):
+                return field
+        return None
+
     def shows_form(self) -> bool:
-        return visible_now(self.email_field) or visible_now(self.password_field)
+        return visible_now(self.password_field) or self.identifier_field() is not None
 
     def submit_for(self, field: Locator, words: Sequence[str]) -> Locator | None:
         """The form's own submit control: the nearest one to the field, not the header's."""
         return nearest(field.first, lambda block: button(block, words))
 
+    def email_beside_password(self) -> Locator | None:
+        """The e-mail field of the password's own form (not a newsletter box in the header)."""
+        if not visible_now(self.password_field):
+            return self.email_field.first if visible_now(self.email_field) else None
+        words = self.words.email_labels
+        return nearest(self.password_field.first, lambda block: labelled(block, words))
+
     def sign_in_with(self, email: str, password: str) -> None:
         """Type the e-mail (if asked) and password; the caller submits and reads the outcome."""
-        if email and visible_now(self.email_field):
-            self.email_field.first.fill(email, timeout=LOOK_MS)
+        email_field = self.email_beside_password() if email else None
+        if email_field is not None:
+            email_field.fill(email, timeout=LOOK_MS)
         self.password_field.first.fill(password, timeout=LOOK_MS)
 
     def enter_code(self, code: str) -> None:
@@ -271,10 +238,16 @@ class OrderPage(SitePage):
         heading = self.content.get_by_role("heading", name=_ITEMS_HEADING)
         if not heading.count():
             return ()
-        block = nearest_block(heading.first, _lines_in)
+        cells = self.page.get_by_role("cell")
+
+        def lines_in(block: Locator) -> Locator:
+            # List items, or table rows holding data cells (not the header row).
+            return block.get_by_role("listitem").or_(block.get_by_role("row").filter(has=cells))
+
+        block = nearest_block(heading.first, lines_in)
         if block is None:
             return ()
-        lines = _lines_in(block)
+        lines = lines_in(block)
         final = self.words.final_sale
         items = []
         for text in lines.all_inner_texts():
@@ -298,10 +271,6 @@ class OrderPage(SitePage):
             label_available=self.label_control() is not None,
             return_available=self.return_entry() is not None,
         )
-
-
-def _lines_in(block: Locator) -> Locator:
-    return block.get_by_role("listitem").or_(block.get_by_role("row"))
 
 
 def _item_from_text(text: str, final_sale_words: Sequence[str]) -> Item | None:
@@ -347,26 +316,36 @@ class ContactPage(SitePage):
     ) -> dict[str, str]:
         """Fill every field the contract names; return label -> value as the form now holds."""
         filled: dict[str, str] = {}
+        words = self.words
         topic = self.topic.first
-        chosen = select_matching(topic, pattern(self.words.cancel_option_pattern))
+        chosen = select_matching(topic, pattern(words.cancel_option_pattern))
         if chosen is None:
             raise LookupError("the topic list has no cancellation option")
         filled[label_of(topic) or "Topic"] = chosen
-        order_field = textbox(self.page, self.words.order_number_labels)
-        self._fill(filled, order_field, order_number, "Order Number")
-        self._fill(filled, textbox(self.page, self.words.contact_email_labels), email, "Email")
-        single = textbox(self.page, self.words.name_labels)
+        form = self.form_block()
+        self._fill(filled, textbox(form, words.order_number_labels), order_number, "Order Number")
+        self._fill(filled, textbox(form, words.contact_email_labels), email, "Email")
+        single = textbox(form, words.name_labels)
         if visible_now(single):
             self._fill(filled, single, name, "Name")
         else:
             first, _, last = name.strip().rpartition(" ")
             if not first:  # one word: it is all we have for both
                 first = last
-            first_field = textbox(self.page, self.words.first_name_labels)
-            self._fill(filled, first_field, first, "First Name")
-            self._fill(filled, textbox(self.page, self.words.last_name_labels), last, "Last Name")
-        self._fill(filled, self.message, message or reason, "Message")
+            self._fill(filled, textbox(form, words.first_name_labels), first, "First Name")
+            self._fill(filled, textbox(form, words.last_name_labels), last, "Last Name")
+        self._fill(filled, textbox(form, words.message_labels), message or reason, "Message")
         return filled
+
+    def form_block(self) -> Locator | Page:
+        """The smallest block holding both the topic and the message: the form itself.
+
+        Its fields are looked up there, so that a newsletter "Email" box elsewhere on
+        the page is never filled in.
+        """
+        words = self.words.message_labels
+        block = nearest_block(self.topic.first, lambda b: textbox(b, words))
+        return block if block is not None else self.page
 
     @staticmethod
     def _fill(filled: dict[str, str], field: Locator, value: str, fallback: str) -> None:
@@ -453,10 +432,19 @@ class ReturnPage:
     def choose_remaining_reasons(self) -> None:
         """Reason selects still on their placeholder (forms that group reasons apart)."""
         selects = self._reason_selects(self.page)
+
+        def boxes(block: Locator) -> Locator:
+            return block.get_by_role("checkbox")
+
         for index in range(selects.count()):
             field = selects.nth(index)
-            if field.is_enabled() and not self._chosen(field):
-                self._choose_in(field)
+            if not field.is_enabled() or self._chosen(field):
+                continue
+            # The select of an item left unticked keeps its placeholder.
+            own = nearest_block(field, boxes)
+            if own is not None and boxes(own).count() == 1 and not boxes(own).first.is_checked():
+                continue
+            self._choose_in(field)
 
     def _chosen(self, field: Locator) -> bool:
         value = field.input_value()

@@ -1,4 +1,8 @@
-"""Opening orders: every seeded status in both regions, number spellings, remembered URLs."""
+"""Opening orders: every seeded status in both regions, items, tracking, number spellings.
+
+Read-only: these tests share one signed-in site per region (``reading_site``); tests
+that change the shop (faults, resets) are in ``test_flows_order_troubles``.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from agent.errors import OrderNotFound, SessionExpired, TransientError
+from agent.errors import OrderNotFound
 from agent.models import OrderStatus
-from fixtures.server import ShopServer
 from flows.site import RetailerSite
-
-from .shopper import OpenSite
 
 ReadingSite = Callable[[str], RetailerSite]
 
@@ -101,41 +102,3 @@ def test_the_customer_service_phone_is_read_from_the_page(reading_site: ReadingS
     site = reading_site("uk")
     site.open_order("70001")
     assert site.customer_service_phone() == "0800 555 0144"
-
-
-def test_remembered_urls_are_used_and_a_stale_one_falls_back(open_site: OpenSite, shop: ShopServer):
-    remembered = {"order:70003": shop.url + "/us/account/orders/MK-70999", "order_list": ""}
-    site = open_site("us", remembered=remembered)
-    order = site.open_order("#70003")
-    assert order.status is OrderStatus.SHIPPED
-    assert remembered["order:70003"] == order.url
-    assert remembered["order_list"].endswith("/us/account/orders")
-    # Next time the order page is reached directly, not through the list.
-    site.page.goto(shop.region_url("us"))
-    with site.page.expect_navigation(url=order.url):
-        assert site.open_order("70003").raw_status == "Shipped"
-
-
-def test_a_session_that_expires_mid_flow_is_reported(open_site: OpenSite, shop: ShopServer):
-    site = open_site("uk")
-    shop.fail(r"/my-account/orders", "expire_session", region="uk")
-    with pytest.raises(SessionExpired):
-        site.open_order("70001")
-
-
-def test_a_server_error_is_transient_and_a_retry_goes_through(
-    open_site: OpenSite, shop: ShopServer
-):
-    site = open_site("us")
-    shop.fail(r"/account/orders", "5xx", region="us")
-    with pytest.raises(TransientError, match="503"):
-        site.open_order("70001")
-    assert site.open_order("70001").status is OrderStatus.PROCESSING
-
-
-def test_a_dropped_connection_is_transient(open_site: OpenSite, shop: ShopServer):
-    site = open_site("uk")
-    # Chromium itself retries a dropped GET once: drop more often than that.
-    shop.fail(r"/my-account/orders", "drop", times=3, region="uk")
-    with pytest.raises(TransientError):
-        site.open_order("70001")

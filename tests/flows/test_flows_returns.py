@@ -123,3 +123,10 @@ def test_a_dry_run_return_fills_the_form_and_submits_nothing(
     assert receipt.reference is None and len(receipt.items) == 1
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert shop.returns(region) == []
+
+
+def test_a_return_submitted_with_confirm_and_no_review_step(open_site: OpenSite, shop: ShopServer):
+    shop.add_region(replace(US, prefix="confirm", return_submit="Confirm", review_step=False))
+    site = open_site("confirm")
+    receipt = site.start_return(site.open_order("70012"))
+    assert receipt.reference == shop.returns("confirm")[0]["return_number"]

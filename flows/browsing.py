@@ -1,0 +1,228 @@
+"""Moving between pages like a person, and saying what it means when a page is not as expected.
+
+Every flow goes through one ``Browsing``: it loads pages, clicks, waits for what
+should come next, and when that does not come it explains why, in the agent's
+own errors:
+
+* a 5xx answer, a failed connection, a page that never comes: ``TransientError``;
+* the sign-in form in the middle of a flow: ``SessionExpired``;
+* "verify you are human": ``BotCheck``;
+* anything else: ``SiteNotUnderstood`` with what was missing and where.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Request, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from agent.errors import BotCheck, SessionExpired, SiteNotUnderstood, TransientError
+from flows.interruptions import dismiss_visible
+from flows.labels import save_atomically
+from flows.locating import (
+    LOOK_MS,
+    NAVIGATION_MS,
+    alerts,
+    labelled,
+    phone_in,
+    phone_on,
+    phrases,
+    texts_of,
+    visible_now,
+    wait_visible,
+)
+from flows.pages import SitePage
+from flows.vocabulary import Vocabulary
+
+
+class NavigationWatch:
+    """What became of a page's last main-frame navigation: its status, failure, or no answer."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.status: int | None = None
+        self.failure: str | None = None
+        self.pending = False
+        page.on("request", self._on_request)
+        page.on("response", self._on_response)
+        page.on("requestfailed", self._on_failed)
+
+    def _is_main_navigation(self, request: Request) -> bool:
+        try:
+            return request.is_navigation_request() and request.frame == self.page.main_frame
+        except PlaywrightError:
+            return False
+
+    def _on_request(self, request: Request) -> None:
+        if self._is_main_navigation(request):
+            self.pending = True
+
+    def _on_response(self, response: Response) -> None:
+        if self._is_main_navigation(response.request):
+            self.status, self.failure, self.pending = response.status, None, False
+
+    def _on_failed(self, request: Request) -> None:
+        if self._is_main_navigation(request):
+            self.pending = False
+            failure = request.failure or "failed"
+            # A download, or a newer navigation, aborts the old one: not a failure of the site.
+            if "ERR_ABORTED" not in failure:
+                self.failure = failure
+
+    def check(self) -> None:
+        """Raise ``TransientError`` when the page is a server error or never arrived."""
+        if self.failure:
+            raise TransientError(f"the site could not be reached ({self.failure})")
+        if self.status is not None and self.status >= 500:
+            raise TransientError(f"the site answered with a server error ({self.status})")
+        if self.page.url.startswith("chrome-error:"):
+            raise TransientError("the page could not be loaded")
+
+
+class Browsing:
+    """One tab (and the tabs it opens) on one site, moved through like a person would."""
+
+    def __init__(self, page: Page, site_url: str, vocabulary: Vocabulary) -> None:
+        self.page = page
+        self.site_url = site_url
+        self.words = vocabulary
+        self._watches: dict[Page, NavigationWatch] = {}
+        self.watch(page)
+
+    def watch(self, page: Page) -> NavigationWatch:
+        if page not in self._watches:
+            self._watches[page] = NavigationWatch(page)
+        return self._watches[page]
+
+    # -- moving -----------------------------------------------------------------------
+    def goto(self, url: str, *, ok_below: int | None = None) -> int | None:
+        """Load ``url``; its HTTP status, or ``None`` when it is ``ok_below`` or more."""
+        try:
+            response = self.page.goto(url, timeout=NAVIGATION_MS)
+        except PlaywrightTimeoutError:
+            raise TransientError(f"{url} did not load in time") from None
+        except PlaywrightError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else "error"
+            raise TransientError(f"{url} could not be loaded ({reason})") from None
+        status = response.status if response is not None else 200
+        if status >= 500:
+            raise TransientError(f"{url} answered with a server error ({status})")
+        if ok_below is not None and status >= ok_below:
+            return None
+        return status
+
+    def click(self, target: Locator, *, page: Page | None = None, signing_in: bool = False) -> None:
+        """Click, then make sure the page that follows is not an error, a bot check or sign-in."""
+        page = page or self.page
+        try:
+            target.click(timeout=LOOK_MS)
+        except PlaywrightError:
+            self.diagnose("a link or button did not respond", page=page, signing_in=signing_in)
+        self.check_page(page, signing_in=signing_in)
+
+    def click_maybe_new_page(self, target: Locator) -> Page:
+        """Click; return the page that shows the result (a new tab, or this page)."""
+        opened: list[Page] = []
+
+        def on_page(new_page: Page) -> None:
+            opened.append(new_page)
+
+        self.page.context.on("page", on_page)
+        try:
+            self.click(target)
+        finally:
+            self.page.context.remove_listener("page", on_page)
+        if not opened:
+            return self.page
+        new_page = opened[0]
+        self.watch(new_page)
+        try:
+            new_page.wait_for_load_state("domcontentloaded", timeout=NAVIGATION_MS)
+        except PlaywrightTimeoutError:
+            raise TransientError("the new page did not load in time") from None
+        self.check_page(new_page)
+        return new_page
+
+    def find_from_here_or_home(
+        self, words: Sequence[str], timeout_ms: float = LOOK_MS
+    ) -> Locator | None:
+        """A link named like ``words`` on this page (menus included), else on the home page."""
+        site_page = SitePage(self.page, self.words)
+        with contextlib.suppress(PlaywrightTimeoutError):
+            self.page.wait_for_load_state("domcontentloaded", timeout=NAVIGATION_MS)
+        link = site_page.find_control(words, timeout_ms=timeout_ms)
+        if link is None and self.page.url != self.site_url:
+            self.goto(self.site_url)
+            self.check_page()
+            link = site_page.find_control(words, timeout_ms=timeout_ms)
+        return link
+
+    def expect(self, wanted: Locator, what: str, *, page: Page | None = None) -> None:
+        """Wait for ``wanted``; if an obstacle shows instead, raise what it means."""
+        page = page or self.page
+        obstacles = phrases(page, self.words.bot_check).or_(
+            labelled(page, self.words.password_labels)
+        )
+        if not wait_visible(wanted.or_(obstacles), LOOK_MS) or not visible_now(wanted):
+            self.diagnose(what, page=page)
+
+    def screenshot(self, page: Page, path: Path) -> None:
+        """The page as a person sees it (interruptions closed), kept 0600 at ``path``."""
+        dismiss_visible(page, self.words)
+        save_atomically(page.screenshot(full_page=True), Path(path))
+
+    # -- explaining -------------------------------------------------------------------
+    def check_page(self, page: Page | None = None, *, signing_in: bool = False) -> None:
+        """Raise if the page is a server error, a bot check, or (mid-flow) the sign-in form."""
+        page = page or self.page
+        self.watch(page).check()
+        bot = phrases(page, self.words.bot_check)
+        sign_in_form = labelled(page, self.words.password_labels)
+        # One look for both obstacles: this runs after every click.
+        if not visible_now(bot.or_(sign_in_form)):
+            return
+        self.refuse_bot_check(page)
+        if not signing_in and visible_now(sign_in_form):
+            raise SessionExpired("the site signed us out (it shows its sign-in form)")
+
+    def refuse_bot_check(self, page: Page) -> None:
+        bot = phrases(page, self.words.bot_check)
+        if visible_now(bot):
+            said = " ".join(texts_of(alerts(page))) or " ".join(texts_of(bot))
+            raise BotCheck(
+                f"the site wants to check that we are human: {said}",
+                phone=phone_in(said) or phone_on(page),
+                evidence=said,
+            )
+
+    def diagnose(
+        self, what: str, *, page: Page | None = None, signing_in: bool = False
+    ) -> NoReturn:
+        """Explain a missing element: transient trouble, signed out, bot check, or unknown."""
+        page = page or self.page
+        # Before looking at the page: looking waits for a navigation still under way.
+        if self.watch(page).pending:
+            raise TransientError(f"{what}: the page is still loading after {LOOK_MS // 1000}s")
+        self.check_page(page, signing_in=signing_in)
+        said = " ".join(texts_of(alerts(page)))
+        raise SiteNotUnderstood(
+            f"{what} on {page.url}" + (f" (the page says: {said})" if said else ""),
+            phone=phone_on(page),
+            evidence=said or None,
+        )
+
+    def explain_browser_failure(self, action: str, *, timed_out: bool) -> NoReturn:
+        """A Playwright error escaped a flow: say what the page shows, else that it is gone."""
+        what = action.replace("_", " ")
+        if not self.page.is_closed():
+            with contextlib.suppress(PlaywrightError):
+                self.diagnose(
+                    f"{what}: the browser {'timed out' if timed_out else 'failed'}",
+                    signing_in=action == "sign_in",
+                )
+        raise TransientError(f"{what}: the browser page closed or crashed")

@@ -1,0 +1,66 @@
+"""Reading and setting form controls as a person sees them: a field's label, a select's options."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator
+
+from flows.locating import LOOK_MS
+
+# The label a person reads next to a form field (its accessible name, near enough).
+_LABEL_OF = """(el) => {
+  const clean = (s) => (s || "").replace(/\\s+/g, " ").trim();
+  const by = el.getAttribute("aria-labelledby");
+  if (by) {
+    return clean(by.split(/\\s+/).map((id) => {
+      const node = document.getElementById(id);
+      return node ? node.innerText : "";
+    }).join(" "));
+  }
+  if (el.getAttribute("aria-label")) return clean(el.getAttribute("aria-label"));
+  if (el.labels && el.labels.length) return clean(el.labels[0].innerText);
+  return clean(el.getAttribute("title") || el.getAttribute("placeholder") || "");
+}"""
+
+# A select's choices as the browser holds them.
+_OPTIONS_OF = """(el) => [...el.options].map((o) => ({
+  label: (o.label || o.textContent || "").replace(/\\s+/g, " ").trim(),
+  value: o.value,
+  disabled: o.disabled,
+}))"""
+
+
+def label_of(field: Locator) -> str:
+    try:
+        return str(field.evaluate(_LABEL_OF))
+    except PlaywrightError:
+        return ""
+
+
+def options_of(field: Locator) -> list[dict[str, object]]:
+    return list(field.evaluate(_OPTIONS_OF))
+
+
+def select_matching(field: Locator, wanted: re.Pattern[str]) -> str | None:
+    """Select the first enabled option whose label matches ``wanted``; return its label."""
+    for option in options_of(field):
+        if not option["disabled"] and wanted.search(str(option["label"])):
+            field.select_option(value=str(option["value"]), timeout=LOOK_MS)
+            return str(option["label"])
+    return None
+
+
+def choose_option(field: Locator, wanted: re.Pattern[str], placeholder: re.Pattern[str]) -> str:
+    """Select the first real option matching ``wanted``, else the first real one."""
+    real = [
+        o
+        for o in options_of(field)
+        if not o["disabled"] and str(o["value"]) and not placeholder.search(str(o["label"]))
+    ]
+    if not real:
+        return ""
+    chosen = next((o for o in real if wanted.search(str(o["label"]))), real[0])
+    field.select_option(value=str(chosen["value"]), timeout=LOOK_MS)
+    return str(chosen["label"])

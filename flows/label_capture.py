@@ -1,0 +1,100 @@
+"""Getting the bytes behind a label link, however the site delivers them.
+
+A label arrives one of three ways: an attachment download, a download made by
+script from a blob, or a PDF opened in a new tab (fetched again with the
+context's request API, which shares the session cookies). Which one is not
+known before the click, so the click is watched for both a download and a
+new tab, in short turns.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from pathlib import Path
+
+from playwright.sync_api import Download, Locator, Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from agent.errors import LabelInvalid, TransientError
+from flows.browsing import Browsing
+from flows.locating import NAVIGATION_MS, SUBMIT_MS, Deadline
+
+# Each turn of watching for a download while a new tab may be opening.
+_TURN_MS = 250
+
+_FETCH_AS_BASE64 = """async (url) => {
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 1) text += String.fromCharCode(bytes[i]);
+  return btoa(text);
+}"""
+
+
+def capture_label(browsing: Browsing, page: Page, link: Locator) -> bytes:
+    """Click ``link`` on ``page`` and return what it delivers (not yet validated)."""
+    downloads: list[Download] = []
+    opened: list[Page] = []
+
+    def on_download(download: Download) -> None:
+        downloads.append(download)
+
+    def on_page(new_page: Page) -> None:
+        opened.append(new_page)
+        new_page.on("download", on_download)
+
+    page.on("download", on_download)
+    page.context.on("page", on_page)
+    try:
+        browsing.click(link, page=page)
+        # Whichever comes first: a download here, or a new tab (which may itself turn into a
+        # download, or show the PDF at its own address).
+        deadline = Deadline(SUBMIT_MS)
+        while not downloads and not deadline.passed:
+            if opened and opened[0].url not in ("", "about:blank"):
+                break
+            waiting_on = opened[0] if opened else page
+            with contextlib.suppress(PlaywrightTimeoutError):
+                waiting_on.wait_for_event("download", timeout=min(_TURN_MS, deadline.left_ms()))
+    finally:
+        page.remove_listener("download", on_download)
+        page.context.remove_listener("page", on_page)
+    try:
+        if downloads:
+            return _downloaded(downloads[0])
+        if opened:
+            return _fetched(opened[0])
+    finally:
+        for new_page in opened:
+            if not new_page.is_closed():
+                new_page.close()
+    browsing.check_page(page)
+    raise LabelInvalid("the label link gave no file")
+
+
+def _downloaded(download: Download) -> bytes:
+    failure = download.failure()
+    if failure:
+        raise LabelInvalid(f"the label download failed ({failure})")
+    data = Path(download.path()).read_bytes()
+    download.delete()
+    return data
+
+
+def _fetched(tab: Page) -> bytes:
+    url = tab.url
+    if url.startswith(("blob:", "data:")):
+        try:
+            return base64.b64decode(tab.evaluate(_FETCH_AS_BASE64, url))
+        except PlaywrightError:
+            raise LabelInvalid("the label opened in a new tab could not be read") from None
+    try:
+        response = tab.context.request.get(url, timeout=NAVIGATION_MS)
+    except PlaywrightError:
+        raise TransientError("the label could not be fetched") from None
+    if response.status >= 500:
+        raise TransientError(f"the label address answered a server error ({response.status})")
+    if not response.ok:
+        raise LabelInvalid(f"the label address answered {response.status}")
+    return response.body()

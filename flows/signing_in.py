@@ -1,0 +1,289 @@
+"""Signing in: entry link, form (maybe in a frame, maybe e-mail first), second step, outcome.
+
+Secrets are typed only into a frame on the shop's own origin, over https (plain
+http only on loopback). A failed ``fill()`` of a secret is replaced by a clean
+error raised outside the ``except`` block, so Playwright's text (which can quote
+the value) is not even chained to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Frame, Locator
+
+from agent.errors import (
+    AccountLocked,
+    BotCheck,
+    CredentialsRejected,
+    SiteNotUnderstood,
+    TwoStepCodeMissing,
+    UnsafeSignIn,
+)
+from flows.browsing import Browsing
+from flows.locating import (
+    LOOK_MS,
+    SUBMIT_MS,
+    Deadline,
+    alerts,
+    labelled,
+    page_root,
+    phone_in,
+    phone_on,
+    phrases,
+    texts_of,
+    visible_now,
+    wait_visible,
+    without_texts,
+)
+from flows.matching import contains
+from flows.pages import HomePage, SignInPage, SitePage
+
+# How long each look lasts when the form's frame and the page are watched in turn.
+_SLICE_MS = 500
+
+Origin = tuple[str, str, int | None]
+
+
+def origin_of(url: str) -> Origin:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def require_safe_origin(frame_url: str, site_url: str) -> None:
+    """Raise ``UnsafeSignIn`` unless a secret may be typed into a frame at ``frame_url``."""
+    here = origin_of(frame_url)
+    scheme, host, port = here
+    where = f"{scheme}://{host}" + (f":{port}" if port else "")
+    if here != origin_of(site_url):
+        raise UnsafeSignIn(
+            f"the sign-in form is served by {where}, not by the shop's own site: nothing was typed"
+        )
+    if scheme != "https" and not (scheme == "http" and is_loopback(host)):
+        raise UnsafeSignIn(f"the sign-in form at {where} is not served over https: nothing typed")
+
+
+class SignInFlow:
+    """One sign-in attempt, from the site URL to a visible Sign Out control."""
+
+    def __init__(self, browsing: Browsing) -> None:
+        self.browsing = browsing
+        self.page = browsing.page
+        self.words = browsing.words
+
+    def run(self, email: str, password: str, totp: Callable[[], str] | None) -> None:
+        browsing = self.browsing
+        browsing.goto(browsing.site_url)
+        browsing.check_page(signing_in=True)
+        home = HomePage(self.page, self.words)
+        if home.signed_in():
+            return
+        form: SignInPage | None = SignInPage(self.page.main_frame, self.words)
+        if not form.shows_form():  # not right on the home page: follow the way in
+            if not home.open_sign_in():
+                browsing.check_page(signing_in=True)
+                raise SiteNotUnderstood(f"could not find a sign-in link on {self.page.url}")
+            browsing.check_page(signing_in=True)
+            if home.signed_in():
+                return
+            form = self._find_form(LOOK_MS)
+        if form is None:
+            browsing.diagnose("could not find the sign-in form", signing_in=True)
+        form = self._type_credentials(form, email, password)
+        if self._submit(form, form.password_field, self.words.sign_in_submit) == "code":
+            self._second_step(totp)
+
+    def _find_form(self, timeout_ms: float) -> SignInPage | None:
+        """The frame showing an e-mail or password field: the page itself, or a frame in it."""
+        deadline = Deadline(timeout_ms)
+        main = SignInPage(self.page.main_frame, self.words)
+        fields = main.email_field.or_(main.password_field)
+        # A frame may hold the form (its origin is checked before anything is typed). Frames
+        # have no role to find them by: the element is the only handle on them.
+        frames = self.page.locator("iframe").filter(visible=True)
+        bot = phrases(self.page, self.words.bot_check)
+        if not wait_visible(fields.or_(frames).or_(bot), timeout_ms):
+            return None
+        self.browsing.refuse_bot_check(self.page)
+        if main.shows_form():
+            return main
+        with contextlib.suppress(PlaywrightError):  # frames still loading are seen as they are
+            self.page.wait_for_load_state("load", timeout=deadline.left_ms())
+        for frame in self.page.frames[1:]:
+            candidate = SignInPage(frame, self.words)
+            if candidate.shows_form():
+                return candidate
+        # The page may still be building its form.
+        wait_visible(main.password_field, deadline.left_ms())
+        return main if main.shows_form() else None
+
+    def _type_credentials(self, form: SignInPage, email: str, password: str) -> SignInPage:
+        require_safe_origin(form.frame.url, self.browsing.site_url)
+        if not visible_now(form.password_field):
+            # E-mail first, password on the next step ("Continue").
+            form = self._identify_first(form, email)
+            email = ""
+        failed = False
+        try:
+            form.sign_in_with(email, password)
+        except PlaywrightError:
+            failed = True
+        if failed:
+            raise SiteNotUnderstood("could not type into the sign-in form")
+        return form
+
+    def _identify_first(self, form: SignInPage, email: str) -> SignInPage:
+        field = form.identifier_field()
+        if field is None:
+            self.browsing.diagnose("could not find the sign-in form", signing_in=True)
+        try:
+            field.fill(email, timeout=LOOK_MS)
+        except PlaywrightError:
+            raise SiteNotUnderstood("could not type into the e-mail field") from None
+        stage = self._submit(form, field, self.words.sign_in_submit, wanted=form.password_field)
+        if stage != "wanted":
+            raise SiteNotUnderstood("the sign-in form asked for no password")
+        next_form = self._find_form(LOOK_MS)
+        if next_form is None or not visible_now(next_form.password_field):
+            self.browsing.diagnose("could not find the password field", signing_in=True)
+        require_safe_origin(next_form.frame.url, self.browsing.site_url)
+        return next_form
+
+    def _second_step(self, totp: Callable[[], str] | None) -> None:
+        form = next(
+            (
+                SignInPage(frame, self.words)
+                for frame in self.page.frames
+                if visible_now(SignInPage(frame, self.words).code_field)
+            ),
+            None,
+        )
+        if form is None:
+            self.browsing.diagnose("could not find the verification code field", signing_in=True)
+        if totp is None:
+            raise TwoStepCodeMissing(
+                "the site asks for a verification code and no TOTP secret is configured"
+            )
+        require_safe_origin(form.frame.url, self.browsing.site_url)
+        failed = False
+        try:
+            form.enter_code(totp())
+        except PlaywrightError:
+            failed = True
+        if failed:
+            raise SiteNotUnderstood("could not type into the verification code field")
+        stage = self._submit(form, form.code_field, self.words.code_submit, second_step=True)
+        if stage != "signed_in":
+            raise CredentialsRejected("the site did not accept the verification code")
+
+    # -- submitting and reading the outcome -------------------------------------------
+    def _problems(self, frame: Frame) -> Locator:
+        words = self.words
+        return alerts(frame).or_(
+            phrases(frame, words.wrong_credentials + words.account_locked + words.bot_check)
+        )
+
+    def _submit(
+        self,
+        form: SignInPage,
+        field: Locator,
+        submit_words: Sequence[str],
+        *,
+        wanted: Locator | None = None,
+        second_step: bool = False,
+    ) -> str:
+        """Submit the form holding ``field``; return "signed_in", "code" or "wanted".
+
+        Raises the matching ``NeedsHuman`` error for what the site says instead.
+        """
+        main_frame = self.page.main_frame
+        in_frame = form.frame != main_frame
+        before = texts_of(self._problems(main_frame))
+        before_in_frame = texts_of(self._problems(form.frame)) if in_frame else []
+        submit = form.submit_for(field, submit_words)
+        if submit is not None:
+            self.browsing.click(submit, signing_in=True)
+        else:  # implicit submission, as a person pressing Enter
+            field.first.press("Enter", timeout=LOOK_MS)
+            self.browsing.check_page(signing_in=True)
+        signed_in = page_root(self.page).filter(
+            has=SitePage(self.page, self.words).sign_out_control()
+        )
+        news = without_texts(self._problems(main_frame), before)
+        outcomes = signed_in.or_(news)
+        if not second_step:  # on the second step its own field is no news
+            outcomes = outcomes.or_(labelled(self.page, self.words.code_labels))
+        if wanted is not None and not in_frame:
+            outcomes = outcomes.or_(wanted)
+        # Locators cannot mix frames: what the form's own frame shows is looked at apart.
+        frame_outcomes = None
+        if in_frame:
+            frame_outcomes = without_texts(self._problems(form.frame), before_in_frame)
+            if not second_step:
+                frame_outcomes = frame_outcomes.or_(form.code_field)
+            if wanted is not None:
+                frame_outcomes = frame_outcomes.or_(wanted)
+        if not self._wait_for_outcome(outcomes, form.frame, frame_outcomes):
+            self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
+        self.browsing.watch(self.page).check()
+        if signed_in.count():
+            return "signed_in"
+        said = " ".join(texts_of(news))
+        if in_frame and not form.frame.is_detached():
+            frame_news = without_texts(self._problems(form.frame), before_in_frame)
+            said = " ".join([said, *texts_of(frame_news)])
+        if said.strip():
+            self._refuse(said.strip(), second_step=second_step)
+        if wanted is not None and visible_now(wanted):
+            return "wanted"
+        return "code"
+
+    @staticmethod
+    def _wait_for_outcome(outcomes: Locator, frame: Frame, in_frame: Locator | None) -> bool:
+        if in_frame is None:
+            return wait_visible(outcomes, SUBMIT_MS)
+        # A form in a frame: look at the page and at the frame in turn.
+        deadline = Deadline(SUBMIT_MS)
+        while not deadline.passed:
+            if wait_visible(outcomes, min(_SLICE_MS, deadline.left_ms())):
+                return True
+            if not frame.is_detached() and visible_now(in_frame):
+                return True
+        return False
+
+    def _refuse(self, said: str, *, second_step: bool) -> None:
+        words = self.words
+        phone = phone_in(said) or phone_on(self.page)
+        if contains(words.bot_check).search(said):
+            raise BotCheck(
+                f"the site wants to check that we are human: {said}", phone=phone, evidence=said
+            )
+        if contains(words.account_locked).search(said):
+            raise AccountLocked(
+                f"the site has locked the account: {said}", phone=phone, evidence=said
+            )
+        if contains(words.wrong_credentials).search(said):
+            what = "the verification code" if second_step else "the e-mail or password"
+            raise CredentialsRejected(
+                f"the site rejected {what}: {said}", phone=phone, evidence=said
+            )
+        raise SiteNotUnderstood(f"the site did not sign us in: {said}", phone=phone, evidence=said)
