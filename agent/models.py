@@ -102,3 +102,4 @@ class CommandOptions:
     no_return: bool = False  # `cancel`: never fall back to a return once delivered
     items: tuple[str, ...] = ()  # `return`: only these items (by name); empty = all returnable
     json: bool = False  # one JSON object on stdout instead of human lines
+    trace: bool = False  # keep a Playwright trace (secrets scrubbed) under DATA_DIR/traces

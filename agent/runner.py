@@ -591,8 +591,12 @@ class OrderAgent:
         return labels[-1] if labels else None
 
     def screenshot(self, order: Order, what: str) -> Path | None:
+        from flows.interruptions import dismiss_visible
+
         page = self.session.page
         try:
+            # A promotion popping up over the confirmation would hide the very proof.
+            dismiss_visible(page, self.site.words)
             png = page.screenshot(
                 full_page=True,
                 # Password and code fields never reach a picture.
@@ -654,7 +658,7 @@ def _handle_in_browser(
         try:
             result = agent.handle(key, goal, options)
         except Exception as exc:
-            if session.browser.is_connected():
+            if session.browser.is_connected() and not session.page.is_closed():
                 raise
             raise _BrowserDied(exc) from exc
         finally:

@@ -1,0 +1,82 @@
+"""A submission that fails is never sent blindly again: the next run finds out first.
+
+The contact form's POST fails three ways: a 503 before the shop did anything, a
+connection dropped before the shop did anything, and a 503 after the shop
+recorded the request (its answer lost). In every case exactly one request ends
+up in the shop's inbox after the next run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fixtures.regions import US
+from fixtures.server import ShopServer
+from flows.labels import pdf_text
+
+from .harness import AgentCLI
+
+EXIT_TRY_LATER = 75
+CONTACT_POST = r"/us/contact-us$"
+
+
+@pytest.mark.parametrize(
+    ("kind", "times"),
+    [
+        ("5xx", 1),
+        # Chromium quietly resends a request that got no answer once: two drops make one error.
+        ("drop", 2),
+    ],
+)
+def test_submit_that_never_reached_the_shop_is_sent_once_on_the_next_run(
+    agent: AgentCLI, shop: ShopServer, kind: str, times: int
+) -> None:
+    shop.fail(CONTACT_POST, kind, times=times, method="POST")
+    failed = agent.run("cancel", "70001")
+    assert failed.code == EXIT_TRY_LATER, failed.explain()
+    assert "next run checks" in " ".join(failed.said)
+    assert shop.inbox("us") == []
+
+    again = agent.run("cancel", "70001", "--json")
+    assert again.code == 0, again.explain()
+    assert again.json["action"] == "cancellation_requested"
+    cases = shop.inbox("us")
+    assert [case["order"] for case in cases] == ["70001"]
+    assert again.json["reference"] == cases[0]["case"]
+
+
+def test_submit_whose_answer_was_lost_is_found_not_resent(
+    agent: AgentCLI, shop: ShopServer
+) -> None:
+    shop.fail(CONTACT_POST, "5xx_after", method="POST")
+    failed = agent.run("cancel", "70001")
+    assert failed.code == EXIT_TRY_LATER, failed.explain()
+    [case] = shop.inbox("us")  # the shop did get it
+
+    again = agent.run("cancel", "70001", "--json")
+    assert again.code == 0, again.explain()
+    assert again.json["action"] == "none"
+    assert again.json["reference"] == case["case"]
+    assert "did reach the shop" in again.json["message"]
+    assert len(shop.inbox("us")) == 1  # found on Support Requests, not sent again
+
+
+def test_return_whose_answer_was_lost_is_not_started_twice(
+    agent: AgentCLI, shop: ShopServer
+) -> None:
+    # Without a review step, the one POST of the return form is the one that starts the return.
+    shop.add_region(replace(US, prefix="quick", review_step=False))
+    shop.fail(r"/quick/account/orders/MK-70012/return$", "5xx_after", method="POST")
+    failed = agent.run("return", "70012", region="quick")
+    assert failed.code == EXIT_TRY_LATER, failed.explain()
+    [started] = shop.returns("quick")
+
+    again = agent.run("return", "70012", "--json", region="quick")
+    assert again.code == 0, again.explain()
+    # The order page shows the return: the agent only fetches its label.
+    assert again.json["action"] == "label_downloaded"
+    assert len(shop.returns("quick")) == 1
+    assert str(started["return_number"]) in pdf_text(Path(again.json["label"]).read_bytes())

@@ -1,0 +1,316 @@
+"""``order-agent`` as a shopper runs it: a separate process, configured by ORDER_AGENT_* only.
+
+The security and fault tests look at everything a run leaves behind (stdout,
+stderr, the data dir, traces) and some kill its browser, so each run is a real
+``python -m agent`` process with a clean environment: no ORDER_AGENT_* from
+the outer shell, no stray ``.env``, no ``/run/secrets``.
+
+Every run logs at debug level, and every run is a small canary test of its
+own: the password and TOTP secret it was given must not show up in its
+output (checked after each run) nor in its data dir (``assert_no_secrets``,
+run when the test ends).
+"""
+
+from __future__ import annotations
+
+import base64
+import html as html_escaping
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from fixtures.seed import PASSWORD
+from fixtures.server import ShopServer
+
+JANE = "jane@example.com"
+SEED_PASSWORD = PASSWORD
+PROG_PREFIX = "order-agent: "
+RUN_TIMEOUT_S = 150
+
+
+@dataclass
+class AgentRun:
+    """One finished ``order-agent`` process."""
+
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def said(self) -> list[str]:
+        """The one-line messages for people (``order-agent: ...``), prefix cut."""
+        return [
+            line[len(PROG_PREFIX) :]
+            for line in self.stderr.splitlines()
+            if line.startswith(PROG_PREFIX)
+        ]
+
+    @property
+    def json(self) -> dict[str, Any]:
+        lines = [line for line in self.stdout.splitlines() if line.strip()]
+        assert len(lines) == 1, f"expected one JSON line on stdout, got {self.stdout!r}"
+        obj = json.loads(lines[0])
+        assert isinstance(obj, dict)
+        return obj
+
+    @property
+    def logs(self) -> list[dict[str, Any]]:
+        """The JSON log lines on stderr."""
+        found = []
+        for line in self.stderr.splitlines():
+            if line.startswith("{"):
+                found.append(json.loads(line))
+        return found
+
+    def explain(self) -> str:
+        return f"order-agent {' '.join(self.args)} -> {self.code}\n{self.stdout}\n{self.stderr}"
+
+
+class AgentCLI:
+    """Runs ``order-agent`` against the fixture shop with its own data dir and working dir."""
+
+    def __init__(self, shop: ShopServer, home: Path) -> None:
+        self.shop = shop
+        self.home = home
+        self.data_dir = home / "data"
+        self.cwd = home / "cwd"
+        self.cwd.mkdir(parents=True, exist_ok=True)
+        self.no_secrets = home / "no-secrets"
+        self.no_secrets.mkdir(exist_ok=True)
+        self.runs: list[AgentRun] = []
+        self.secrets: set[str] = set()
+        self.data_dirs: set[Path] = {self.data_dir}
+
+    def env(
+        self,
+        *,
+        region: str | None = "us",
+        site_url: str | None = None,
+        email: str | None = JANE,
+        password: str | None = SEED_PASSWORD,
+        totp_secret: str | None = None,
+        data_dir: Path | None = None,
+        **settings: str,
+    ) -> dict[str, str]:
+        """The process environment: ``settings`` are ORDER_AGENT_<NAME> values."""
+        env = {key: val for key, val in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+        values: dict[str, str | None] = {
+            "site_url": site_url or (self.shop.region_url(region) if region else None),
+            "email": email,
+            "password": password,
+            "totp_secret": totp_secret,
+            "data_dir": str(data_dir or self.data_dir),
+            "secrets_dir": str(self.no_secrets),
+            "log_format": "json",
+            "log_level": "debug",
+            **settings,
+        }
+        for name, value in values.items():
+            if value is not None:
+                env[f"ORDER_AGENT_{name.upper()}"] = value
+        return env
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "agent", *args]
+
+    def _note(self, environment: dict[str, str]) -> None:
+        for name in ("PASSWORD", "TOTP_SECRET"):
+            value = environment.get(f"ORDER_AGENT_{name}", "")
+            if value.strip():
+                self.secrets.add(value)
+        self.data_dirs.add(Path(environment["ORDER_AGENT_DATA_DIR"]))
+
+    def _checked(self, run: AgentRun) -> AgentRun:
+        self.runs.append(run)
+        leaks = find_leaks({"stdout": run.stdout.encode(), "stderr": run.stderr.encode()}, self)
+        assert not leaks, f"secrets in the output: {leaks}\n{run.explain()}"
+        return run
+
+    def run(self, *args: str, umask: int | None = None, **env: Any) -> AgentRun:
+        environment = self.env(**env)
+        self._note(environment)
+        previous = os.umask(umask) if umask is not None else None
+        try:
+            done = subprocess.run(
+                self.command(*args),
+                env=environment,
+                cwd=self.cwd,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT_S,
+                check=False,
+            )
+        finally:
+            if previous is not None:
+                os.umask(previous)
+        return self._checked(AgentRun(tuple(args), done.returncode, done.stdout, done.stderr))
+
+    def start(self, *args: str, **env: Any) -> subprocess.Popen[str]:
+        """A run in the background (to interfere with it while it works)."""
+        environment = self.env(**env)
+        self._note(environment)
+        return subprocess.Popen(
+            self.command(*args),
+            env=environment,
+            cwd=self.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def finish(self, process: subprocess.Popen[str], args: tuple[str, ...]) -> AgentRun:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
+        return self._checked(AgentRun(args, process.returncode, stdout, stderr))
+
+    def assert_no_secrets(self) -> None:
+        """No file in any data dir used (traces unzipped) holds a secret given to a run."""
+        stored = {}
+        for folder in self.data_dirs:
+            for path in files_under(folder):
+                stored.update(readable_parts(path))
+        leaks = find_leaks(stored, self)
+        assert not leaks, f"secrets stored on disk: {leaks}"
+
+
+def files_under(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def readable_parts(path: Path) -> dict[str, bytes]:
+    """A file's bytes, and each member of it when it is a zip (a trace)."""
+    data = path.read_bytes()
+    parts = {str(path): data}
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                parts[f"{path}!{name}"] = archive.read(name)
+    return parts
+
+
+def encodings(secret: str) -> set[str]:
+    """The shapes a secret takes once quoted, escaped or encoded."""
+    raw = secret.encode()
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        json.dumps(secret)[1:-1],
+        repr(secret)[1:-1],
+        html_escaping.escape(secret),
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode(),
+        base64.b64encode(raw).decode().rstrip("="),
+    }
+
+
+def find_leaks(blobs: dict[str, bytes], secrets: AgentCLI | Iterable[str]) -> list[str]:
+    """``where: which secret`` for every blob holding a secret in any of its shapes."""
+    values = secrets.secrets if isinstance(secrets, AgentCLI) else set(secrets)
+    shapes = {shape.encode(): value for value in values for shape in encodings(value)}
+    found = []
+    for where, data in blobs.items():
+        for shape, value in shapes.items():
+            if shape in data:
+                found.append(f"{where}: {value[:4]}… as {shape[:12]!r}")
+    return found
+
+
+# -- sites that are not the fixture shop ----------------------------------------------------
+
+
+@dataclass
+class Page:
+    body: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    body: bytes
+
+
+class StaticSite:
+    """A tiny web site on its own loopback port (its own origin), recording every request.
+
+    ``pages`` maps a path to a ``Page``; anything else is a 404. ``host`` is what its
+    URLs say (``127.0.0.1`` or ``localhost``: two different origins on one machine).
+    """
+
+    def __init__(self, pages: dict[str, Page], *, host: str = "127.0.0.1") -> None:
+        self.pages = pages
+        self.host = host
+        self.received: list[Received] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                self._answer()
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                site.received.append(Received(self.command, self.path, body))
+                page = site.pages.get(self.path.split("?")[0], Page("<h1>Not found</h1>", 404))
+                data = page.body.encode()
+                self.send_response(page.status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in page.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # the test reads ``received``
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self._server.server_address[1]}"
+
+    def url(self, path: str = "/") -> str:
+        return self.origin + path
+
+    def __enter__(self) -> StaticSite:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def html(title: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<link rel="icon" href="data:,"></head><body>{body}</body></html>'
+    )
