@@ -26,7 +26,6 @@ from flows.interruptions import dismiss_visible
 from flows.labels import save_atomically
 from flows.locating import (
     LOOK_MS,
-    NAVIGATION_MS,
     alerts,
     labelled,
     phone_in,
@@ -103,7 +102,8 @@ class Browsing:
     def goto(self, url: str, *, ok_below: int | None = None) -> int | None:
         """Load ``url``; its HTTP status, or ``None`` when it is ``ok_below`` or more."""
         try:
-            response = self.page.goto(url, timeout=NAVIGATION_MS)
+            # No explicit time-out: the context carries ORDER_AGENT_NAVIGATION_TIMEOUT_MS.
+            response = self.page.goto(url)
         except PlaywrightTimeoutError:
             raise TransientError(f"{url} did not load in time") from None
         except PlaywrightError as exc:
@@ -120,7 +120,7 @@ class Browsing:
         """Click, then make sure the page that follows is not an error, a bot check or sign-in."""
         page = page or self.page
         try:
-            target.click(timeout=LOOK_MS)
+            target.click()  # the context carries ORDER_AGENT_TIMEOUT_MS
         except PlaywrightError:
             self.diagnose("a link or button did not respond", page=page, signing_in=signing_in)
         self.check_page(page, signing_in=signing_in)
@@ -142,7 +142,7 @@ class Browsing:
         new_page = opened[0]
         self.watch(new_page)
         try:
-            new_page.wait_for_load_state("domcontentloaded", timeout=NAVIGATION_MS)
+            new_page.wait_for_load_state("domcontentloaded")
         except PlaywrightTimeoutError:
             raise TransientError("the new page did not load in time") from None
         self.check_page(new_page)
@@ -154,7 +154,7 @@ class Browsing:
         """A link named like ``words`` on this page (menus included), else on the home page."""
         site_page = SitePage(self.page, self.words)
         with contextlib.suppress(PlaywrightTimeoutError):
-            self.page.wait_for_load_state("domcontentloaded", timeout=NAVIGATION_MS)
+            self.page.wait_for_load_state("domcontentloaded")
         link = site_page.find_control(words, timeout_ms=timeout_ms)
         if link is None and self.page.url != self.site_url:
             self.goto(self.site_url)

@@ -19,7 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import LabelInvalid, TransientError
 from flows.browsing import Browsing
-from flows.locating import NAVIGATION_MS, SUBMIT_MS, Deadline
+from flows.locating import SUBMIT_MS, Deadline
 
 # Each turn of watching for a download while a new tab may be opening.
 _TURN_MS = 250
@@ -90,7 +90,7 @@ def _fetched(tab: Page) -> bytes:
         except PlaywrightError:
             raise LabelInvalid("the label opened in a new tab could not be read") from None
     try:
-        response = tab.context.request.get(url, timeout=NAVIGATION_MS)
+        response = tab.context.request.get(url)
     except PlaywrightError:
         raise TransientError("the label could not be fetched") from None
     if response.status >= 500:

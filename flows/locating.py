@@ -25,8 +25,6 @@ LOOK_MS = 5_000
 OPTIONAL_MS = 1_500
 # How long a form submission may take to show its outcome.
 SUBMIT_MS = 15_000
-# How long a page may take to load.
-NAVIGATION_MS = 30_000
 
 # A phone number as people write them: "1-800-555-0199", "0800 555 0144", "+44 20 7946 0000".
 # Spaces but not line breaks: a number does not run on into the next line's digits.
