@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -38,6 +38,7 @@ from agent.errors import (
     TransientError,
     UnknownStatus,
 )
+from agent.locking import DataDirLock
 from agent.logs import get_logger
 from agent.messages import cancellation_message, next_step, order_summary
 from agent.models import Action, CommandOptions, Goal, Order, OrderStatus, Outcome, Result
@@ -533,6 +534,10 @@ class OrderAgent:
             # A return started elsewhere (on the site, or by an older data dir): the
             # label itself says which return it is for.
             label, reference = self.name_after_return(order, label)
+        for intent in self.ledger.open_intents(key):
+            if intent.kind is IntentKind.RETURN_REQUEST:
+                # An earlier run's return whose answer was lost: the shop shows it.
+                self.ledger.resolve_intent(intent.id, reference, "order page shows the return")
         shot = self.screenshot(order, "label")
         saved = self.proofs.save_receipt(
             order.number,
@@ -591,12 +596,8 @@ class OrderAgent:
         return labels[-1] if labels else None
 
     def screenshot(self, order: Order, what: str) -> Path | None:
-        from flows.interruptions import dismiss_visible
-
         page = self.session.page
         try:
-            # A promotion popping up over the confirmation would hide the very proof.
-            dismiss_visible(page, self.site.words)
             png = page.screenshot(
                 full_page=True,
                 # Password and code fields never reach a picture.
@@ -689,7 +690,10 @@ def run(
     trace = trace_name(command, order) if options.trace else None
     outcome = "error"
     try:
-        with Ledger.open(settings.data_dir) as ledger:
+        # Commands that may submit something take the data dir's lock, so they never
+        # race a scheduled run on the same order; reading a status needs no lock.
+        lock = DataDirLock(settings.data_dir) if goal is not Goal.STATUS else nullcontext()
+        with lock, Ledger.open(settings.data_dir) as ledger:
             for launch in range(BROWSER_RESTARTS + 1):
                 try:
                     result = _handle_in_browser(

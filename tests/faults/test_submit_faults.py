@@ -78,5 +78,7 @@ def test_return_whose_answer_was_lost_is_not_started_twice(
     assert again.code == 0, again.explain()
     # The order page shows the return: the agent only fetches its label.
     assert again.json["action"] == "label_downloaded"
+    assert again.json["reference"] == started["return_number"]
+    assert Path(again.json["label"]).name == f"return-label-{started['return_number']}.pdf"
     assert len(shop.returns("quick")) == 1
     assert str(started["return_number"]) in pdf_text(Path(again.json["label"]).read_bytes())
