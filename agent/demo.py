@@ -8,18 +8,23 @@ Proof lands in ``./demo-data`` (or ``ORDER_AGENT_DEMO_DIR``).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
 
+from agent.cli import normalize_order_number
 from agent.errors import OrderAgentError
-from agent.models import CommandOptions, Result
+from agent.models import Action, CommandOptions, Result
 from agent.output import StepPrinter, can_encode, render_human
 from agent.settings import load_settings
 
 DEMO_EMAIL = "jane@example.com"
 DEMO_PASSWORD = "correct-horse-battery-staple"  # the fixture shop's public demo account
+# The account holder's name as the shop knows it; guessed from the e-mail it would
+# be "Jane", and a form asking for First + Last Name would get "Jane" twice.
+DEMO_NAME = "Jane Shopper"
 DEMO_DIR_ENV = "ORDER_AGENT_DEMO_DIR"
 
 # (command, order, what it shows)
@@ -52,6 +57,7 @@ def main(data_dir: Path | None = None) -> int:
             site_url=site_url,
             email=DEMO_EMAIL,
             password=DEMO_PASSWORD,
+            name=DEMO_NAME,
             data_dir=folder,
             headless=True,
         )
@@ -59,17 +65,31 @@ def main(data_dir: Path | None = None) -> int:
             _banner(f"order-agent {command} {order}  ({what})")
             steps = StepPrinter(sys.stdout, enabled=True)
             try:
-                result = run(command, order.lstrip("#"), CommandOptions(), settings, steps)
+                number = normalize_order_number(order)  # as `order-agent` itself would
+                result = run(command, number, CommandOptions(), settings, steps)
             except OrderAgentError as exc:
                 print(f"order-agent: {exc}")
                 return exc.exit_code
             results.append(result)
             print(render_human(result, ascii_only=ascii_only), flush=True)
-        case = next(r.reference for r in results if r.action.value == "cancellation_requested")
-        returned = next(r for r in results if r.label)
+        cancelled = next(r for r in results if r.action is Action.CANCELLATION_REQUESTED)
+        returned = next(r for r in results if r.action is Action.RETURN_STARTED)
         inbox = shop.inbox("us")
     _banner("Where the proof is")
-    print(f"Cancellation case {case} (the shop's inbox now holds {len(inbox)} request)")
-    print(f"Return {returned.reference}: label {returned.label}")
-    print(f"Receipts and screenshots: {folder / 'orders'}")
+    print(f"Cancellation case {cancelled.reference} (the shop's inbox holds {len(inbox)} request)")
+    _print_proof(cancelled)
+    print(f"Return {returned.reference}")
+    print(f"  label:      {returned.label}")
+    _print_proof(returned)
     return 0
+
+
+def _print_proof(result: Result) -> None:
+    """The receipt of ``result`` and the screenshot it names."""
+    receipt = Path(str(result.details.get("receipt", "")))
+    if not receipt.is_file():
+        return
+    print(f"  receipt:    {receipt}")
+    screenshot = json.loads(receipt.read_text(encoding="utf-8")).get("screenshot")
+    if screenshot:
+        print(f"  screenshot: {screenshot}")

@@ -1,6 +1,20 @@
-"""What order-agent writes to a retailer's customer service, in the shopper's name."""
+"""What order-agent writes: to a retailer's customer service in the shopper's name,
+and about an order for the shopper."""
 
 from __future__ import annotations
+
+from agent.errors import (
+    AccountLocked,
+    BotCheck,
+    CredentialsRejected,
+    NeedsHuman,
+    OrderNotFound,
+    ReturnRefused,
+    SiteNotUnderstood,
+    TwoStepCodeMissing,
+    UnsafeSignIn,
+)
+from agent.models import Item, Order
 
 DEFAULT_REASON = "I no longer need it"
 
@@ -23,3 +37,50 @@ def follow_up_message(*, order: str, name: str, case: str) -> str:
         "before it ships, and confirm once it is done. "
         f"Thank you, {name}"
     )
+
+
+def _item_words(item: Item) -> str:
+    notes = [note for note in (item.price, "Final Sale" if item.final_sale else None) if note]
+    count = f"{item.quantity} x " if item.quantity > 1 else ""
+    return f"{count}{item.name}" + (f" ({', '.join(notes)})" if notes else "")
+
+
+def order_summary(order: Order, status_sentence: str) -> str:
+    """One line for people: the status sentence, the tracking number and the items."""
+    parts = [status_sentence.strip()]
+    if order.tracking:
+        parts.append(f"Tracking number: {order.tracking}.")
+    if order.items:
+        parts.append("Items: " + "; ".join(_item_words(item) for item in order.items) + ".")
+    return " ".join(parts)
+
+
+# What a person can do about each kind of stop, for when the place that stopped did not say.
+_NEXT_STEPS: tuple[tuple[type[NeedsHuman], str], ...] = (
+    (
+        CredentialsRejected,
+        "sign in on the shop's site yourself to check ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD "
+        "and ORDER_AGENT_TOTP_SECRET (if the shop asks for a code), then set the right ones",
+    ),
+    (AccountLocked, "call customer service to unlock the account, then run the command again"),
+    (BotCheck, "sign in once on the shop's site yourself, then run the command again later"),
+    (
+        TwoStepCodeMissing,
+        "set ORDER_AGENT_TOTP_SECRET to the account's authenticator secret "
+        "(the text behind the QR code the shop showed)",
+    ),
+    (UnsafeSignIn, "check that ORDER_AGENT_SITE_URL is the shop's own https:// address"),
+    (
+        OrderNotFound,
+        "check the order number, and that ORDER_AGENT_EMAIL is the account that placed the order",
+    ),
+    (ReturnRefused, "ask customer service how to send it back"),
+    (SiteNotUnderstood, "do this step on the shop's site yourself; its pages may have changed"),
+)
+
+
+def next_step(error: NeedsHuman) -> str | None:
+    """What the person should do about ``error``: its own hint, else the usual advice."""
+    if error.hint:
+        return error.hint
+    return next((advice for kind, advice in _NEXT_STEPS if isinstance(error, kind)), None)
