@@ -1,0 +1,128 @@
+"""What the benchmark runs: the agent's commands, the hand-written script, their settings.
+
+Both the agent and the script get the same Chromium: the one
+``agent.browser.find_browser`` finds, behind a tiny shell wrapper that records
+each launch before ``exec``-ing it. The wrapper costs one ``sh`` start per run
+(a few ms, the same for both) and makes "did this run start a browser, and how
+many?" a fact rather than a guess.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import sys
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+
+from agent.browser import BROWSER_ENV, find_browser
+
+REGION = "us"
+EMAIL = "jane@example.com"
+NAME = "Jane Shopper"
+# The fixture shop's seed password: public, the same for every demo account.
+PASSWORD = "correct-horse-battery-staple"
+FIRST_ORDER_NUMBER = 80001
+HANDWRITTEN_SCRIPT = Path(__file__).resolve().with_name("handwritten.py")
+
+
+@dataclass(frozen=True)
+class BrowserWrapper:
+    """A Chromium stand-in that appends a line to ``marker`` per launch, then is Chromium."""
+
+    path: Path
+    marker: Path
+
+    @classmethod
+    def create(cls, folder: Path) -> BrowserWrapper:
+        real = find_browser()
+        if real is None:
+            raise SystemExit("bench: no Chromium found (run `make browser`)")
+        folder.mkdir(parents=True, exist_ok=True)
+        marker = folder / "browser-launches"
+        marker.touch()
+        path = folder / "chromium"
+        path.write_text(
+            "#!/bin/sh\n"
+            f"echo launched >> {shlex.quote(str(marker))}\n"
+            f'exec {shlex.quote(str(real))} "$@"\n'
+        )
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+        return cls(path=path, marker=marker)
+
+    def launches(self) -> int:
+        return len(self.marker.read_text().splitlines())
+
+
+class OrderNumbers:
+    """Fresh order numbers: each measured cancellation needs an order never asked about."""
+
+    def __init__(self, start: int = FIRST_ORDER_NUMBER) -> None:
+        self._next = count(start)
+
+    def take(self) -> str:
+        return str(next(self._next))
+
+
+def agent_executable() -> list[str]:
+    """``order-agent`` as a user runs it: the console script next to this Python."""
+    script = Path(sys.executable).with_name("order-agent")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-m", "agent"]
+
+
+def base_environment(browser: BrowserWrapper) -> dict[str, str]:
+    """This process's environment without any ORDER_AGENT_* of the person running the bench."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+    env[BROWSER_ENV] = str(browser.path)
+    env["ORDER_AGENT_PASSWORD"] = PASSWORD
+    return env
+
+
+def agent_environment(
+    browser: BrowserWrapper, site_url: str, data_dir: Path, secrets_dir: Path
+) -> dict[str, str]:
+    env = base_environment(browser)
+    env.update(
+        {
+            "ORDER_AGENT_SITE_URL": site_url,
+            "ORDER_AGENT_EMAIL": EMAIL,
+            "ORDER_AGENT_NAME": NAME,
+            "ORDER_AGENT_DATA_DIR": str(data_dir),
+            # An empty secrets dir: a /run/secrets on this machine must not leak in.
+            "ORDER_AGENT_SECRETS_DIR": str(secrets_dir),
+            "ORDER_AGENT_LOG_FORMAT": "json",
+            "ORDER_AGENT_LOG_LEVEL": "info",
+        }
+    )
+    return env
+
+
+def cancel_argv(number: str) -> list[str]:
+    return [*agent_executable(), "cancel", number, "--json"]
+
+
+def add_argv(number: str) -> list[str]:
+    return [*agent_executable(), "add", number, "--json"]
+
+
+def run_argv() -> list[str]:
+    return [*agent_executable(), "run", "--json"]
+
+
+def handwritten_argv(site_url: str, number: str) -> list[str]:
+    return [
+        sys.executable,
+        str(HANDWRITTEN_SCRIPT),
+        "--site",
+        site_url,
+        "--email",
+        EMAIL,
+        "--order",
+        number,
+        "--name",
+        NAME,
+    ]

@@ -1,0 +1,251 @@
+"""From runs to verdicts: medians, ratios, the targets, the table, the JSON, the README section."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import Run
+
+METRICS = ("wall_s", "cpu_s", "peak_rss_mb", "peak_pss_mb")
+KINDS = ("script", "agent_fresh", "agent_second", "batch", "idle")
+KIND_TITLES = {
+    "script": "hand-written script, one cancellation",
+    "agent_fresh": "`order-agent cancel`, fresh data dir",
+    "agent_second": "`order-agent cancel`, second run (saved session)",
+    "batch": "`order-agent run`, {size} tracked orders",
+    "idle": "`order-agent run`, nothing due",
+}
+PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+README_START = "<!-- bench:latest:start -->"
+README_END = "<!-- bench:latest:end -->"
+
+# The issue's targets, on the project's 2-core machine.
+ONE_SHOT_RATIO = 1.3
+SECOND_RUN_RATIO = 1.0
+BATCH_RATIO = 0.25
+BATCH_PEAK_MB = 700.0
+IDLE_WALL_S = 0.5
+
+
+def describe(runs: Sequence[Run]) -> dict[str, Any]:
+    """Medians (and spread) over the valid runs of one kind, plus every run's numbers."""
+    valid = [run for run in runs if run.problem is None]
+    numbers = [run.measurement.summary() for run in valid]
+    summary: dict[str, Any] = {"runs": len(runs), "valid": len(valid)}
+    for statistic, pick in (("median", statistics.median), ("min", min), ("max", max)):
+        summary[statistic] = {
+            metric: round(pick(float(n[metric]) for n in numbers), 4) if numbers else None
+            for metric in METRICS
+        }
+    orders = max((run.orders for run in runs), default=0)
+    wall = summary["median"]["wall_s"]
+    summary["orders_per_run"] = orders
+    summary["wall_s_per_order"] = round(wall / orders, 4) if orders and wall else None
+    summary["browsers_launched"] = max((run.browsers_launched for run in runs), default=0)
+    summary["browser_seen"] = any(run.measurement.browser_seen for run in runs)
+    summary["leftover_processes"] = sum(run.measurement.leftover_processes for run in runs)
+    summary["problems"] = [run.problem for run in runs if run.problem]
+    summary["each"] = [run.summary() for run in runs]
+    return summary
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: str
+    value: float | None
+    limit: float
+    unit: str
+    verdict: str
+    note: str = ""
+    cpu_ratio: float | None = None
+
+
+def _median(groups: Mapping[str, dict[str, Any]], kind: str, metric: str) -> float | None:
+    group = groups.get(kind)
+    if not group or not group["valid"]:
+        return None
+    value = group["median"][metric]
+    return float(value) if value is not None else None
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return round(numerator / denominator, 3)
+
+
+def _at_most(
+    name: str,
+    measured: str,
+    value: float | None,
+    limit: float,
+    unit: str,
+    *,
+    skipped: str,
+    cpu_ratio: float | None = None,
+) -> Target:
+    if value is None:
+        return Target(name, measured, None, limit, unit, SKIP, skipped)
+    verdict = PASS if value <= limit else FAIL
+    return Target(name, measured, value, limit, unit, verdict, cpu_ratio=cpu_ratio)
+
+
+def evaluate(
+    groups: Mapping[str, dict[str, Any]], batch_size: int, skipped: Mapping[str, str]
+) -> list[Target]:
+    """The issue's targets, judged on medians; SKIP when a part was not run."""
+
+    def why(part: str) -> str:
+        # Parts left out or unavailable are in ``skipped``; a part that ran has no median
+        # only when none of its runs did its job.
+        return skipped.get(part, "no valid run")
+
+    def median(kind: str, metric: str = "wall_s") -> float | None:
+        return _median(groups, kind, metric)
+
+    def one_shots(metric: str) -> float | None:
+        # What N one-shots cost a person: the first signs in, the others find the saved session.
+        fresh, second = median("agent_fresh", metric), median("agent_second", metric)
+        return None if fresh is None or second is None else fresh + (batch_size - 1) * second
+
+    if "batch" in skipped or median("batch") is None:
+        batch_skip = why("batch")
+    else:
+        batch_skip = f"needs the one-shot part: {why('oneshot')}"
+    idle_wall = median("idle")
+    idle_group = groups.get("idle")
+    targets = [
+        _at_most(
+            "one-shot",
+            "agent fresh / script, wall time",
+            _ratio(median("agent_fresh"), median("script")),
+            ONE_SHOT_RATIO,
+            "x",
+            skipped=why("oneshot"),
+            cpu_ratio=_ratio(median("agent_fresh", "cpu_s"), median("script", "cpu_s")),
+        ),
+        _at_most(
+            "second run",
+            "agent second run / script, wall time",
+            _ratio(median("agent_second"), median("script")),
+            SECOND_RUN_RATIO,
+            "x",
+            skipped=why("oneshot"),
+            cpu_ratio=_ratio(median("agent_second", "cpu_s"), median("script", "cpu_s")),
+        ),
+        _at_most(
+            f"batch of {batch_size}",
+            f"run / {batch_size} one-shots (1 fresh + {batch_size - 1} second), wall time",
+            _ratio(median("batch"), one_shots("wall_s")),
+            BATCH_RATIO,
+            "x",
+            skipped=batch_skip,
+            cpu_ratio=_ratio(median("batch", "cpu_s"), one_shots("cpu_s")),
+        ),
+        # PSS, not RSS: summed RSS counts Chromium's shared pages once per process
+        # (the script alone sums to over 1 GB), PSS shares them out.
+        _at_most(
+            "batch memory",
+            "peak PSS of the process tree (sum)",
+            median("batch", "peak_pss_mb"),
+            BATCH_PEAK_MB,
+            "MB",
+            skipped=why("batch"),
+        ),
+        _at_most("idle run", "wall time", idle_wall, IDLE_WALL_S, "s", skipped=why("idle")),
+    ]
+    if idle_group and idle_group["runs"]:
+        browsers = idle_group["browsers_launched"] + int(idle_group["browser_seen"])
+        verdict = PASS if not browsers else FAIL
+        targets.append(Target("idle browser", "browsers started", browsers, 0, "", verdict))
+    else:
+        targets.append(Target("idle browser", "browsers started", None, 0, "", SKIP, why("idle")))
+    return targets
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def measurements_table(groups: Mapping[str, dict[str, Any]], batch_size: int) -> str:
+    lines = [
+        "| what | runs | wall s, median (min–max) | per order s | CPU s | peak RSS MB "
+        "| peak PSS MB | browsers |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind in KINDS:
+        group = groups.get(kind)
+        if not group:
+            continue
+        median, low, high = group["median"], group["min"], group["max"]
+        title = KIND_TITLES[kind].format(size=batch_size)
+        runs = f"{group['valid']}/{group['runs']}"
+        wall = f"{_number(median['wall_s'])} ({_number(low['wall_s'])}–{_number(high['wall_s'])})"
+        lines.append(
+            f"| {title} | {runs} | {wall} | {_number(group['wall_s_per_order'])} "
+            f"| {_number(median['cpu_s'])} "
+            f"| {_number(median['peak_rss_mb'], 0)} | {_number(median['peak_pss_mb'], 0)} "
+            f"| {group['browsers_launched']} |"
+        )
+    return "\n".join(lines)
+
+
+def targets_table(targets: Sequence[Target]) -> str:
+    lines = [
+        "| target | measured | value | limit | CPU ratio | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for target in targets:
+        value = "–" if target.value is None else f"{target.value:g} {target.unit}".strip()
+        limit = f"≤ {target.limit:g} {target.unit}".strip()
+        cpu = "–" if target.cpu_ratio is None else f"{target.cpu_ratio:g} x"
+        verdict = f"{target.verdict} ({target.note})" if target.note else target.verdict
+        cells = (target.name, target.measured, value, limit, cpu, verdict)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def context_line(results: Mapping[str, Any]) -> str:
+    machine, settings = results["machine"], results["settings"]
+    load = "/".join(f"{value:.1f}" for value in machine["load_before"])
+    return (
+        f"{results['generated_at']} · {machine['cpus']} CPUs, load {load} before · "
+        f"{settings['runs']} runs (+{settings['warmup']} warm-up) · Python {machine['python']}"
+    )
+
+
+def render(results: Mapping[str, Any]) -> str:
+    groups, batch_size = results["measurements"], results["settings"]["batch_size"]
+    targets = [Target(**target) for target in results["targets"]]
+    return "\n\n".join(
+        (context_line(results), measurements_table(groups, batch_size), targets_table(targets))
+    )
+
+
+def write_json(results: Mapping[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def update_readme(readme: Path, results: Mapping[str, Any]) -> None:
+    """Replace the text between the README's two markers with this run's tables."""
+    text = readme.read_text()
+    section = f"{README_START}\n{render(results)}\n{README_END}"
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"bench: {readme} has no {README_START} ... {README_END} section")
+    readme.write_text(pattern.sub(lambda _: section, text))
+
+
+def targets_as_json(targets: Sequence[Target]) -> list[dict[str, Any]]:
+    return [asdict(target) for target in targets]

@@ -1,0 +1,202 @@
+"""One measured run of each kind, checked against the shop: a fast wrong run counts for nothing.
+
+* ``script``: the hand-written script cancels a fresh processing order;
+* ``agent_fresh``: ``order-agent cancel`` with an empty data dir;
+* ``agent_second``: ``order-agent cancel`` of another fresh order, in the data dir
+  a fresh run left (saved session, remembered URLs);
+* ``batch``: ``order-agent add`` of N fresh orders (not timed), then ``order-agent run``;
+* ``idle``: ``order-agent run`` in a data dir whose orders are all not yet due.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.commands import (
+    EMAIL,
+    REGION,
+    BrowserWrapper,
+    OrderNumbers,
+    add_argv,
+    agent_environment,
+    agent_executable,
+    base_environment,
+    cancel_argv,
+    handwritten_argv,
+    run_argv,
+)
+from bench.processes import SAMPLE_INTERVAL_S, Measurement, measure
+from fixtures.server import ShopServer
+
+ONE_SHOT_TIMEOUT_S = 300.0
+BATCH_TIMEOUT_S = 1800.0
+EXIT_OK = 0
+EXIT_TRY_LATER = 75
+
+
+@dataclass(frozen=True)
+class Run:
+    """A measurement, how many browsers it launched, and what was wrong with it (if anything)."""
+
+    kind: str
+    measurement: Measurement
+    browsers_launched: int
+    orders: int = 1
+    problem: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            **self.measurement.summary(),
+            "browsers_launched": self.browsers_launched,
+            "orders": self.orders,
+            "problem": self.problem,
+            **self.extra,
+        }
+
+
+def _json_object(stdout: str) -> dict[str, Any] | None:
+    """The command's one JSON object (the last non-empty line of stdout)."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        value = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _describe_failure(measurement: Measurement, why: str) -> str:
+    tail = measurement.stderr_tail.strip().splitlines()[-1:] or [""]
+    return f"{why} (exit {measurement.exit_code}; stderr: {tail[0][:300]})"
+
+
+class Bench:
+    """The shop, the wrapped browser and a scratch folder: everything a run needs."""
+
+    def __init__(self, shop: ShopServer, scratch: Path, interval_s: float = SAMPLE_INTERVAL_S):
+        self.shop = shop
+        self.scratch = scratch
+        self.interval_s = interval_s
+        self.site_url = shop.region_url(REGION)
+        self.browser = BrowserWrapper.create(scratch / "browser")
+        self.numbers = OrderNumbers()
+        self.secrets_dir = scratch / "no-secrets"
+        self.secrets_dir.mkdir(exist_ok=True)
+
+    # -- set-up --------------------------------------------------------------------------
+    def new_order(self) -> str:
+        number = self.numbers.take()
+        self.shop.add_order(REGION, EMAIL, number, "Processing")
+        return number
+
+    def new_data_dir(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix="data-", dir=self.scratch))
+
+    def _case_of(self, number: str) -> str | None:
+        cases = [case for case in self.shop.inbox(REGION) if case["order"] == number]
+        return str(cases[0]["case"]) if len(cases) == 1 else None
+
+    def _measure(
+        self, kind: str, argv: list[str], env: dict[str, str], timeout_s: float
+    ) -> tuple[Measurement, int]:
+        before = self.browser.launches()
+        measurement = measure(
+            argv,
+            env=env,
+            cwd=self.scratch / "cwd",
+            label=kind,
+            timeout_s=timeout_s,
+            interval_s=self.interval_s,
+        )
+        return measurement, self.browser.launches() - before
+
+    # -- the runs ------------------------------------------------------------------------
+    def script(self) -> Run:
+        number = self.new_order()
+        measurement, launches = self._measure(
+            "script",
+            handwritten_argv(self.site_url, number),
+            base_environment(self.browser),
+            ONE_SHOT_TIMEOUT_S,
+        )
+        answer = _json_object(measurement.stdout) or {}
+        problem = None
+        if measurement.exit_code != EXIT_OK or answer.get("reference") != self._case_of(number):
+            problem = _describe_failure(measurement, "the script did not file the cancellation")
+        return Run("script", measurement, launches, problem=problem)
+
+    def agent_cancel(self, kind: str, data_dir: Path) -> Run:
+        number = self.new_order()
+        env = agent_environment(self.browser, self.site_url, data_dir, self.secrets_dir)
+        measurement, launches = self._measure(kind, cancel_argv(number), env, ONE_SHOT_TIMEOUT_S)
+        answer = _json_object(measurement.stdout) or {}
+        problem = None
+        filed = answer.get("action") == "cancellation_requested"
+        if measurement.exit_code != EXIT_OK or not filed:
+            problem = _describe_failure(measurement, "the agent did not request the cancellation")
+        elif answer.get("reference") != self._case_of(number):
+            problem = f"the agent's case {answer.get('reference')} is not the shop's for {number}"
+        return Run(kind, measurement, launches, problem=problem)
+
+    def track(self, data_dir: Path, size: int) -> tuple[list[str], float]:
+        """``order-agent add`` for ``size`` fresh orders; their numbers and the slowest add."""
+        env = agent_environment(self.browser, self.site_url, data_dir, self.secrets_dir)
+        numbers = [self.new_order() for _ in range(size)]
+        slowest = 0.0
+        for number in numbers:
+            added = measure(
+                add_argv(number), env=env, cwd=self.scratch / "cwd", label="add", timeout_s=60
+            )
+            if added.exit_code != EXIT_OK:
+                raise RuntimeError(_describe_failure(added, f"order-agent add {number} failed"))
+            slowest = max(slowest, added.wall_s)
+        return numbers, slowest
+
+    def batch(self, data_dir: Path, size: int) -> Run:
+        numbers, slowest_add = self.track(data_dir, size)
+        env = agent_environment(self.browser, self.site_url, data_dir, self.secrets_dir)
+        measurement, launches = self._measure("batch", run_argv(), env, BATCH_TIMEOUT_S)
+        answer = _json_object(measurement.stdout) or {}
+        checked = answer.get("orders") or []
+        requested = [o for o in checked if o.get("action") == "cancellation_requested"]
+        filed = [number for number in numbers if self._case_of(number) is not None]
+        problem = None
+        if measurement.exit_code not in (EXIT_OK, EXIT_TRY_LATER):
+            problem = _describe_failure(measurement, "order-agent run failed")
+        elif len(requested) != size or len(filed) != size:
+            problem = _describe_failure(
+                measurement,
+                f"order-agent run requested {len(requested)} and the shop got {len(filed)} "
+                f"cancellations, not {size}",
+            )
+        extra = {"slowest_add_s": round(slowest_add, 4)}
+        return Run("batch", measurement, launches, orders=size, problem=problem, extra=extra)
+
+    def idle(self, data_dir: Path) -> Run:
+        env = agent_environment(self.browser, self.site_url, data_dir, self.secrets_dir)
+        measurement, launches = self._measure("idle", run_argv(), env, ONE_SHOT_TIMEOUT_S)
+        answer = _json_object(measurement.stdout)
+        problem = None
+        if measurement.exit_code not in (EXIT_OK, EXIT_TRY_LATER) or answer is None:
+            problem = _describe_failure(measurement, "order-agent run (idle) failed")
+        elif answer.get("orders"):
+            problem = f"order-agent run checked {len(answer['orders'])} orders: something was due"
+        return Run("idle", measurement, launches, orders=0, problem=problem)
+
+
+def scheduled_commands_available() -> bool:
+    """Whether this order-agent has ``add`` and ``run`` (scheduled mode) yet."""
+    for command in ("add", "run"):
+        finished = subprocess.run(
+            [*agent_executable(), command, "--help"], capture_output=True, check=False
+        )
+        if finished.returncode != 0:
+            return False
+    return True

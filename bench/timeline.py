@@ -1,0 +1,163 @@
+"""``python -m bench.timeline``: where one ``order-agent cancel`` spends its time, call by call.
+
+Starts the fixture shop, then runs ``order-agent cancel`` twice in one data dir
+(fresh, then second run) with every Playwright call timed and attributed to the
+project line that made it, and prints, for each run: the calls that took at
+least ``--min-ms``, in order, and the total per calling line.
+
+A diagnostic for people, not a measurement: it patches Playwright's private
+``SyncBase._sync`` (every sync API call goes through it), so a Playwright upgrade
+may break it, and the timing adds a little to every call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+OUTPUT_ENV = "BENCH_TIMELINE_OUTPUT"
+MIN_MS_ENV = "BENCH_TIMELINE_MIN_MS"
+PROJECT_FOLDERS = ("agent/", "flows/", "bench/handwritten.py")
+
+
+@dataclass(frozen=True)
+class Call:
+    start_s: float
+    duration_s: float
+    name: str
+    caller: str
+
+
+def _project_caller() -> str:
+    """The innermost project line on the stack: what the agent was doing."""
+    for frame in reversed(traceback.extract_stack(limit=60)):
+        relative = frame.filename.removeprefix(f"{REPO}/")
+        if relative != frame.filename and relative.startswith(PROJECT_FOLDERS):
+            return f"{relative}:{frame.lineno} {frame.name}"
+    return ""
+
+
+def _instrument(calls: list[Call], origin: float) -> None:
+    from playwright._impl import _sync_base
+    from playwright.sync_api import _context_manager
+
+    original_sync = _sync_base.SyncBase._sync
+
+    def timed_sync(self: Any, coroutine: Any) -> Any:
+        caller, started = _project_caller(), time.perf_counter()
+        try:
+            return original_sync(self, coroutine)
+        finally:
+            name = getattr(coroutine, "__qualname__", type(coroutine).__name__)
+            calls.append(Call(started - origin, time.perf_counter() - started, name, caller))
+
+    def timed(method: Callable[..., Any], name: str) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(*args)
+            finally:
+                calls.append(Call(started - origin, time.perf_counter() - started, name, ""))
+
+        return wrapper
+
+    manager = _context_manager.PlaywrightContextManager
+    _sync_base.SyncBase._sync = timed_sync  # type: ignore[method-assign]
+    manager.__enter__ = timed(manager.__enter__, "start the Playwright driver")  # type: ignore[method-assign]
+    manager.__exit__ = timed(manager.__exit__, "stop the Playwright driver")  # type: ignore[method-assign]
+
+
+def _report(calls: Sequence[Call], total_s: float, min_ms: float) -> str:
+    lines = [f"total {total_s:.3f} s, {len(calls)} Playwright calls"]
+    lines.append(f"-- calls of {min_ms:g} ms or more, in order: start s, took s, call, from")
+    for call in calls:
+        if call.duration_s * 1000 >= min_ms:
+            lines.append(
+                f"{call.start_s:7.3f} {call.duration_s:6.3f}  {call.name:<44} {call.caller}"
+            )
+    by_line: dict[str, list[float]] = collections.defaultdict(list)
+    for call in calls:
+        by_line[call.caller or call.name].append(call.duration_s)
+    lines.append("-- per calling line: total s, calls, line")
+    ranked = sorted(by_line.items(), key=lambda item: -sum(item[1]))
+    for where, durations in ranked[:25]:
+        lines.append(f"{sum(durations):6.3f} {len(durations):4d}x  {where}")
+    return "\n".join(lines)
+
+
+def child(argv: Sequence[str]) -> int:
+    """Inside the measured process: instrument, run ``order-agent ARGV``, write the report."""
+    origin = time.perf_counter()
+    calls: list[Call] = []
+    _instrument(calls, origin)
+    imported = time.perf_counter()
+    from agent.cli import main
+
+    calls.append(Call(imported - origin, time.perf_counter() - imported, "import agent.cli", ""))
+    try:
+        return main(list(argv))
+    finally:
+        report = _report(calls, time.perf_counter() - origin, float(os.environ[MIN_MS_ENV]))
+        Path(os.environ[OUTPUT_ENV]).write_text(report + "\n")
+
+
+def parent(min_ms: float) -> int:
+    from bench.commands import EMAIL, REGION, BrowserWrapper, agent_environment
+    from fixtures.server import ShopServer
+
+    with (
+        tempfile.TemporaryDirectory(prefix="order-agent-timeline-") as folder,
+        ShopServer(port=0, clock_speed=0.0) as shop,
+    ):
+        scratch = Path(folder)
+        browser = BrowserWrapper.create(scratch / "browser")
+        (scratch / "no-secrets").mkdir()
+        env = agent_environment(
+            browser, shop.region_url(REGION), scratch / "data", scratch / "no-secrets"
+        )
+        env.update({"PYTHONPATH": str(REPO), MIN_MS_ENV: str(min_ms)})
+        for title, number in (("fresh data dir", "90001"), ("second run", "90002")):
+            shop.add_order(REGION, EMAIL, number, "Processing")
+            env[OUTPUT_ENV] = str(scratch / f"timeline-{number}.txt")
+            command = [
+                sys.executable,
+                "-m",
+                "bench.timeline",
+                "--child",
+                "cancel",
+                number,
+                "--json",
+            ]
+            started = time.perf_counter()
+            finished = subprocess.run(command, env=env, cwd=scratch, capture_output=True, text=True)
+            wall = time.perf_counter() - started
+            print(f"=== order-agent cancel, {title}: {wall:.2f} s wall, exit {finished.returncode}")
+            print(Path(env[OUTPUT_ENV]).read_text())
+            if finished.returncode != 0:
+                print(finished.stderr[-2000:], file=sys.stderr)
+                return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--child"]:
+        return child(arguments[1:])
+    parser = argparse.ArgumentParser(prog="python -m bench.timeline", description=__doc__)
+    parser.add_argument("--min-ms", type=float, default=40.0, help="show calls this long (40)")
+    return parent(parser.parse_args(arguments).min_ms)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
