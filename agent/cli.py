@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from agent import __version__
 from agent.durations import format_duration, parse_duration, parse_optional_duration
@@ -33,14 +35,13 @@ from agent.errors import (
     OrderAgentError,
     UsageError,
 )
-from agent.logs import bind_run, configure_logging, default_format, get_logger
 from agent.models import CommandOptions, Outcome, Result
 from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
 from agent.redaction import sanitize_exception, scrub
-from agent.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from agent.scheduler import WatchPlan
+    from agent.settings import Settings
 
 PROG = "order-agent"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells expect
@@ -68,7 +69,25 @@ _ORDER_WORDS = re.compile(r"^(?:order\b\s*)?(?:(?:no\.?|number)\s*)?#?\s*", re.I
 _SHOP_PREFIX = re.compile(r"^[A-Za-z]{1,6}-(?=[A-Za-z0-9-]*\d)")
 _ORDER_CORE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
 
-log = get_logger("agent.cli")
+
+# Settings (pydantic) and logging (structlog) are imported only by the commands that
+# use them: together they cost more than an idle `run` may take.
+def load_settings(*, require_credentials: bool) -> Settings:
+    from agent.settings import load_settings as load
+
+    return load(require_credentials=require_credentials)
+
+
+def bind_run(command: str, order: str | None = None) -> None:
+    from agent.logs import bind_run as bind
+
+    bind(command, order)
+
+
+def _log() -> Any:
+    from agent.logs import get_logger
+
+    return get_logger("agent.cli")
 
 
 def normalize_order_number(raw: str) -> str:
@@ -372,11 +391,13 @@ def _interactive_log_level(settings: Settings, steps: StepPrinter | None) -> str
 
 
 def _configure_logging(settings: Settings, steps: StepPrinter | None = None) -> None:
+    from agent.logs import configure_logging
+
     configure_logging(
         _interactive_log_level(settings, steps), settings.log_format, settings.secret_values()
     )
     for warning in settings.config_warnings:
-        log.warning("configuration", problem=warning)
+        _log().warning("configuration", problem=warning)
 
 
 def _options(args: argparse.Namespace) -> CommandOptions:
@@ -574,7 +595,7 @@ def _say(message: str) -> None:
 
 
 def _report_error(exc: OrderAgentError, context: Context) -> int:
-    log.debug("command failed", exc_info=exc)
+    _log().debug("command failed", exc_info=exc)
     clean = sanitize_exception(exc)
     if isinstance(clean, NeedsHuman):
         _say(clean.message)
@@ -592,7 +613,7 @@ def _report_error(exc: OrderAgentError, context: Context) -> int:
 
 
 def _report_unexpected(exc: Exception, context: Context) -> int:
-    log.debug("unexpected error", exc_info=exc)
+    _log().debug("unexpected error", exc_info=exc)
     clean = sanitize_exception(exc)
     summary = (str(clean).splitlines() or [type(exc).__name__])[0].rstrip(": ")
     if len(summary) > 200:
@@ -604,13 +625,66 @@ def _report_unexpected(exc: Exception, context: Context) -> int:
     return EXIT_ERROR
 
 
+_IDLE_RUN_FLAGS = frozenset({"--json", "-v", "--verbose"})
+
+
+def _idle_run(arguments: Sequence[str]) -> int | None:
+    """``run`` with nothing due, answered without loading settings or logging; None: not idle.
+
+    Cron starts ``run`` every few minutes and almost every time nothing is due:
+    pydantic (settings) and structlog (logging) cost more than the whole answer.
+    Only when the environment names the data dir (it outranks .env files and
+    secrets) and the ledger already exists; anything due or past its ``--for``
+    goes the full way, which also validates every setting.
+    """
+    if arguments.count("run") != 1 or not set(arguments) - {"run"} <= _IDLE_RUN_FLAGS:
+        return None
+    data_dir_setting = os.environ.get("ORDER_AGENT_DATA_DIR", "").strip()
+    if not data_dir_setting or os.environ.get("ORDER_AGENT_LOG_LEVEL", "warning") != "warning":
+        return None
+    data_dir = Path(data_dir_setting).expanduser()
+    from agent.state import LEDGER_FILENAME
+
+    if not (data_dir / LEDGER_FILENAME).is_file():
+        return None
+    from agent.locking import DataDirLock
+    from agent.schedule_reports import PassReport
+    from agent.state import Ledger, utc_now
+
+    with DataDirLock(data_dir), Ledger.open(data_dir) as ledger:
+        now = utc_now()
+        tracked = ledger.list_tracked()
+        active = [order for order in tracked if order.active]
+        if any(order.until is not None and order.until <= now for order in active):
+            return None  # expiring writes the ledger and reports: the full path does that
+        if ledger.due(now):
+            return None
+        waiting = sum(
+            1 for order in active if order.next_due_at is not None and order.next_due_at > now
+        )
+    report = PassReport([], waiting)
+    if "--json" in arguments:
+        _print_json(report.to_json())
+    else:
+        print(report.message, flush=True)
+    return report.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (never raise, never print a traceback)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     context = Context(json_output=_wants_json(arguments))
     try:
+        try:
+            idle_code = _idle_run(arguments)
+        except OrderAgentError:
+            idle_code = None  # the full way meets it again and reports it, logging set up
+        if idle_code is not None:
+            return idle_code
         # A safe baseline until the settings are read: nothing logged before
         # then may leak, and nothing below warning clutters the terminal.
+        from agent.logs import configure_logging, default_format
+
         configure_logging("warning", default_format(), [])
         parser = build_parser()
         try:

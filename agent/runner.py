@@ -13,6 +13,7 @@ an order, downloading a label. A submit is never retried.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -64,6 +65,14 @@ BROWSER_RESTARTS = 1
 # Requests for page furniture the agent never looks at: skipping them makes
 # every page load cheaper without changing what a person would read.
 BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
+# Only URLs that look like such furniture are routed at all: Playwright matches the
+# pattern in the browser's driver, so every other request (pages, scripts, the label
+# PDF) never makes the round trip through Python. The resource type still decides.
+BLOCKED_RESOURCE_URLS = re.compile(
+    r"\.(?:png|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|ogg|wav|m4a)"
+    r"(?:[?#]|$)",
+    re.IGNORECASE,
+)
 
 
 def retrying(step: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
@@ -139,7 +148,7 @@ def open_browser(settings: Settings, *, trace: str | None = None) -> Iterator[Br
             context.set_default_timeout(settings.timeout_ms)
             context.set_default_navigation_timeout(settings.navigation_timeout_ms)
             context.route(
-                "**/*",
+                BLOCKED_RESOURCE_URLS,
                 lambda route: (
                     route.abort()
                     if route.request.resource_type in BLOCKED_RESOURCES
