@@ -33,8 +33,10 @@ from agent.decisions import Decision, Step, decide
 from agent.errors import (
     CredentialsRejected,
     NeedsHuman,
+    OrderNotFound,
     ReturnRefused,
     SessionExpired,
+    SiteNotUnderstood,
     SiteUnavailable,
     TransientError,
     UnknownStatus,
@@ -190,6 +192,8 @@ class OrderAgent:
             settings.site_url,
             remembered=ledger.remembered_urls(settings.site_url),
         )
+        # A session saved by an earlier run is tried once before signing in: see ensure_signed_in.
+        self.saved_session_untried = session.storage_path.is_file()
 
     # -- signing in ------------------------------------------------------
 
@@ -212,23 +216,59 @@ class OrderAgent:
 
         return code
 
-    def sign_in(self) -> None:
+    def ensure_signed_in(self) -> None:
+        """Sign in, unless signed in already or a saved session is worth trying first.
+
+        Loading the home page only to see "Sign Out" costs a page load per run (per
+        order in a batch). A saved session is trusted once, and only when a remembered
+        page (the order's, the order list) leads to the order without the home page:
+        if the session has expired, that page shows the sign-in form and the flows
+        raise ``SessionExpired`` (see ``open_order``, which then signs in).
+        """
+        if self.signed_in:
+            return
+        if self.saved_session_untried and self._order_reachable_directly():
+            self.saved_session_untried = False
+            self._refuse_blocked_credentials()
+            self.session.tracer.start()
+            return
+        self.sign_in()
+
+    def _order_reachable_directly(self) -> bool:
+        from flows.site import ORDER_LIST
+
+        return any(name == ORDER_LIST or name.startswith("order:") for name in self.site.remembered)
+
+    def _credentials_fingerprint(self) -> str:
         settings = self.settings
-        assert settings.site_url and settings.email and settings.password
+        assert settings.email and settings.password
         password = settings.password.get_secret_value()
         # The TOTP secret is part of what the shop judges: a rejected code must not keep
         # blocking the password once the secret is corrected.
         totp_secret = settings.totp_secret.get_secret_value() if settings.totp_secret else ""
-        fingerprint = self.ledger.credentials_fingerprint(
+        return self.ledger.credentials_fingerprint(
             settings.email, f"{password}\0{totp_secret}" if totp_secret else password
         )
-        blocked = self.ledger.credentials_blocked(settings.site_url, settings.email, fingerprint)
+
+    def _refuse_blocked_credentials(self) -> None:
+        settings = self.settings
+        assert settings.site_url and settings.email
+        blocked = self.ledger.credentials_blocked(
+            settings.site_url, settings.email, self._credentials_fingerprint()
+        )
         if blocked:
             raise CredentialsRejected(
                 f"not signing in: the shop already refused these credentials ({blocked})",
                 hint="change ORDER_AGENT_PASSWORD, ORDER_AGENT_EMAIL or ORDER_AGENT_TOTP_SECRET "
                 "to try again",
             )
+
+    def sign_in(self) -> None:
+        settings = self.settings
+        assert settings.site_url and settings.email and settings.password
+        password = settings.password.get_secret_value()
+        fingerprint = self._credentials_fingerprint()
+        self._refuse_blocked_credentials()
         # Never record while signing in: a trace keeps typed values and the sign-in POST.
         self.session.tracer.stop()
         try:
@@ -258,10 +298,25 @@ class OrderAgent:
     # -- the order -------------------------------------------------------
 
     def open_order(self, number: str) -> Order:
-        order = retrying(lambda: self._with_session(lambda: self.site.open_order(number)))
+        order = retrying(lambda: self._with_session(lambda: self._open_order(number)))
         self.steps.done(f"Found order {order.number}")
         words = f' ("{order.raw_status}")' if order.raw_status else ""
         self.steps.info(f"Status: {order.status.value}{words}")
+        return order
+
+    def _open_order(self, number: str) -> Order:
+        if self.signed_in:
+            return self.site.open_order(number)
+        # On the saved session (ensure_signed_in). The sign-in form raises SessionExpired;
+        # a signed-out shop may instead hide its order pages without showing the form.
+        try:
+            order = self.site.open_order(number)
+        except (SiteNotUnderstood, OrderNotFound):
+            log.info("the saved session did not reach the order; signing in")
+            self.sign_in()
+            return self.site.open_order(number)
+        self.signed_in = True
+        self.steps.done("Signed in")
         return order
 
     def remember_urls(self) -> None:
@@ -291,7 +346,7 @@ class OrderAgent:
             raise
 
     def _act(self, key: OrderKey, goal: Goal, options: CommandOptions) -> Result:
-        self.sign_in()
+        self.ensure_signed_in()
         order = self.open_order(key.number)
         self.ledger.ensure_order(key, goal)
         self.ledger.record_status(key, order.status, order.raw_status)
@@ -471,7 +526,9 @@ class OrderAgent:
         if options.dry_run:
             shot = self.proofs.screenshot_path(order.number, "return-dry-run")
             self.steps.doing("Filling in the return form (dry run)…")
-            receipt = self.site.start_return(order, items=items, dry_run=True, screenshot=shot)
+            receipt = self.site.start_return(
+                order, items=items, reason=options.reason, dry_run=True, screenshot=shot
+            )
             return self.result(
                 order,
                 Action.NONE,
@@ -502,7 +559,7 @@ class OrderAgent:
             key, IntentKind.RETURN_REQUEST, {"items": list(items or [])}
         )
         try:
-            receipt = self.site.start_return(order, items=items)
+            receipt = self.site.start_return(order, items=items, reason=options.reason)
         except NeedsHuman as exc:
             self.ledger.fail_intent(intent, exc.message, definitely_not_sent=True)
             if exc.phone is None:

@@ -72,9 +72,10 @@ def _dismiss_all(dialogs: Locator, vocabulary: Vocabulary) -> None:
             button = _dismiss_button(dialog, vocabulary)
             if button is None:
                 continue
-            # A handle pins this dialog: the locator moves on once it is gone.
-            handle = dialog.element_handle(timeout=_CLICK_TIMEOUT_MS)
             try:
+                # A handle pins this dialog: the locator moves on once it is gone.
+                # The dialog may close by itself between count() and here.
+                handle = dialog.element_handle(timeout=_COVERED_TIMEOUT_MS)
                 button.click(timeout=_COVERED_TIMEOUT_MS)
             except PlaywrightError:
                 continue

@@ -397,9 +397,10 @@ class SupportRequestsPage(SitePage):
 class ReturnPage:
     """The return form: on a page of its own, or revealed in place on the order page."""
 
-    def __init__(self, page: Page, vocabulary: Vocabulary) -> None:
+    def __init__(self, page: Page, vocabulary: Vocabulary, *, reason: str | None = None) -> None:
         self.page = page
         self.words = vocabulary
+        self.reason = reason  # the shopper's own words, when they gave some
 
     def item_boxes(self) -> Locator:
         return self.page.get_by_role("checkbox").filter(visible=True)
@@ -453,8 +454,13 @@ class ReturnPage:
         return bool(value) and not placeholder.search(labels.get(value, ""))
 
     def _choose_in(self, field: Locator) -> str:
+        placeholder = pattern(self.words.placeholder_option_pattern)
+        if self.reason and self.reason.strip():
+            asked = names([self.reason.strip()])
+            if any(asked.search(str(option["label"])) for option in options_of(field)):
+                return choose_option(field, asked, placeholder)
         preferred = re.compile(rf"\b(?:{self.words.preferred_reason_pattern})\b", re.IGNORECASE)
-        return choose_option(field, preferred, pattern(self.words.placeholder_option_pattern))
+        return choose_option(field, preferred, placeholder)
 
     def choose_mail_method(self) -> str | None:
         """Prefer the prepaid mail label over drop-off, whether radios or a select offer it."""

@@ -51,6 +51,7 @@ class ReturnFlow:
         items: Sequence[str] | None,
         dry_run: bool,
         screenshot: Path | None,
+        reason: str | None = None,
     ) -> ReturnReceipt:
         browsing = self.browsing
         entry = OrderPage(browsing.page, self.words).return_entry()
@@ -67,7 +68,7 @@ class ReturnFlow:
             )
         before_alerts = texts_of(alerts(browsing.page))
         target = self.page = browsing.click_maybe_new_page(entry)
-        form = ReturnPage(target, self.words)
+        form = ReturnPage(target, self.words, reason=reason)
         refusal = without_texts(alerts(target), before_alerts if target is browsing.page else [])
         browsing.expect(form.item_boxes().or_(refusal), "no return form", page=target)
         said = " ".join(texts_of(refusal))

@@ -331,16 +331,20 @@ class RetailerSite:
         order: Order,
         *,
         items: Sequence[str] | None = None,
+        reason: str | None = None,
         dry_run: bool = False,
         screenshot: Path | None = None,
     ) -> ReturnReceipt:
         """Return ``order``'s returnable items (or only ``items``) by prepaid mail label.
 
+        ``reason`` picks the Reason option with those words when the form has one.
         ``screenshot`` keeps the filled form (dry run) or the confirmation (submitted).
         """
         self._go_to_order(order)
         flow = ReturnFlow(self._browsing)
-        receipt = flow.start(order, items=items, dry_run=dry_run, screenshot=screenshot)
+        receipt = flow.start(
+            order, items=items, reason=reason, dry_run=dry_run, screenshot=screenshot
+        )
         self._return_page = flow.page
         return receipt
 

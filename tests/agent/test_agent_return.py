@@ -88,11 +88,6 @@ def test_a_processing_order_cannot_be_returned_and_says_to_cancel(
     assert shop.inbox("us") == [] and shop.returns("us") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flows: RetailerSite.start_return takes no reason, so `return --reason` never "
-    "reaches the shop's Reason select (it always picks the preferred 'no longer needed' option)",
-)
 def test_the_reason_given_is_the_one_chosen_on_the_return_form(
     order_agent: OrderAgent, shop: ShopServer
 ):
