@@ -161,3 +161,23 @@ def test_a_crashed_browser_is_restarted_and_the_check_resumes(
     with Ledger.open(data_dir) as ledger:
         [intent] = ledger.intents(scheduler.key("70001"))
         assert intent.state is IntentState.SENT
+
+
+def test_run_exits_0_once_every_order_has_ended_and_1_on_errors(
+    shop: ShopServer,
+    agent_clock: AgentClock,
+    settings_for: SettingsFactory,
+    scheduler_for: SchedulerFactory,
+) -> None:
+    us = scheduler_for()
+    us.add("70005", WatchPlan())  # the shop already shows it cancelled
+    done = on_worker(us.run_pass)
+    assert [c.end_state for c in done.checks] == [EndState.CANCELLED]
+    assert done.exit_code == 0
+
+    # An order tracked with the UK store's settings cannot be worked with the US ones.
+    scheduler_for(settings_for(region="uk")).add("70001", WatchPlan())
+    failed = on_worker(us.run_pass)
+    assert [c.outcome for c in failed.checks] == [Outcome.ERROR]
+    assert failed.exit_code == 1
+    assert shop.inbox("uk") == [] and shop.inbox("us") == []
