@@ -51,6 +51,9 @@ def test_a_dropped_connection_is_transient(open_site: OpenSite, shop: ShopServer
 
 def test_a_page_that_never_comes_is_transient(open_site: OpenSite, shop: ShopServer):
     site = open_site("us")
+    # The time-outs the runner sets from ORDER_AGENT_TIMEOUT_MS / _NAVIGATION_TIMEOUT_MS.
+    site.page.context.set_default_timeout(2_000)
+    site.page.context.set_default_navigation_timeout(2_000)
     shop.fail(r"/account/orders$", "slow", delay=8, region="us")
     with pytest.raises(TransientError, match="still loading"):
         site.open_order("70001")
