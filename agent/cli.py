@@ -640,7 +640,9 @@ def _idle_run(arguments: Sequence[str]) -> int | None:
     if arguments.count("run") != 1 or not set(arguments) - {"run"} <= _IDLE_RUN_FLAGS:
         return None
     data_dir_setting = os.environ.get("ORDER_AGENT_DATA_DIR", "").strip()
-    if not data_dir_setting or os.environ.get("ORDER_AGENT_LOG_LEVEL", "warning") != "warning":
+    # The full way logs nothing above debug for an idle pass: debug gets it, to be complete.
+    log_level = os.environ.get("ORDER_AGENT_LOG_LEVEL", "warning").strip().lower()
+    if not data_dir_setting or log_level not in ("warning", "info"):
         return None
     data_dir = Path(data_dir_setting).expanduser()
     from agent.state import LEDGER_FILENAME

@@ -234,6 +234,13 @@ class OrderAgent:
             return
         self.sign_in()
 
+    def use_page(self, page: Page) -> None:
+        """Carry on in ``page``, a new tab of the same context (cookies, remembered URLs stay)."""
+        from flows.site import RetailerSite
+
+        assert self.settings.site_url
+        self.site = RetailerSite(page, self.settings.site_url, remembered=self.site.remembered)
+
     def _order_reachable_directly(self) -> bool:
         from flows.site import ORDER_LIST
 

@@ -334,6 +334,7 @@ class Scheduler:
                 at=recent + RECONCILE_AFTER,
             )
         else:
+            account.fresh_tab()
             check = self._work(ledger, account, tracked)
             account.save()
         log.info(

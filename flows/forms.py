@@ -39,6 +39,12 @@ def label_of(field: Locator) -> str:
         return ""
 
 
+def label_and_value(field: Locator) -> tuple[str, str]:
+    """The field's label and the value it now holds, in one round trip to the page."""
+    label, value = field.evaluate(f"(el) => [({_LABEL_OF})(el), el.value]")
+    return str(label), str(value)
+
+
 def options_of(field: Locator) -> list[dict[str, object]]:
     return list(field.evaluate(_OPTIONS_OF))
 

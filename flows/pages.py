@@ -16,7 +16,7 @@ from playwright.sync_api import Frame, Locator, Page
 
 from agent.models import Item, Order, OrderStatus
 from flows.facts import label_candidates, value_next_to
-from flows.forms import choose_option, label_of, options_of, select_matching
+from flows.forms import choose_option, label_and_value, label_of, options_of, select_matching
 from flows.locating import (
     LOOK_MS,
     button,
@@ -352,7 +352,8 @@ class ContactPage(SitePage):
         if not visible_now(field):
             raise LookupError(f"no {fallback.lower()} field")
         field.first.fill(value, timeout=LOOK_MS)
-        filled[label_of(field.first) or fallback] = field.first.input_value()
+        label, held = label_and_value(field.first)
+        filled[label or fallback] = held
 
     def submit_control(self) -> Locator | None:
         return nearest(self.message.first, lambda block: button(block, self.words.contact_submit))
