@@ -10,21 +10,16 @@ the ``Result`` itself. Each run launches its own Chromium, as the product does.
 from __future__ import annotations
 
 import json
-import logging
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-import structlog
 
-from agent import settings as settings_module
 from agent.cli import PROG, main
 from agent.models import CommandOptions, Result
 from agent.output import StepPrinter
-from agent.redaction import clear_secrets
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
 
@@ -87,25 +82,8 @@ def said_lines(stderr: str) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No ORDER_AGENT_* from the outer shell, no stray .env or /run/secrets; logging put back."""
-    for key in list(os.environ):
-        if key.upper().startswith("ORDER_AGENT_"):
-            monkeypatch.delenv(key)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setattr(settings_module, "DEFAULT_SECRETS_DIR", tmp_path / "no-secrets")
-    root_level = logging.getLogger().level
-    yield
-    clear_secrets()
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_order_agent", False):
-            root.removeHandler(handler)
-    root.setLevel(root_level)
+def _isolated(clean_environment: None) -> None:
+    """Every test here runs in the clean environment of tests/conftest.py."""
 
 
 @pytest.fixture

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-import structlog
-
-from agent import settings as settings_module
-from agent.redaction import clear_secrets
 
 CANARY = 'Canary-Pa55word!quote"slash\\'
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No ORDER_AGENT_* from the outer shell, no stray .env, no /run/secrets."""
-    for key in list(os.environ):
-        if key.upper().startswith("ORDER_AGENT_"):
-            monkeypatch.delenv(key)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setattr(settings_module, "DEFAULT_SECRETS_DIR", tmp_path / "no-secrets")
-    root_level = logging.getLogger().level
-    yield
-    clear_secrets()
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_order_agent", False):
-            root.removeHandler(handler)
-    root.setLevel(root_level)
+def _isolated(clean_environment: None) -> None:
+    """Every test here runs in the clean environment of tests/conftest.py."""
 
 
 @pytest.fixture
