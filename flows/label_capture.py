@@ -47,16 +47,14 @@ def capture_label(browsing: Browsing, page: Page, link: Locator) -> bytes:
     page.on("download", on_download)
     page.context.on("page", on_page)
     try:
-        browsing.click(link, page=page)
-        # Whichever comes first: a download here, or a new tab (which may itself turn into a
-        # download, or show the PDF at its own address).
-        deadline = Deadline(SUBMIT_MS)
-        while not downloads and not deadline.passed:
-            if opened and opened[0].url not in ("", "about:blank"):
+        for attempt in range(2):
+            where = page.url
+            browsing.click(link, page=page)
+            _wait_for_label(page, downloads, opened, Deadline(SUBMIT_MS / 2))
+            # A click that changed nothing at all (no file, no tab, same page) was lost, e.g.
+            # to a page still settling: clicking a label link again is harmless.
+            if downloads or opened or page.url != where or attempt:
                 break
-            waiting_on = opened[0] if opened else page
-            with contextlib.suppress(PlaywrightTimeoutError):
-                waiting_on.wait_for_event("download", timeout=min(_TURN_MS, deadline.left_ms()))
     finally:
         page.remove_listener("download", on_download)
         page.context.remove_listener("page", on_page)
@@ -71,6 +69,19 @@ def capture_label(browsing: Browsing, page: Page, link: Locator) -> bytes:
                 new_page.close()
     browsing.check_page(page)
     raise LabelInvalid("the label link gave no file")
+
+
+def _wait_for_label(
+    page: Page, downloads: list[Download], opened: list[Page], deadline: Deadline
+) -> None:
+    """Whichever comes first: a download here, or a new tab (which may itself turn into a
+    download, or show the PDF at its own address)."""
+    while not downloads and not deadline.passed:
+        if opened and opened[0].url not in ("", "about:blank"):
+            return
+        waiting_on = opened[0] if opened else page
+        with contextlib.suppress(PlaywrightTimeoutError):
+            waiting_on.wait_for_event("download", timeout=min(_TURN_MS, deadline.left_ms()))
 
 
 def _downloaded(download: Download) -> bytes:

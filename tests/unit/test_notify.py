@@ -58,10 +58,11 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state.deliveries.append(Delivery(self.path, self.headers.get("Content-Type", ""), body))
+            # Set before answering: the client may read the answer before this thread goes on.
+            state.arrived.set()
             self.send_response(state.answer)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            state.arrived.set()
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep test output clean
