@@ -99,7 +99,14 @@ def _equip_page(page: Page, vocabulary: Vocabulary) -> None:
     _equipped_pages.add(page)
     dialogs = interruption_dialogs(page, vocabulary)
     # Playwright checks a handler's locator strictly: ``.first`` lets two dialogs show at once.
-    page.add_locator_handler(dialogs.first, lambda found: _dismiss_all(dialogs, vocabulary))
+    # ``no_wait_after``: by default Playwright waits, with the whole action's time-out and no
+    # handler running, for the locator to be hidden after the handler returns; a dialog that
+    # shows up just after the handler's last look (or one more than its rounds close) would
+    # stall the action until it fails. Without the wait, the action goes on and its next
+    # check runs the handler again for whatever is still there.
+    page.add_locator_handler(
+        dialogs.first, lambda found: _dismiss_all(dialogs, vocabulary), no_wait_after=True
+    )
     page.on("dialog", _answer_native_dialog)
 
 

@@ -1,0 +1,124 @@
+"""Overlays that come late, or more than one handler call can close, never stall a flow.
+
+Playwright runs a locator handler before an action or assertion when the handler's
+locator is visible. These tests make an interruption show up where a handler that
+then waited for "its" dialog to hide would stall the caller: right after the
+handler's last look, one more than it closes in one call, or at any moment after a
+page loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from playwright.sync_api import Locator, Page
+
+import flows.interruptions as interruptions
+from fixtures.regions import US
+from fixtures.server import ShopServer
+from flows.site import RetailerSite
+from flows.vocabulary import Vocabulary
+
+from .shopper import JANE, PASSWORD
+
+# Every page of the fixture shop, so that a promotion can follow each navigation.
+EVERY_PAGE = (
+    "home",
+    "sign_in",
+    "two_step",
+    "account",
+    "orders",
+    "order",
+    "return",
+    "contact",
+    "contact_sent",
+    "help",
+    "cases",
+    "info",
+)
+
+# The fixture shop's promotion, shown now (tests may use markup; flows may not).
+SHOW_PROMOTION = (
+    "document.body.appendChild(document.getElementById('promo-template').content.cloneNode(true))"
+)
+
+
+def test_a_dialog_that_appears_right_after_the_handlers_last_look_is_closed_too(
+    page: Page, shop: ShopServer, monkeypatch: pytest.MonkeyPatch
+):
+    # The promotion is on every page but would only show by itself after ten minutes.
+    url = shop.add_region(
+        replace(
+            US, prefix="late", promo_pages=EVERY_PAGE, promo_repeat=True, promo_delay_ms=600_000
+        )
+    )
+    revealed: list[str] = []
+    original = interruptions._dismiss_all
+
+    def dismiss_then_reveal(dialogs: Locator, vocabulary: Vocabulary) -> None:
+        original(dialogs, vocabulary)
+        if not revealed:  # the first call closed the cookie dialog and saw nothing else
+            dialogs.page.evaluate(SHOW_PROMOTION)
+            revealed.append(dialogs.page.url)
+
+    monkeypatch.setattr(interruptions, "_dismiss_all", dismiss_then_reveal)
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    assert revealed, "the cookie dialog never called the handler"
+    assert site.is_signed_in()
+    assert [a["ok"] for a in shop.sign_in_attempts("late")] == [True]
+
+
+def test_five_stacked_dialogs_one_more_than_a_handler_call_closes_never_stall(
+    page: Page, shop: ShopServer
+):
+    url = shop.add_region(
+        replace(
+            US,
+            prefix="stack",
+            cookie_dialog=False,
+            promo_pages=EVERY_PAGE,
+            promo_repeat=True,
+            promo_delay_ms=0,
+            promo_stack=interruptions._ROUNDS + 1,
+        )
+    )
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    assert site.is_signed_in()
+    order = site.open_order("70001")
+    assert order.status == "processing"
+
+
+@pytest.mark.parametrize("delay_ms", [0, 150, 600, 1_200, 2_000])
+def test_overlays_at_any_moment_after_each_page_load_never_stop_a_flow(
+    page: Page, shop: ShopServer, delay_ms: int
+):
+    # A cookie dialog on load, and a promotion that comes back after every navigation.
+    url = shop.add_region(
+        replace(
+            US,
+            prefix=f"anytime{delay_ms}",
+            promo_pages=EVERY_PAGE,
+            promo_repeat=True,
+            promo_delay_ms=delay_ms,
+            promo_stack=2,
+        )
+    )
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    order = site.open_order("70001")
+    assert order.status == "processing"
+    receipt = site.request_cancellation(
+        order,
+        name="Jane Shopper",
+        email=JANE,
+        reason="Ordered by mistake",
+        message="Please cancel this order.",
+    )
+    assert receipt.reference
+    assert [case["order"] for case in shop.inbox(f"anytime{delay_ms}")] == ["70001"]
+    delivered = site.open_order("70012")
+    returned = site.start_return(delivered)
+    assert returned.reference
