@@ -5,6 +5,9 @@ should come next, and when that does not come it explains why, in the agent's
 own errors:
 
 * a 5xx answer, a failed connection, a page that never comes: ``TransientError``;
+* something missing while the page was still busy (a navigation or network requests
+  under way, its document not complete, an interruption over it): ``TransientError``,
+  since the look may simply have come too soon;
 * the sign-in form in the middle of a flow: ``SessionExpired``;
 * "verify you are human": ``BotCheck``;
 * anything else: ``SiteNotUnderstood`` with what was missing and where.
@@ -13,19 +16,21 @@ own errors:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Request, Response
+from playwright.sync_api import Locator, Page, Request, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import BotCheck, SessionExpired, SiteNotUnderstood, TransientError
-from flows.interruptions import dismiss_visible
+from flows.forms import Filled, not_kept
+from flows.interruptions import dismiss_visible, interruption_dialogs
 from flows.labels import save_atomically
 from flows.locating import (
     LOOK_MS,
+    Deadline,
     alerts,
     labelled,
     phone_in,
@@ -38,6 +43,9 @@ from flows.locating import (
 from flows.pages import SitePage
 from flows.vocabulary import Vocabulary
 
+# Requests that stay open by design: they never make a page "busy".
+_LONG_LIVED = frozenset({"eventsource", "websocket", "media", "ping"})
+
 
 class NavigationWatch:
     """What became of a page's last main-frame navigation: its status, failure, or no answer."""
@@ -47,8 +55,10 @@ class NavigationWatch:
         self.status: int | None = None
         self.failure: str | None = None
         self.pending = False
+        self._in_flight: set[Request] = set()
         page.on("request", self._on_request)
         page.on("response", self._on_response)
+        page.on("requestfinished", self._on_finished)
         page.on("requestfailed", self._on_failed)
 
     def _is_main_navigation(self, request: Request) -> bool:
@@ -58,6 +68,9 @@ class NavigationWatch:
             return False
 
     def _on_request(self, request: Request) -> None:
+        with contextlib.suppress(PlaywrightError):
+            if request.resource_type not in _LONG_LIVED:
+                self._in_flight.add(request)
         if self._is_main_navigation(request):
             self.pending = True
 
@@ -65,13 +78,28 @@ class NavigationWatch:
         if self._is_main_navigation(response.request):
             self.status, self.failure, self.pending = response.status, None, False
 
+    def _on_finished(self, request: Request) -> None:
+        self._in_flight.discard(request)
+
     def _on_failed(self, request: Request) -> None:
+        self._in_flight.discard(request)
         if self._is_main_navigation(request):
             self.pending = False
             failure = request.failure or "failed"
             # A download, or a newer navigation, aborts the old one: not a failure of the site.
             if "ERR_ABORTED" not in failure:
                 self.failure = failure
+
+    def busy(self) -> str | None:
+        """What the page's traffic is still doing (a navigation, requests), else ``None``."""
+        if self.pending:
+            return "a page is still loading"
+        # A navigation drops the old document's requests without a word: forget those.
+        self._in_flight = {r for r in self._in_flight if _still_current(r, self.page)}
+        if self._in_flight:
+            count = len(self._in_flight)
+            return f"{count} network request{'s' if count > 1 else ''} still under way"
+        return None
 
     def check(self) -> None:
         """Raise ``TransientError`` when the page is a server error or never arrived."""
@@ -81,6 +109,35 @@ class NavigationWatch:
             raise TransientError(f"the site answered with a server error ({self.status})")
         if self.page.url.startswith("chrome-error:"):
             raise TransientError("the page could not be loaded")
+
+
+def _still_current(request: Request, page: Page) -> bool:
+    try:
+        frame = request.frame
+        return not frame.is_detached() and not page.is_closed()
+    except PlaywrightError:
+        return False
+
+
+def page_busy(page: Page, watch: NavigationWatch, vocabulary: Vocabulary) -> str | None:
+    """Why ``page`` is not settled yet, or ``None`` when it is.
+
+    Busy: a navigation or network requests under way, its document not complete, or an
+    interruption dialog over it. A look that timed out on a busy page says nothing about
+    whether the page has what was looked for.
+    """
+    reason = watch.busy()
+    if reason:
+        return reason
+    try:
+        state = page.evaluate("document.readyState")
+    except PlaywrightError:
+        return "the page is being replaced"
+    if state != "complete":
+        return "the page's document is still loading"
+    if visible_now(interruption_dialogs(page, vocabulary)):
+        return "a dialog covers the page"
+    return None
 
 
 class Browsing:
@@ -171,6 +228,52 @@ class Browsing:
         if not wait_visible(wanted.or_(obstacles), LOOK_MS) or not visible_now(wanted):
             self.diagnose(what, page=page)
 
+    def page_is_settled(self, page: Page | None = None) -> bool:
+        page = page or self.page
+        return page_busy(page, self.watch(page), self.words) is None
+
+    def settle(self, submit: Locator | None, *, page: Page | None = None) -> None:
+        """Give the page a moment to finish before a form is sent (bounded, never fails).
+
+        Its document complete, and the form's submit enabled: a script-rendered shop
+        often keeps it disabled until its script has taken over (and rebuilt the form).
+        """
+        page = page or self.page
+        deadline = Deadline(LOOK_MS)
+        with contextlib.suppress(PlaywrightError):
+            page.wait_for_load_state("load", timeout=deadline.left_ms())
+        if submit is not None:
+            with contextlib.suppress(AssertionError, PlaywrightError):
+                expect(submit).to_be_enabled(timeout=deadline.left_ms())
+
+    def fill_for_submit(
+        self,
+        fill: Callable[[], Sequence[Filled]],
+        submit: Callable[[], Locator | None],
+        form: str,
+        *,
+        page: Page | None = None,
+        signing_in: bool = False,
+    ) -> None:
+        """``fill`` the form, let the page settle, and check it still holds every value.
+
+        A page script that re-renders the form (hydration) empties what was typed into
+        the server-rendered copy: then everything is typed once more. Still wrong after
+        that: the form cannot be trusted with a submission. Values are never quoted.
+        """
+        wrong: list[str] = []
+        for _attempt in range(2):
+            filled = fill()
+            self.settle(submit(), page=page)
+            wrong = not_kept(filled)
+            if not wrong:
+                return
+        self.diagnose(
+            f"{form} did not keep what was typed in {', '.join(wrong)}",
+            page=page,
+            signing_in=signing_in,
+        )
+
     def screenshot(self, page: Page, path: Path) -> None:
         """The page as a person sees it (interruptions closed), kept 0600 at ``path``."""
         dismiss_visible(page, self.words)
@@ -209,6 +312,10 @@ class Browsing:
         if self.watch(page).pending:
             raise TransientError(f"{what}: the page is still loading after {LOOK_MS // 1000}s")
         self.check_page(page, signing_in=signing_in)
+        busy = page_busy(page, self.watch(page), self.words)
+        if busy:
+            # Only a settled page without it means the site is not understood.
+            raise TransientError(f"{what} on {page.url}: the page was still busy ({busy})")
         said = " ".join(texts_of(alerts(page)))
         raise SiteNotUnderstood(
             f"{what} on {page.url}" + (f" (the page says: {said})" if said else ""),

@@ -3,11 +3,69 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
 
 from flows.locating import LOOK_MS
+
+
+@dataclass(frozen=True)
+class Filled:
+    """Something the agent put in a form, and how to tell it is still there before sending.
+
+    ``what`` names the field for messages (its label): never the value, which may be
+    a password or a code.
+    """
+
+    what: str
+    still_there: Callable[[], bool]
+
+
+def typed(field: Locator, value: str, what: str) -> Filled:
+    """A text field that should still hold ``value`` (spacing aside)."""
+
+    def still_there() -> bool:
+        try:
+            held = field.input_value(timeout=LOOK_MS)
+        except PlaywrightError:
+            return False
+        return held == value or (bool(held) and held.split() == value.split())
+
+    return Filled(what, still_there)
+
+
+def selected(field: Locator, what: str) -> Filled:
+    """A select whose current option should stay chosen."""
+    value = field.input_value(timeout=LOOK_MS)
+
+    def still_there() -> bool:
+        try:
+            return field.input_value(timeout=LOOK_MS) == value
+        except PlaywrightError:
+            return False
+
+    return Filled(what, still_there)
+
+
+def ticked(box: Locator, what: str) -> Filled:
+    """A checkbox or radio that should stay ticked."""
+
+    def still_there() -> bool:
+        try:
+            return box.is_checked(timeout=LOOK_MS)
+        except PlaywrightError:
+            return False
+
+    return Filled(what, still_there)
+
+
+def not_kept(filled: Sequence[Filled]) -> list[str]:
+    """The names of the fields that lost what was put in them."""
+    return [entry.what for entry in filled if not entry.still_there()]
+
 
 # The label a person reads next to a form field (its accessible name, near enough).
 _LABEL_OF = """(el) => {

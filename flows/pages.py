@@ -16,7 +16,16 @@ from playwright.sync_api import Frame, Locator, Page
 
 from agent.models import Item, Order, OrderStatus
 from flows.facts import label_candidates, value_next_to
-from flows.forms import choose_option, label_and_value, label_of, options_of, select_matching
+from flows.forms import (
+    Filled,
+    choose_option,
+    label_and_value,
+    label_of,
+    options_of,
+    select_matching,
+    selected,
+    typed,
+)
 from flows.locating import (
     LOOK_MS,
     button,
@@ -163,15 +172,22 @@ class SignInPage:
         words = self.words.email_labels
         return nearest(self.password_field.first, lambda block: labelled(block, words))
 
-    def sign_in_with(self, email: str, password: str) -> None:
+    def sign_in_with(self, email: str, password: str) -> list[Filled]:
         """Type the e-mail (if asked) and password; the caller submits and reads the outcome."""
+        filled = []
         email_field = self.email_beside_password() if email else None
         if email_field is not None:
             email_field.fill(email, timeout=LOOK_MS)
-        self.password_field.first.fill(password, timeout=LOOK_MS)
+            filled.append(typed(email_field, email, "the e-mail"))
+        password_field = self.password_field.first
+        password_field.fill(password, timeout=LOOK_MS)
+        filled.append(typed(password_field, password, "the password"))
+        return filled
 
-    def enter_code(self, code: str) -> None:
-        self.code_field.first.fill(code, timeout=LOOK_MS)
+    def enter_code(self, code: str) -> list[Filled]:
+        field = self.code_field.first
+        field.fill(code, timeout=LOOK_MS)
+        return [typed(field, code, "the verification code")]
 
 
 class OrderListPage(SitePage):
@@ -314,14 +330,19 @@ class ContactPage(SitePage):
     def fill_request(
         self, *, order_number: str, name: str, email: str, reason: str, message: str
     ) -> dict[str, str]:
-        """Fill every field the contract names; return label -> value as the form now holds."""
+        """Fill every field the contract names; return label -> value as the form now holds.
+
+        ``kept`` then tells, field by field, whether the form still holds it all.
+        """
         filled: dict[str, str] = {}
+        self.kept: list[Filled] = []
         words = self.words
         topic = self.topic.first
         chosen = select_matching(topic, pattern(words.cancel_option_pattern))
         if chosen is None:
             raise LookupError("the topic list has no cancellation option")
         filled[label_of(topic) or "Topic"] = chosen
+        self.kept.append(selected(topic, label_of(topic) or "Topic"))
         form = self.form_block()
         self._fill(filled, textbox(form, words.order_number_labels), order_number, "Order Number")
         self._fill(filled, textbox(form, words.contact_email_labels), email, "Email")
@@ -347,13 +368,13 @@ class ContactPage(SitePage):
         block = nearest_block(self.topic.first, lambda b: textbox(b, words))
         return block if block is not None else self.page
 
-    @staticmethod
-    def _fill(filled: dict[str, str], field: Locator, value: str, fallback: str) -> None:
+    def _fill(self, filled: dict[str, str], field: Locator, value: str, fallback: str) -> None:
         if not visible_now(field):
             raise LookupError(f"no {fallback.lower()} field")
         field.first.fill(value, timeout=LOOK_MS)
         label, held = label_and_value(field.first)
         filled[label or fallback] = held
+        self.kept.append(typed(field.first, value, label or fallback))
 
     def submit_control(self) -> Locator | None:
         return nearest(self.message.first, lambda block: button(block, self.words.contact_submit))
@@ -447,6 +468,42 @@ class ReturnPage:
             if own is not None and boxes(own).count() == 1 and not boxes(own).first.is_checked():
                 continue
             self._choose_in(field)
+
+    def reasons_chosen(self) -> bool:
+        """Whether every ticked item's own reason select is off its placeholder."""
+
+        def boxes(block: Locator) -> Locator:
+            return block.get_by_role("checkbox")
+
+        try:
+            selects = self._reason_selects(self.page)
+            for index in range(selects.count()):
+                field = selects.nth(index)
+                own = nearest_block(field, boxes)
+                ticked_item = own is not None and boxes(own).count() == 1
+                if ticked_item and boxes(own).first.is_checked() and not self._chosen(field):
+                    return False
+        except PlaywrightError:
+            return False
+        return True
+
+    def method_chosen(self, name: str) -> bool:
+        """Whether the return method named ``name`` is still the one chosen."""
+        try:
+            radio = self.page.get_by_role("radio", name=name, exact=True).filter(visible=True)
+            if radio.count():
+                return radio.first.is_checked()
+            selects = self.page.get_by_role("combobox").filter(visible=True)
+            for index in range(selects.count()):
+                field = selects.nth(index)
+                value = field.input_value()
+                if any(
+                    str(o["label"]) == name and str(o["value"]) == value for o in options_of(field)
+                ):
+                    return True
+        except PlaywrightError:
+            return False
+        return False
 
     def _chosen(self, field: Locator) -> bool:
         value = field.input_value()

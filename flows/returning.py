@@ -6,6 +6,7 @@ the site may refuse (an alert, e.g. an outlet order past its return window).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Locator, Page
 from agent.errors import ReturnRefused, SiteNotUnderstood
 from agent.models import Order
 from flows.browsing import Browsing
+from flows.forms import Filled, ticked
 from flows.locating import (
     LOOK_MS,
     SUBMIT_MS,
@@ -79,11 +81,25 @@ class ReturnFlow:
                 evidence=said,
             )
         chosen = self._choose_items(form, order, items, phone)
-        for _label, box in chosen:
-            box.check(timeout=LOOK_MS)
-            form.choose_reason(box)
-        form.choose_remaining_reasons()
-        method = form.choose_mail_method()
+        method: str | None = None
+
+        def fill() -> list[Filled]:
+            nonlocal method
+            for _label, box in chosen:
+                box.check(timeout=LOOK_MS)
+                form.choose_reason(box)
+            form.choose_remaining_reasons()
+            method = form.choose_mail_method()
+            kept = [ticked(box, label) for label, box in chosen]
+            kept.append(Filled("the reasons", form.reasons_chosen))
+            if method is not None:
+                kept.append(Filled(method, functools.partial(form.method_chosen, method)))
+            return kept
+
+        # Read back before sending: a page script may have rebuilt the form, empty.
+        browsing.fill_for_submit(
+            fill, lambda: form.submit_control(chosen[0][1]), "the return form", page=target
+        )
         chosen_names = tuple(label for label, _box in chosen)
         if not dry_run:
             submit = form.submit_control(chosen[0][1])

@@ -25,6 +25,7 @@ from agent.errors import (
     UnsafeSignIn,
 )
 from flows.browsing import Browsing
+from flows.forms import Filled, typed
 from flows.locating import (
     LOOK_MS,
     SUBMIT_MS,
@@ -100,8 +101,8 @@ class SignInFlow:
         form: SignInPage | None = SignInPage(self.page.main_frame, self.words)
         if not form.shows_form():  # not right on the home page: follow the way in
             if not home.open_sign_in():
-                browsing.check_page(signing_in=True)
-                raise SiteNotUnderstood(f"could not find a sign-in link on {self.page.url}")
+                # Not there, or looked for while the page was still busy (then it is retried).
+                browsing.diagnose("could not find a sign-in link", signing_in=True)
             browsing.check_page(signing_in=True)
             if home.signed_in():
                 return
@@ -142,23 +143,54 @@ class SignInFlow:
             # E-mail first, password on the next step ("Continue").
             form = self._identify_first(form, email)
             email = ""
-        failed = False
-        try:
-            form.sign_in_with(email, password)
-        except PlaywrightError:
-            failed = True
-        if failed:
-            raise SiteNotUnderstood("could not type into the sign-in form")
+        signed_in_form = form
+        self._type_for_submit(
+            "the sign-in form",
+            lambda: signed_in_form.sign_in_with(email, password),
+            lambda: signed_in_form.submit_for(
+                signed_in_form.password_field, self.words.sign_in_submit
+            ),
+        )
         return form
+
+    def _type_for_submit(
+        self,
+        what: str,
+        type_in: Callable[[], list[Filled]],
+        submit: Callable[[], Locator | None],
+    ) -> None:
+        """Type with ``type_in``, then make sure the form still holds it when it is sent.
+
+        A failed ``fill()`` is reported outside the ``except`` block: Playwright's text
+        can quote the value, which may be the password or a code.
+        """
+
+        def typed_in() -> list[Filled]:
+            failed = False
+            try:
+                return type_in()
+            except PlaywrightError:
+                failed = True
+            if failed:
+                self.browsing.diagnose(f"could not type into {what}", signing_in=True)
+            return []
+
+        self.browsing.fill_for_submit(typed_in, submit, what, signing_in=True)
 
     def _identify_first(self, form: SignInPage, email: str) -> SignInPage:
         field = form.identifier_field()
         if field is None:
             self.browsing.diagnose("could not find the sign-in form", signing_in=True)
-        try:
+
+        def type_email() -> list[Filled]:
             field.fill(email, timeout=LOOK_MS)
-        except PlaywrightError:
-            raise SiteNotUnderstood("could not type into the e-mail field") from None
+            return [typed(field, email, "the e-mail")]
+
+        self._type_for_submit(
+            "the e-mail field",
+            type_email,
+            lambda: form.submit_for(field, self.words.sign_in_submit),
+        )
         stage = self._submit(form, field, self.words.sign_in_submit, wanted=form.password_field)
         if stage != "wanted":
             raise SiteNotUnderstood("the sign-in form asked for no password")
@@ -184,13 +216,12 @@ class SignInFlow:
                 "the site asks for a verification code and no TOTP secret is configured"
             )
         require_safe_origin(form.frame.url, self.browsing.site_url)
-        failed = False
-        try:
-            form.enter_code(totp())
-        except PlaywrightError:
-            failed = True
-        if failed:
-            raise SiteNotUnderstood("could not type into the verification code field")
+        code_form, make_code = form, totp
+        self._type_for_submit(
+            "the verification code field",
+            lambda: code_form.enter_code(make_code()),
+            lambda: code_form.submit_for(code_form.code_field, self.words.code_submit),
+        )
         stage = self._submit(form, form.code_field, self.words.code_submit, second_step=True)
         if stage != "signed_in":
             raise CredentialsRejected("the site did not accept the verification code")

@@ -23,6 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from agent.errors import OrderNotFound, SiteNotUnderstood
 from agent.models import Order
 from flows.browsing import Browsing
+from flows.forms import Filled
 from flows.interruptions import install_dialog_handlers
 from flows.label_capture import capture_label
 from flows.labels import keep_label
@@ -221,14 +222,27 @@ class RetailerSite:
         """
         browsing = self._browsing
         contact = self._open_contact()
-        try:
-            fields = contact.fill_request(
-                order_number=order.number, name=name, email=email, reason=reason, message=message
-            )
-        except LookupError as exc:
-            browsing.diagnose(f"the contact form: {exc}")
-        except PlaywrightError:
-            browsing.diagnose("could not fill in the contact form")
+        fields: dict[str, str] = {}
+
+        def fill() -> list[Filled]:
+            nonlocal fields
+            try:
+                fields = contact.fill_request(
+                    order_number=order.number,
+                    name=name,
+                    email=email,
+                    reason=reason,
+                    message=message,
+                )
+            except LookupError as exc:
+                browsing.diagnose(f"the contact form: {exc}")
+            except PlaywrightError:
+                browsing.diagnose("could not fill in the contact form")
+            return contact.kept
+
+        # Read back before sending (and before a dry run's screenshot): a page script may
+        # have rebuilt the form, empty, since it was filled.
+        browsing.fill_for_submit(fill, contact.submit_control, "the contact form")
         if dry_run:
             if screenshot is not None:
                 browsing.screenshot(self.page, screenshot)
