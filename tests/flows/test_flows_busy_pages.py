@@ -1,0 +1,78 @@
+"""A look that fails on a busy page is retried; only a settled page without it is "not understood".
+
+Busy: a navigation or requests under way, the document not complete, an interruption
+over the page. The fixture shop's ``late_fetch`` makes every page's script fetch a path
+once loaded (as a widget would); a ``slow`` fault on that path keeps the page busy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from agent.errors import SiteNotUnderstood, TransientError
+from fixtures.regions import US
+from fixtures.server import ShopServer
+from flows.browsing import Browsing
+from flows.site import RetailerSite
+from flows.vocabulary import DEFAULT_VOCABULARY
+
+from .shopper import JANE, PASSWORD
+
+WIDGET = "/pages/shipping"  # any page of the region will do as the widget's source
+LOADED = "document.body.getAttribute('data-late-fetched') === 'true'"
+
+
+def _no_sign_in_link(shop: ShopServer, prefix: str) -> str:
+    """A shop whose way in is named outside the contract ("Enter"), with a widget."""
+    return shop.add_region(
+        replace(US, prefix=prefix, sign_in_link="Enter", late_fetch=f"/{prefix}{WIDGET}")
+    )
+
+
+def test_a_control_missing_while_the_page_is_still_busy_is_a_transient_error(
+    page: Page, shop: ShopServer
+):
+    url = _no_sign_in_link(shop, "busy")
+    shop.fail(WIDGET, "slow", delay=30, region="busy")  # the widget never answers in time
+    site = RetailerSite(page, url)
+    with pytest.raises(TransientError) as raised:
+        site.sign_in(JANE, PASSWORD)
+    assert "could not find a sign-in link" in str(raised.value)
+    assert "still busy" in str(raised.value)
+    assert PASSWORD not in str(raised.value)
+
+
+def test_a_control_missing_from_a_settled_page_is_not_understood(page: Page, shop: ShopServer):
+    url = _no_sign_in_link(shop, "settled")
+    site = RetailerSite(page, url)
+    with pytest.raises(SiteNotUnderstood) as raised:
+        site.sign_in(JANE, PASSWORD)
+    assert "could not find a sign-in link" in str(raised.value)
+    assert not isinstance(raised.value, TransientError)
+
+
+def test_a_page_is_settled_once_loaded_with_no_request_or_dialog_left(
+    page: Page, shop: ShopServer
+):
+    url = shop.add_region(replace(US, prefix="settle", late_fetch=f"/settle{WIDGET}"))
+    shop.fail(WIDGET, "slow", delay=30, region="settle")
+    browsing = Browsing(page, url, DEFAULT_VOCABULARY)  # no dialog handlers: nothing closes it
+    browsing.goto(url)
+    # The widget's request is held by the shop, and the cookie dialog is up.
+    assert not browsing.page_is_settled()
+    page.get_by_role("button", name=US.cookie_accept).click()
+    assert not browsing.page_is_settled()  # the widget is still loading
+    browsing.goto(url)  # the next page's widget is answered at once
+    page.wait_for_function(LOADED)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert browsing.page_is_settled()
+
+
+def test_a_busy_page_that_ends_settled_still_signs_in(page: Page, shop: ShopServer):
+    url = shop.add_region(replace(US, prefix="widget", late_fetch=f"/widget{WIDGET}"))
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    assert site.is_signed_in()
