@@ -54,9 +54,7 @@ def test_a_control_missing_from_a_settled_page_is_not_understood(page: Page, sho
     assert not isinstance(raised.value, TransientError)
 
 
-def test_a_page_is_settled_once_loaded_with_no_request_or_dialog_left(
-    page: Page, shop: ShopServer
-):
+def test_a_page_is_settled_once_loaded_with_no_request_or_dialog_left(page: Page, shop: ShopServer):
     url = shop.add_region(replace(US, prefix="settle", late_fetch=f"/settle{WIDGET}"))
     shop.fail(WIDGET, "slow", delay=30, region="settle")
     browsing = Browsing(page, url, DEFAULT_VOCABULARY)  # no dialog handlers: nothing closes it

@@ -43,10 +43,11 @@ def test_signing_in_types_again_what_the_page_script_cleared(
 def test_the_second_step_code_is_typed_again_when_cleared(
     page: Page, shop: ShopServer, hydration_ms: int
 ):
-    prefix, url = _hydrated(shop, US, hydration_ms)
+    _prefix, url = _hydrated(shop, US, hydration_ms)
     site = RetailerSite(page, url)
     site.sign_in(TOM, PASSWORD, totp=totp_code)
     assert site.is_signed_in()
+    assert site.open_order("71001").status == "processing"
 
 
 @pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
