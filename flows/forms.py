@@ -37,13 +37,16 @@ def typed(field: Locator, value: str, what: str) -> Filled:
     return Filled(what, still_there)
 
 
-def selected(field: Locator, what: str) -> Filled:
-    """A select whose current option should stay chosen."""
-    value = field.input_value(timeout=LOOK_MS)
+def selected(field: Locator, label: str, what: str) -> Filled:
+    """A select that should still show the option labelled ``label``."""
 
     def still_there() -> bool:
         try:
-            return field.input_value(timeout=LOOK_MS) == value
+            value = field.input_value(timeout=LOOK_MS)
+            return any(
+                str(option["value"]) == value and str(option["label"]) == label
+                for option in options_of(field)
+            )
         except PlaywrightError:
             return False
 

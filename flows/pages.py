@@ -342,7 +342,7 @@ class ContactPage(SitePage):
         if chosen is None:
             raise LookupError("the topic list has no cancellation option")
         filled[label_of(topic) or "Topic"] = chosen
-        self.kept.append(selected(topic, label_of(topic) or "Topic"))
+        self.kept.append(selected(topic, chosen, label_of(topic) or "Topic"))
         form = self.form_block()
         self._fill(filled, textbox(form, words.order_number_labels), order_number, "Order Number")
         self._fill(filled, textbox(form, words.contact_email_labels), email, "Email")
