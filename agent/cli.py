@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from agent.errors import (
 from agent.models import CommandOptions, Outcome, Result
 from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
 from agent.redaction import sanitize_exception, scrub
+from ordercore.order_numbers import normalise_order_number as normalize_order_number
 
 if TYPE_CHECKING:
     from agent.scheduler import WatchPlan
@@ -64,10 +64,7 @@ EXIT_CODE_BY_OUTCOME: dict[Outcome, int] = {
 
 MAX_REASON_LENGTH = 1000
 MAX_ITEM_LENGTH = 200
-# "#MK-70001", "Order #70001", "order no. 70001" -> the shop-independent core.
-_ORDER_WORDS = re.compile(r"^(?:order\b\s*)?(?:(?:no\.?|number)\s*)?#?\s*", re.IGNORECASE)
-_SHOP_PREFIX = re.compile(r"^[A-Za-z]{1,6}-(?=[A-Za-z0-9-]*\d)")
-_ORDER_CORE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
+
 
 
 # Settings (pydantic) and logging (structlog) are imported only by the commands that
@@ -88,24 +85,6 @@ def _log() -> Any:
     from agent.logs import get_logger
 
     return get_logger("agent.cli")
-
-
-def normalize_order_number(raw: str) -> str:
-    """The order number's core, the way every shop's page contains it.
-
-    ``"#MK-70001"`` -> ``"70001"``; ``"Order #70001"`` -> ``"70001"``;
-    ``"112-3456789-0123456"`` stays whole (its prefix is digits, not a shop's).
-    Letters are upper-cased; the flows match case-insensitively anyway.
-    """
-    text = raw.strip()
-    core = _SHOP_PREFIX.sub("", _ORDER_WORDS.sub("", text, count=1), count=1)
-    if not core:
-        raise UsageError("the order number is empty")
-    if not _ORDER_CORE.fullmatch(core) or not any(char.isdigit() for char in core):
-        raise UsageError(
-            f"{raw!r} does not look like an order number (letters, digits and dashes, e.g. 70001)"
-        )
-    return core.upper()
 
 
 class _Parser(argparse.ArgumentParser):
