@@ -66,7 +66,6 @@ MAX_REASON_LENGTH = 1000
 MAX_ITEM_LENGTH = 200
 
 
-
 # Settings (pydantic) and logging (structlog) are imported only by the commands that
 # use them: together they cost more than an idle `run` may take.
 def load_settings(*, require_credentials: bool) -> Settings:

@@ -125,6 +125,7 @@ class OrderNotTracked(LedgerError):
 
 # --- keys ---------------------------------------------------------------------------------
 
+
 def normalise_site(url: str) -> str:
     """The site URL as the ledger keys it: lower-case scheme and host, no trailing '/'."""
     parts = urlsplit(url.strip())

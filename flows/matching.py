@@ -72,6 +72,7 @@ def any_text() -> re.Pattern[str]:
 
 # -- order numbers -----------------------------------------------------------------------
 
+
 def order_number_in_text(given: str) -> re.Pattern[str]:
     """Text that contains this order, with or without ``#`` and a shop prefix.
 
