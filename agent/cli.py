@@ -74,6 +74,14 @@ def load_settings(*, require_credentials: bool) -> Settings:
     return load(require_credentials=require_credentials)
 
 
+def check_profile(settings: Settings) -> None:
+    """A bad site profile is a settings problem: exit 2 before any browser starts."""
+    if settings.site_url or settings.profile:
+        from agent.site_profiles import site_profile
+
+        site_profile(settings)
+
+
 def bind_run(command: str, order: str | None = None) -> None:
     from agent.logs import bind_run as bind
 
@@ -111,7 +119,8 @@ def _epilog() -> str:
         f"{rows}\n\n"
         "settings come from ORDER_AGENT_* environment variables, a .env file or\n"
         "/run/secrets: ORDER_AGENT_SITE_URL, ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD\n"
-        "(required), ORDER_AGENT_TOTP_SECRET, ORDER_AGENT_LOG_LEVEL=debug ..."
+        "(required), ORDER_AGENT_NAME, ORDER_AGENT_PROFILE (the shop's profile: a .toml\n"
+        "path or a built-in name), ORDER_AGENT_TOTP_SECRET, ORDER_AGENT_LOG_LEVEL=debug ..."
     )
 
 
@@ -395,6 +404,7 @@ def _order_command(args: argparse.Namespace, context: Context) -> int:
     options = _options(args)
     # Settings problems must surface here, before any browser starts.
     settings = load_settings(require_credentials=True)
+    check_profile(settings)
     steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
     _configure_logging(settings, steps)
     bind_run(args.command, order)
@@ -428,6 +438,7 @@ def _schedule_setup(
     args: argparse.Namespace, *, require_credentials: bool
 ) -> tuple[Settings, StepPrinter]:
     settings = load_settings(require_credentials=require_credentials)
+    check_profile(settings)
     steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
     _configure_logging(settings, steps)
     return settings, steps

@@ -49,6 +49,7 @@ from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import register_secret
 from agent.settings import Settings
+from agent.site_profiles import site_profile
 from agent.state import EndState, IntentKind, Ledger, OrderKey
 from agent.tracing import Tracer, trace_name
 
@@ -178,8 +179,6 @@ class OrderAgent:
         session: BrowserSession,
         steps: StepPrinter,
     ) -> None:
-        from flows.site import RetailerSite
-
         assert settings.site_url and settings.email and settings.password
         self.settings = settings
         self.ledger = ledger
@@ -187,10 +186,9 @@ class OrderAgent:
         self.session = session
         self.steps = steps
         self.signed_in = False
-        self.site: RetailerSite = RetailerSite(
-            session.page,
-            settings.site_url,
-            remembered=ledger.remembered_urls(settings.site_url),
+        self.profile = site_profile(settings)
+        self.site: RetailerSite = self._site(
+            session.page, ledger.remembered_urls(settings.site_url)
         )
         # A session saved by an earlier run is tried once before signing in: see ensure_signed_in.
         self.saved_session_untried = session.storage_path.is_file()
@@ -234,12 +232,24 @@ class OrderAgent:
             return
         self.sign_in()
 
-    def use_page(self, page: Page) -> None:
-        """Carry on in ``page``, a new tab of the same context (cookies, remembered URLs stay)."""
+    def _site(self, page: Page, remembered: dict[str, str]) -> RetailerSite:
+        """The engine on ``page``, knowing what the shop's profile teaches."""
         from flows.site import RetailerSite
 
-        assert self.settings.site_url
-        self.site = RetailerSite(page, self.settings.site_url, remembered=self.site.remembered)
+        site_url = self.settings.site_url
+        assert site_url
+        return RetailerSite(
+            page,
+            site_url,
+            vocabulary=self.profile.vocabulary(),
+            remembered=remembered,
+            start_urls=self.profile.start_urls(site_url),
+            phone=self.profile.phone,
+        )
+
+    def use_page(self, page: Page) -> None:
+        """Carry on in ``page``, a new tab of the same context (cookies, remembered URLs stay)."""
+        self.site = self._site(page, self.site.remembered)
 
     def _order_reachable_directly(self) -> bool:
         from flows.site import ORDER_LIST

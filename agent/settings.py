@@ -41,7 +41,15 @@ LogFormat = Literal["console", "json"]
 
 SECRET_FIELDS = frozenset({"password", "totp_secret", "notify"})
 CREDENTIAL_FIELDS = ("site_url", "email", "password")
-_OPTIONAL_TEXT_FIELDS = ("site_url", "email", "password", "totp_secret", "name", "browser")
+_OPTIONAL_TEXT_FIELDS = (
+    "site_url",
+    "email",
+    "password",
+    "totp_secret",
+    "name",
+    "browser",
+    "profile",
+)
 
 
 def env_name(field: str) -> str:
@@ -91,6 +99,8 @@ class Settings(BaseSettings):
     password: SecretStr | None = None
     totp_secret: SecretStr | None = None
     name: str | None = None
+    # A site profile: a .toml path or a built-in's name (see agent.site_profiles).
+    profile: str | None = None
     browser: Path | None = None
     headless: bool = True
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("order-agent", False)))

@@ -85,8 +85,10 @@ def require_safe_origin(frame_url: str, site_url: str) -> None:
 class SignInFlow:
     """One sign-in attempt, from the site URL to a visible Sign Out control."""
 
-    def __init__(self, browsing: Browsing) -> None:
+    def __init__(self, browsing: Browsing, *, sign_in_url: str | None = None) -> None:
         self.browsing = browsing
+        # A site profile's sign-in path: the way in when the page offers none.
+        self.sign_in_url = sign_in_url
         self.page = browsing.page
         self.words = browsing.words
 
@@ -101,7 +103,9 @@ class SignInFlow:
         if not form.shows_form():  # not right on the home page: follow the way in
             if not home.open_sign_in():
                 browsing.check_page(signing_in=True)
-                raise SiteNotUnderstood(f"could not find a sign-in link on {self.page.url}")
+                if not self.sign_in_url:
+                    raise SiteNotUnderstood(f"could not find a sign-in link on {self.page.url}")
+                browsing.goto(self.sign_in_url)
             browsing.check_page(signing_in=True)
             if home.signed_in():
                 return

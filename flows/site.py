@@ -12,7 +12,7 @@ understood. Nothing here retries, least of all a submission.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -63,6 +63,8 @@ T = TypeVar("T")
 ORDER_LIST = "order_list"
 CONTACT = "contact"
 SUPPORT_REQUESTS = "support_requests"
+# A start URL for signing in (from a site profile); not remembered, only a way in.
+SIGN_IN = "sign_in"
 
 
 def _as_agent_errors(method: Callable[P, T]) -> Callable[P, T]:
@@ -95,12 +97,26 @@ class RetailerSite:
         *,
         vocabulary: Vocabulary = DEFAULT_VOCABULARY,
         remembered: dict[str, str] | None = None,
+        start_urls: Mapping[str, str] | None = None,
+        phone: str | None = None,
     ) -> None:
+        """``start_urls`` and ``phone`` come from a site profile.
+
+        ``start_urls`` (keys ``sign_in``, ``order_list``, ``contact``,
+        ``support_requests``) are tried like remembered URLs when nothing was
+        remembered yet; ``phone`` is the customer-service number to give when
+        the page shows none.
+        """
         self.page = page
         self.site_url = site_url
         self.words = vocabulary
         # The caller's dict, updated in place, so the URLs learned here outlive this object.
         self.remembered: dict[str, str] = remembered if remembered is not None else {}
+        self.start_urls: dict[str, str] = dict(start_urls or {})
+        for name, url in self.start_urls.items():
+            if name != SIGN_IN:
+                self.remembered.setdefault(name, url)
+        self.phone = phone
         self._browsing = Browsing(page, site_url, vocabulary)
         self._order: Order | None = None
         self._return_page: Page | None = None
@@ -109,7 +125,9 @@ class RetailerSite:
     # -- signing in -------------------------------------------------------------------
     @_as_agent_errors
     def sign_in(self, email: str, password: str, totp: Callable[[], str] | None = None) -> None:
-        SignInFlow(self._browsing).run(email, password, totp)
+        SignInFlow(self._browsing, sign_in_url=self.start_urls.get(SIGN_IN)).run(
+            email, password, totp
+        )
 
     @_as_agent_errors
     def is_signed_in(self) -> bool:
@@ -147,7 +165,7 @@ class RetailerSite:
 
     @_as_agent_errors
     def customer_service_phone(self) -> str | None:
-        return phone_on(self.page)
+        return phone_on(self.page) or self.phone
 
     def _open_remembered_order(self, url: str, number: str) -> Order | None:
         if self._browsing.goto(url, ok_below=400) is None:

@@ -3,11 +3,8 @@
 The contract (``shared/retailer-contract.md``) names what a person sees on any
 shop: link and button names, field labels, status words, confirmation phrasing.
 The flows read those words from here and nowhere else, so a shop whose wording
-differs is supported by a small override rather than by changing a flow::
-
-    replace(DEFAULT_VOCABULARY,
-            status_words={**DEFAULT_VOCABULARY.status_words,
-                          "awaiting dispatch": OrderStatus.PROCESSING})
+differs is supported by a site profile (``agent.site_profiles``, docs/shops.md)
+that adds words to this table rather than by changing a flow.
 
 Word lists are matched case-insensitively and tolerant of surrounding
 whitespace and punctuation (see ``flows.matching``); the ``*_pattern`` fields
