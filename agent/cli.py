@@ -352,6 +352,26 @@ def _add_schedule_commands(commands: argparse._SubParsersAction, parent: _Parser
 
 
 def _add_tool_commands(commands: argparse._SubParsersAction, parent: _Parser) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[parent],
+        help="check, read-only, that order-agent understands the configured shop",
+        description="Signs in, finds the order list, opens one order (or ORDER), finds the "
+        "returns entry on a delivered order and the Contact Us form with its fields; submits "
+        "nothing. Prints one row per step (found or not, what it matched, where), the status "
+        "words on the order list, and for every miss the site-profile lines to add. Exit 0: "
+        "every step found; 3: some were not (a screenshot of each miss is in DATA_DIR/doctor).",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    doctor.add_argument(
+        "order", metavar="ORDER", nargs="?", help="the order to open (default: the first listed)"
+    )
+    doctor.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout (for programs)"
+    )
+    doctor.set_defaults(handler=_doctor_command)
+
     site = commands.add_parser("site", parents=[parent], help="serve the fixture shop locally")
     site.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 = any)")
     site.add_argument(
@@ -545,6 +565,24 @@ def _run_command(args: argparse.Namespace, context: Context) -> int:
         for check in report.checks:
             print(check.line(), flush=True)
         print(report.message, flush=True)
+    return report.exit_code
+
+
+def _doctor_command(args: argparse.Namespace, context: Context) -> int:
+    order = normalize_order_number(args.order) if args.order else None
+    context.order = order
+    settings = load_settings(require_credentials=True)
+    check_profile(settings)
+    steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
+    _configure_logging(settings, steps)
+    bind_run(args.command, order)
+    from agent.doctor import run_doctor
+
+    report = run_doctor(settings, order, steps)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(report.render(ascii_only=not can_encode(sys.stdout, "✓✗–→…")), flush=True)
     return report.exit_code
 
 

@@ -130,10 +130,13 @@ def session_file(settings: Settings) -> Path:
 
 
 @contextmanager
-def open_browser(settings: Settings, *, trace: str | None = None) -> Iterator[BrowserSession]:
+def open_browser(
+    settings: Settings, *, trace: str | None = None, fresh: bool = False
+) -> Iterator[BrowserSession]:
     """Launch Chromium (imported only now) with the saved session, if any.
 
     ``trace`` names the run's Playwright trace (``--trace``); recording starts once signed in.
+    ``fresh``: without the saved session (``doctor`` checks signing in itself).
     """
     from playwright.sync_api import sync_playwright
 
@@ -146,7 +149,7 @@ def open_browser(settings: Settings, *, trace: str | None = None) -> Iterator[Br
         try:
             context = browser.new_context(
                 accept_downloads=True,
-                storage_state=str(storage_path) if storage_path.is_file() else None,
+                storage_state=str(storage_path) if storage_path.is_file() and not fresh else None,
             )
             context.set_default_timeout(settings.timeout_ms)
             context.set_default_navigation_timeout(settings.navigation_timeout_ms)

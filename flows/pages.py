@@ -16,6 +16,7 @@ from playwright.sync_api import Frame, Locator, Page
 
 from agent.models import Item, Order, OrderStatus
 from flows.facts import label_candidates, value_next_to
+from flows.findings import note
 from flows.forms import choose_option, label_and_value, label_of, options_of, select_matching
 from flows.locating import (
     LOOK_MS,
@@ -113,6 +114,7 @@ class HomePage(SitePage):
         entry = self.find_control(self.words.sign_in_entry)
         if entry is None:
             return False
+        note("sign_in_entry", entry)
         entry.click(timeout=LOOK_MS)
         return True
 

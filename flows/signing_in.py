@@ -25,6 +25,7 @@ from agent.errors import (
     UnsafeSignIn,
 )
 from flows.browsing import Browsing
+from flows.findings import note, note_url
 from flows.locating import (
     LOOK_MS,
     SUBMIT_MS,
@@ -98,6 +99,7 @@ class SignInFlow:
         browsing.check_page(signing_in=True)
         home = HomePage(self.page, self.words)
         if home.signed_in():
+            note("signed_in", home.sign_out_control())
             return
         form: SignInPage | None = SignInPage(self.page.main_frame, self.words)
         if not form.shows_form():  # not right on the home page: follow the way in
@@ -106,12 +108,14 @@ class SignInFlow:
                 if not self.sign_in_url:
                     raise SiteNotUnderstood(f"could not find a sign-in link on {self.page.url}")
                 browsing.goto(self.sign_in_url)
+                note_url("sign_in_entry", self.sign_in_url, "the profile's start path")
             browsing.check_page(signing_in=True)
             if home.signed_in():
                 return
             form = self._find_form(LOOK_MS)
         if form is None:
             browsing.diagnose("could not find the sign-in form", signing_in=True)
+        note("sign_in_form", form.email_field.or_(form.password_field))
         form = self._type_credentials(form, email, password)
         if self._submit(form, form.password_field, self.words.sign_in_submit) == "code":
             self._second_step(totp)
@@ -250,6 +254,7 @@ class SignInFlow:
             self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
         self.browsing.watch(self.page).check()
         if signed_in.count():
+            note("signed_in", SitePage(self.page, self.words).sign_out_control())
             return "signed_in"
         said = " ".join(texts_of(news))
         if in_frame and not form.frame.is_detached():

@@ -23,6 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from agent.errors import OrderNotFound, SiteNotUnderstood
 from agent.models import Order
 from flows.browsing import Browsing
+from flows.findings import note, note_url
 from flows.interruptions import install_dialog_handlers
 from flows.label_capture import capture_label
 from flows.labels import keep_label
@@ -103,9 +104,9 @@ class RetailerSite:
         """``start_urls`` and ``phone`` come from a site profile.
 
         ``start_urls`` (keys ``sign_in``, ``order_list``, ``contact``,
-        ``support_requests``) are tried like remembered URLs when nothing was
-        remembered yet; ``phone`` is the customer-service number to give when
-        the page shows none.
+        ``support_requests``) are the way there when the page offers no link
+        or button for it; ``phone`` is the customer-service number to give
+        when the page shows none.
         """
         self.page = page
         self.site_url = site_url
@@ -113,9 +114,6 @@ class RetailerSite:
         # The caller's dict, updated in place, so the URLs learned here outlive this object.
         self.remembered: dict[str, str] = remembered if remembered is not None else {}
         self.start_urls: dict[str, str] = dict(start_urls or {})
-        for name, url in self.start_urls.items():
-            if name != SIGN_IN:
-                self.remembered.setdefault(name, url)
         self.phone = phone
         self._browsing = Browsing(page, site_url, vocabulary)
         self._order: Order | None = None
@@ -151,6 +149,7 @@ class RetailerSite:
             raise OrderNotFound(
                 f"order {number} is not in this account's order list (orders shown: {listed})"
             )
+        note("order", link)
         self._browsing.click(link.first)
         order = self._read_order(number)
         self.remembered[key] = order.url or self.page.url
@@ -189,9 +188,11 @@ class RetailerSite:
                     return listing
             self.remembered.pop(ORDER_LIST, None)
         link = browsing.find_from_here_or_home(self.words.order_list_links)
-        if link is None:
+        if link is not None:
+            note(ORDER_LIST, link)
+            browsing.click(link)
+        elif not self._go_to_start(ORDER_LIST):
             browsing.diagnose("could not find a link to the order list")
-        browsing.click(link)
         browsing.expect(listing.order_links(), "the order list shows no orders")
         self.remembered[ORDER_LIST] = self.page.url
         return listing
@@ -301,12 +302,28 @@ class RetailerSite:
             browsing.goto(self.site_url)
             browsing.check_page()
             link = self._contact_link()
-        if link is None:
+        if link is not None:
+            note(CONTACT, link)
+            browsing.click(link)
+        elif not self._go_to_start(CONTACT):
             browsing.diagnose("could not find a Contact Us link")
-        browsing.click(link)
         browsing.expect(contact.form_field(), "no contact form with a topic list")
         self.remembered[CONTACT] = self.page.url
         return contact
+
+    def _go_to_start(self, name: str) -> bool:
+        """Go to the profile's start URL for ``name`` (when the page offers no way there)."""
+        url = self.start_urls.get(name)
+        if not url or self._browsing.goto(url, ok_below=400) is None:
+            return False
+        self._browsing.check_page()
+        note_url(name, url, "the profile's start path")
+        return True
+
+    @_as_agent_errors
+    def open_contact_form(self) -> ContactPage:
+        """The Contact Us form, found as for a cancellation request; nothing is filled in."""
+        return self._open_contact()
 
     def _contact_link(self) -> Locator | None:
         """Contact Us, from here or from the Customer Service / Help page."""
@@ -316,6 +333,7 @@ class RetailerSite:
             return None
         if visible_now(contact):
             return contact.first
+        note("customer_service", help_page)
         self._browsing.click(help_page.first)
         return contact.first if wait_visible(contact, LOOK_MS) else None
 
@@ -335,9 +353,11 @@ class RetailerSite:
             self.remembered.pop(SUPPORT_REQUESTS, None)
         # Optional in the contract: a short look, so that a shop without one is not slow.
         link = browsing.find_from_here_or_home(self.words.support_request_pages, OPTIONAL_MS)
-        if link is None:
+        if link is not None:
+            note(SUPPORT_REQUESTS, link)
+            browsing.click(link)
+        elif not self._go_to_start(SUPPORT_REQUESTS):
             return None
-        browsing.click(link)
         wait_visible(heading, LOOK_MS)
         self.remembered[SUPPORT_REQUESTS] = self.page.url
         return support.requests()
