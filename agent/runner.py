@@ -31,8 +31,10 @@ from tenacity import (
 from agent.browser import find_browser, launch_options
 from agent.decisions import Decision, Step, decide
 from agent.errors import (
+    ConfigError,
     CredentialsRejected,
     NeedsHuman,
+    OrderAgentError,
     OrderNotFound,
     ReturnRefused,
     SessionExpired,
@@ -48,7 +50,7 @@ from agent.models import Action, CommandOptions, Goal, Order, OrderStatus, Outco
 from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import register_secret
-from agent.settings import Settings
+from agent.settings import Settings, env_name
 from agent.site_profiles import site_profile
 from agent.state import EndState, IntentKind, Ledger, OrderKey
 from agent.tracing import Tracer, trace_name
@@ -347,6 +349,32 @@ class OrderAgent:
             if known.get(name) != url:
                 self.ledger.remember_url(site_url, name, url)
 
+    def shopper_name(self, *, required: bool = True) -> str:
+        """The name to sign a request with: the account's, else ``ORDER_AGENT_NAME``.
+
+        A full name shown by the shop wins; a first name alone ("Hi, Jane") only
+        when ``ORDER_AGENT_NAME`` is not set. Never guessed from the e-mail.
+        ``required``: with no name at all, stop (exit 2) before anything is sent.
+        """
+        try:
+            shown = self.site.shopper_name()
+        except NeedsHuman:
+            raise
+        except OrderAgentError:
+            shown = None  # the name is read best effort; the settings may still have one
+        configured = self.settings.name.strip() if self.settings.name else None
+        if shown and (len(shown.split()) > 1 or not configured):
+            return shown
+        if configured:
+            return configured
+        if required:
+            raise ConfigError(
+                f"{env_name('name')} is not set and the shop shows no name for this account",
+                hint=f"set {env_name('name')} to the name to sign the request with; "
+                "nothing was sent",
+            )
+        return ""
+
     def phone(self) -> str | None:
         try:
             return self.site.customer_service_phone()
@@ -447,11 +475,10 @@ class OrderAgent:
         if found is not None:
             return found
         reason = options.reason or "I no longer need it"
-        message = cancellation_message(
-            order=order.number, name=settings.display_name, reason=reason
-        )
+        name = self.shopper_name(required=not options.dry_run)
+        message = cancellation_message(order=order.number, name=name, reason=reason)
         request = {
-            "name": settings.display_name,
+            "name": name,
             "email": settings.email or "",
             "reason": reason,
             "message": message,

@@ -66,15 +66,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def name_from_email(email: str) -> str:
-    """A display name guessed from an address: "jane.shopper@x" -> "Jane Shopper"."""
-    local = email.split("@", 1)[0].split("+", 1)[0]
-    words = [word for word in re.split(r"[._\-]+", local) if word and not word.isdigit()]
-    if not words:
-        return local
-    return " ".join(word[:1].upper() + word[1:] for word in words)
-
-
 def split_name(full_name: str) -> tuple[str, str]:
     """First and last name for forms that ask for both ("Mary Ann Smith" -> "Mary Ann", "Smith")."""
     words = full_name.split()
@@ -206,10 +197,9 @@ class Settings(BaseSettings):
 
     @property
     def display_name(self) -> str:
-        """The shopper's name for forms: ``name``, else guessed from the e-mail."""
-        if self.name:
-            return self.name.strip()
-        return name_from_email(self.email) if self.email else ""
+        """``ORDER_AGENT_NAME``, trimmed; empty when unset (never guessed from the e-mail:
+        the runner reads the name from the shop's account first)."""
+        return self.name.strip() if self.name else ""
 
     @property
     def notify_urls(self) -> list[str]:

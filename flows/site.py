@@ -11,6 +11,7 @@ understood. Nothing here retries, least of all a submission.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import OrderNotFound, SiteNotUnderstood
 from agent.models import Order
+from flows.account_names import account_page_link, name_on_page
 from flows.browsing import Browsing
 from flows.findings import note, note_url
 from flows.interruptions import install_dialog_handlers
@@ -161,6 +163,25 @@ class RetailerSite:
         if not visible_now(listing.order_links()):
             listing = self._open_order_list()
         return listing.order_numbers()
+
+    @_as_agent_errors
+    def shopper_name(self) -> str | None:
+        """The account holder's name as the shop shows it, else ``None``.
+
+        Read from this page (a greeting, details fields), and when that gives no
+        full name, from the account page (``Account Overview``, ``My Profile`` ...).
+        """
+        name = name_on_page(self.page, self.words)
+        if name and len(name.split()) > 1:
+            return name
+        link = account_page_link(self.page, self.words, OPTIONAL_MS)
+        if link is None:
+            return name
+        self._browsing.click(link)
+        with contextlib.suppress(PlaywrightTimeoutError):
+            self.page.wait_for_load_state("domcontentloaded")
+        found = name_on_page(self.page, self.words)
+        return found if found and (not name or len(found.split()) > 1) else name
 
     @_as_agent_errors
     def customer_service_phone(self) -> str | None:

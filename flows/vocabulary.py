@@ -94,6 +94,20 @@ class Vocabulary:
         "captcha",
     )
     sign_out: Words = ("Sign Out", "Log Out", "Logout")
+    # Where a signed-in page names the shopper: "Hi, Jane", "Welcome back, Jane Shopper".
+    greetings: Words = ("Hi", "Hello", "Hey", "Welcome", "Welcome back", "Good morning",
+                        "Good afternoon", "Good evening")  # fmt: skip
+    # Pages that show the account holder's name (greeting, or First/Last Name details).
+    account_pages: Words = (
+        "Account Overview",
+        "Account Details",
+        "Account Information",
+        "My Account",
+        "My Profile",
+        "Profile",
+        "Personal Details",
+        "Personal Information",
+    )
 
     # 3. Orders and status
     order_list_links: Words = ("Order History", "My Orders", "Orders", "Order Status")
