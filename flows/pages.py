@@ -42,6 +42,7 @@ from flows.matching import (
     reference_in,
     starts_with,
 )
+from flows.order_items import PRICE, items_in_tables
 from flows.results import SupportRequest
 from flows.vocabulary import Vocabulary, canonical_status
 
@@ -236,10 +237,17 @@ class OrderPage(SitePage):
         return self.find_now(self.words.label_links)
 
     def items(self) -> tuple[Item, ...]:
-        """Items listed under an "Items" heading (list items or table rows), best effort."""
+        """The order's items, best effort: a table with a Product/Item/Description column,
+        else the list items or rows under an "Items" heading, else list items with a price."""
+        final = self.words.final_sale
+        in_table = items_in_tables(self.content, final)
+        if in_table:
+            return in_table
         heading = self.content.get_by_role("heading", name=_ITEMS_HEADING)
         if not heading.count():
-            return ()
+            priced = self.content.get_by_role("listitem").filter(has_text=PRICE)
+            found = (_item_from_text(text, final) for text in priced.all_inner_texts())
+            return tuple(item for item in found if item is not None)
         cells = self.page.get_by_role("cell")
 
         def lines_in(block: Locator) -> Locator:
@@ -250,7 +258,6 @@ class OrderPage(SitePage):
         if block is None:
             return ()
         lines = lines_in(block)
-        final = self.words.final_sale
         items = []
         for text in lines.all_inner_texts():
             item = _item_from_text(text, final)

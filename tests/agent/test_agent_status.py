@@ -48,7 +48,9 @@ def test_status_reports_the_canonical_status_and_the_shops_words(
 def test_status_lists_items_prices_final_sale_and_tracking(
     order_agent: OrderAgent,
 ):
-    result = order_agent("status", "70004", "--json").json
+    run = order_agent("status", "70004", "--json")
+    result = run.json
+    assert run.code == 0, run.message
 
     items = {item["name"]: item for item in result["items"]}
     assert {name: item["final_sale"] for name, item in items.items()} == {
