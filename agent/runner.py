@@ -51,7 +51,7 @@ from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import register_secret
 from agent.settings import Settings, env_name
-from agent.site_profiles import site_profile
+from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.state import EndState, IntentKind, Ledger, OrderKey
 from agent.tracing import Tracer, trace_name
 
@@ -375,6 +375,14 @@ class OrderAgent:
             )
         return ""
 
+    def profile_file(self) -> str:
+        """The site profile to edit: the one in use, else the one looked up by host."""
+        source = Path(self.profile.source)
+        if source.is_file():
+            return str(source)
+        found = candidate_paths(self.settings.site_url or "")
+        return str(found[-1]) if found else "the shop's site profile (docs/shops.md)"
+
     def phone(self) -> str | None:
         try:
             return self.site.customer_service_phone()
@@ -428,7 +436,9 @@ class OrderAgent:
             return UnknownStatus(
                 f"order {order.number} shows the status {order.raw_status!r}, "
                 "which order-agent does not know",
-                hint="look at the order on the shop's site, or call customer service",
+                hint="look at the order on the shop's site, or call customer service; "
+                f"to teach it, add to {self.profile_file()}: "
+                f'[status] "{order.raw_status}" = "<one of {", ".join(STATUS_VALUES)}>"',
                 phone=phone,
                 evidence=str(shot),
             )

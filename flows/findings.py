@@ -43,8 +43,9 @@ _DESCRIBE = """(el) => {
   }
   if (!name && el.labels && el.labels.length) name = clean(el.labels[0].innerText);
   if (!name && ["button", "link", "heading", "text", "tab", "menuitem"].includes(role))
-    name = clean(el.innerText || el.value);
-  if (!name) name = clean(el.getAttribute("placeholder") || el.getAttribute("title") || el.value);
+    name = clean(el.innerText || (tag === "input" ? el.value : ""));
+  // Never a field's value: it may be what was typed (an e-mail, a password).
+  if (!name) name = clean(el.getAttribute("placeholder") || el.getAttribute("title"));
   const landmarks = [
     ["dialog", "[role=dialog], dialog"],
     ["menu", "[role=menu]"],
