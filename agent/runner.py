@@ -191,6 +191,7 @@ class OrderAgent:
         self.session = session
         self.steps = steps
         self.signed_in = False
+        self.account_name: str | None = None  # as the shop shows it, once read
         self.profile = site_profile(settings)
         self.site: RetailerSite = self._site(
             session.page, ledger.remembered_urls(settings.site_url)
@@ -304,8 +305,17 @@ class OrderAgent:
             )
             raise
         self.signed_in = True
+        # Shops often land on the account page ("Welcome back, Jane Shopper"): read the
+        # name now, for free, rather than visit that page again before a request.
+        self.account_name = self._name_here()
         self.session.tracer.start()
         self.steps.done("Signed in")
+
+    def _name_here(self) -> str | None:
+        try:
+            return self.site.shopper_name(visit_account_page=False)
+        except OrderAgentError:
+            return None
 
     def _with_session(self, step: Callable[[], T]) -> T:
         """Run a safe step; if the site signed us out meanwhile, sign in again and repeat it."""
@@ -356,12 +366,15 @@ class OrderAgent:
         when ``ORDER_AGENT_NAME`` is not set. Never guessed from the e-mail.
         ``required``: with no name at all, stop (exit 2) before anything is sent.
         """
-        try:
-            shown = self.site.shopper_name()
-        except NeedsHuman:
-            raise
-        except OrderAgentError:
-            shown = None  # the name is read best effort; the settings may still have one
+        shown = self.account_name
+        if not shown or len(shown.split()) < 2:
+            try:
+                shown = self.site.shopper_name() or shown
+            except NeedsHuman:
+                raise
+            except OrderAgentError:
+                pass  # the name is read best effort; the settings may still have one
+            self.account_name = shown
         configured = self.settings.name.strip() if self.settings.name else None
         if shown and (len(shown.split()) > 1 or not configured):
             return shown

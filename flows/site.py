@@ -165,14 +165,15 @@ class RetailerSite:
         return listing.order_numbers()
 
     @_as_agent_errors
-    def shopper_name(self) -> str | None:
+    def shopper_name(self, *, visit_account_page: bool = True) -> str | None:
         """The account holder's name as the shop shows it, else ``None``.
 
         Read from this page (a greeting, details fields), and when that gives no
-        full name, from the account page (``Account Overview``, ``My Profile`` ...).
+        full name, from the account page (``Account Overview``, ``My Profile`` ...)
+        unless ``visit_account_page`` is false.
         """
         name = name_on_page(self.page, self.words)
-        if name and len(name.split()) > 1:
+        if (name and len(name.split()) > 1) or not visit_account_page:
             return name
         link = account_page_link(self.page, self.words, OPTIONAL_MS)
         if link is None:
