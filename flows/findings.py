@@ -74,6 +74,8 @@ class Finding:
     url: str
 
     def describe(self) -> str:
+        if self.role == "page":  # reached by URL, not by a control (see note_url)
+            return f"{self.name}: {self.url}"
         name = self.name if len(self.name) <= 60 else self.name[:59] + "…"
         where = f" in the {self.landmark}" if self.landmark else ""
         return f"{self.role} '{name}'{where}"

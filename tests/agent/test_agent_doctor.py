@@ -122,3 +122,50 @@ def test_an_unknown_status_word_is_a_miss_with_the_profile_line_that_teaches_it(
         "processing",
         "Being processed",
     )
+
+
+HIDDEN_WAYS = replace(
+    US,
+    prefix="doctor-paths",
+    sign_in_link="Members area",
+    order_list_link="Purchases",
+    contact_link="Reach the team",
+)
+PATHS_PROFILE = """\
+[paths]
+sign_in = "account/login"
+orders = "account/orders"
+contact = "contact-us"
+"""
+
+
+def test_a_shop_that_hides_its_ways_in_is_taught_by_the_profiles_start_paths(
+    order_agent: OrderAgent, monkeypatch: pytest.MonkeyPatch, shop: ShopServer, tmp_path: Path
+) -> None:
+    shop.add_region(HIDDEN_WAYS)
+
+    untaught = order_agent("doctor", "--json", region="doctor-paths")
+
+    assert untaught.code == 3
+    rows = _rows(untaught.json)
+    assert rows["sign-in link"]["found"] is False
+    assert (
+        '[paths] sign_in = "/…"  # the path of the sign-in page'
+        in (rows["sign-in link"]["add_to_profile"])
+    )
+    assert rows["order list"]["found"] is None  # not reached
+
+    profile = tmp_path / "paths.toml"
+    profile.write_text(PATHS_PROFILE, encoding="utf-8")
+    monkeypatch.setenv("ORDER_AGENT_PROFILE", str(profile))
+    taught = order_agent("doctor", "--json", region="doctor-paths")
+
+    assert taught.code == 0, taught.stdout
+    rows = _rows(taught.json)
+    base = shop.region_url("doctor-paths")
+    assert rows["sign-in link"]["matched"] == f"the profile's start path: {base}account/login"
+    assert rows["order list"]["matched"] == f"the profile's start path: {base}account/orders"
+    assert rows["contact link"]["matched"].startswith("the profile's start path: ")
+
+    status = order_agent("status", "70001", "--json", region="doctor-paths")
+    assert (status.code, status.json["status"]) == (0, "processing")
