@@ -65,6 +65,8 @@ class Row:
     url: str | None = None
     suggestions: list[Suggestion] = field(default_factory=list)
     screenshot: str | None = None
+    # On a miss: the names of the links/buttons (or fields) the page did offer.
+    seen: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -73,6 +75,7 @@ class Row:
             "matched": self.matched,
             "url": self.url,
             "screenshot": self.screenshot,
+            "seen_on_page": self.seen,
             "add_to_profile": [f"[{s.table}] {s.line}" for s in self.suggestions],
         }
 
@@ -152,6 +155,9 @@ class DoctorReport:
         for row in self.rows:
             where = f"  {row.url}" if row.url else ""
             lines.append(f"{marks[row.found]} {row.step:<{width}}  {row.matched}{where}")
+            if row.seen:
+                shown = ", ".join(f"'{name}'" for name in row.seen)
+                lines.append(f"  {'':<{width}}  the page offers: {shown}")
             if row.screenshot:
                 lines.append(f"  {'':<{width}}  screenshot: {row.screenshot}")
         if self.statuses:
@@ -227,6 +233,8 @@ CONTACT_HELP = [
     _phrases("customer_service_links", "the help page that holds it, if any"),
     _path("contact", "the path of the contact form"),
 ]
+# Steps whose miss is a link or button a person could name from the page.
+CONTROL_STEPS = {"sign_in_entry", "order_list_links", "contact_links", "return_entry"}
 FIELD_HELP = {
     "topic_labels": "the label of the topic/subject select",
     "order_number_labels": "the order number field's label",
@@ -269,6 +277,11 @@ class Doctor:
         if row.found is False:
             row.screenshot = self.screenshot(row.step)
             row.url = row.url or self.page.url
+            keys = {s.line.split(" ", 1)[0] for s in row.suggestions if s.table == "phrases"}
+            if keys & CONTROL_STEPS:
+                row.seen = self.names_on_page(fields=False)
+            elif keys & set(FIELD_HELP):
+                row.seen = self.names_on_page(fields=True)
         self.report.rows.append(row)
         mark = {True: "found", False: "NOT FOUND", None: "not checked"}[row.found]
         self.steps.info(f"{row.step}: {mark}")
@@ -282,6 +295,26 @@ class Doctor:
     def not_reached(self, steps: list[str], why: str) -> None:
         for step in steps:
             self.add(Row(step, None, f"not reached: {why}"))
+
+    def names_on_page(self, *, fields: bool) -> list[str]:
+        """What the page offers instead: link/button names, or field labels (at most 12)."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        from flows.forms import label_of
+
+        page = self.page
+        try:
+            if fields:
+                found = page.get_by_role("textbox").or_(page.get_by_role("combobox"))
+                found = found.filter(visible=True)
+                names = [label_of(found.nth(i)) for i in range(min(found.count(), 20))]
+            else:
+                found = page.get_by_role("link").or_(page.get_by_role("button"))
+                names = found.filter(visible=True).all_inner_texts()
+        except PlaywrightError:
+            return []
+        clean = (" ".join(name.split()) for name in names)
+        return list(dict.fromkeys(n for n in clean if n and len(n) <= 40))[:12]
 
     def screenshot(self, step: str) -> str | None:
         """The page as it is, passwords and codes masked, kept 0600 in DATA_DIR/doctor."""

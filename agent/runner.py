@@ -363,19 +363,22 @@ class OrderAgent:
         """The name to sign a request with: the account's, else ``ORDER_AGENT_NAME``.
 
         A full name shown by the shop wins; a first name alone ("Hi, Jane") only
-        when ``ORDER_AGENT_NAME`` is not set. Never guessed from the e-mail.
+        when ``ORDER_AGENT_NAME`` is not set. Never guessed from the e-mail. The
+        account page is visited for it only when ``ORDER_AGENT_NAME`` is not set:
+        a page load per request is too much to pay for a name the user gave.
         ``required``: with no name at all, stop (exit 2) before anything is sent.
         """
+        configured = self.settings.name.strip() if self.settings.name else None
         shown = self.account_name
         if not shown or len(shown.split()) < 2:
             try:
-                shown = self.site.shopper_name() or shown
+                look = self.site.shopper_name(visit_account_page=configured is None)
+                shown = look or shown
             except NeedsHuman:
                 raise
             except OrderAgentError:
                 pass  # the name is read best effort; the settings may still have one
             self.account_name = shown
-        configured = self.settings.name.strip() if self.settings.name else None
         if shown and (len(shown.split()) > 1 or not configured):
             return shown
         if configured:

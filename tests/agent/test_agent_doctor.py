@@ -11,6 +11,7 @@ from fixtures.regions import US, US_STATUS_WORDS
 from fixtures.server import ShopServer
 
 from .conftest import OrderAgent
+from .shopper import PASSWORD
 
 STEPS = [
     "sign-in link",
@@ -67,6 +68,7 @@ def test_doctor_finds_every_step_on_the_fixture_stores(
     assert words["On Hold"] == "unknown"  # seeded outside the contract: listed, not a miss
     assert report["missed"] == 0 and report["outcome"] == "done"
     assert shop.inbox(region) == [] and shop.returns(region) == []  # nothing was sent
+    assert PASSWORD not in checked.stdout + checked.stderr
 
 
 def test_doctor_prints_rows_for_a_person(order_agent: OrderAgent, monkeypatch) -> None:
@@ -154,6 +156,7 @@ def test_a_shop_that_hides_its_ways_in_is_taught_by_the_profiles_start_paths(
         in (rows["sign-in link"]["add_to_profile"])
     )
     assert rows["order list"]["found"] is None  # not reached
+    assert "Members area" in rows["sign-in link"]["seen_on_page"]  # what to put in the profile
 
     profile = tmp_path / "paths.toml"
     profile.write_text(PATHS_PROFILE, encoding="utf-8")
