@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from agent.errors import (
 from agent.models import CommandOptions, Outcome, Result
 from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
 from agent.redaction import sanitize_exception, scrub
+from ordercore.order_numbers import normalise_order_number as normalize_order_number
 
 if TYPE_CHECKING:
     from agent.scheduler import WatchPlan
@@ -64,10 +64,6 @@ EXIT_CODE_BY_OUTCOME: dict[Outcome, int] = {
 
 MAX_REASON_LENGTH = 1000
 MAX_ITEM_LENGTH = 200
-# "#MK-70001", "Order #70001", "order no. 70001" -> the shop-independent core.
-_ORDER_WORDS = re.compile(r"^(?:order\b\s*)?(?:(?:no\.?|number)\s*)?#?\s*", re.IGNORECASE)
-_SHOP_PREFIX = re.compile(r"^[A-Za-z]{1,6}-(?=[A-Za-z0-9-]*\d)")
-_ORDER_CORE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
 
 
 # Settings (pydantic) and logging (structlog) are imported only by the commands that
@@ -76,6 +72,14 @@ def load_settings(*, require_credentials: bool) -> Settings:
     from agent.settings import load_settings as load
 
     return load(require_credentials=require_credentials)
+
+
+def check_profile(settings: Settings) -> None:
+    """A bad site profile is a settings problem: exit 2 before any browser starts."""
+    if settings.site_url or settings.profile:
+        from agent.site_profiles import site_profile
+
+        site_profile(settings)
 
 
 def bind_run(command: str, order: str | None = None) -> None:
@@ -88,24 +92,6 @@ def _log() -> Any:
     from agent.logs import get_logger
 
     return get_logger("agent.cli")
-
-
-def normalize_order_number(raw: str) -> str:
-    """The order number's core, the way every shop's page contains it.
-
-    ``"#MK-70001"`` -> ``"70001"``; ``"Order #70001"`` -> ``"70001"``;
-    ``"112-3456789-0123456"`` stays whole (its prefix is digits, not a shop's).
-    Letters are upper-cased; the flows match case-insensitively anyway.
-    """
-    text = raw.strip()
-    core = _SHOP_PREFIX.sub("", _ORDER_WORDS.sub("", text, count=1), count=1)
-    if not core:
-        raise UsageError("the order number is empty")
-    if not _ORDER_CORE.fullmatch(core) or not any(char.isdigit() for char in core):
-        raise UsageError(
-            f"{raw!r} does not look like an order number (letters, digits and dashes, e.g. 70001)"
-        )
-    return core.upper()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,7 +119,8 @@ def _epilog() -> str:
         f"{rows}\n\n"
         "settings come from ORDER_AGENT_* environment variables, a .env file or\n"
         "/run/secrets: ORDER_AGENT_SITE_URL, ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD\n"
-        "(required), ORDER_AGENT_TOTP_SECRET, ORDER_AGENT_LOG_LEVEL=debug ..."
+        "(required), ORDER_AGENT_NAME, ORDER_AGENT_PROFILE (the shop's profile: a .toml\n"
+        "path or a built-in name), ORDER_AGENT_TOTP_SECRET, ORDER_AGENT_LOG_LEVEL=debug ..."
     )
 
 
@@ -365,6 +352,26 @@ def _add_schedule_commands(commands: argparse._SubParsersAction, parent: _Parser
 
 
 def _add_tool_commands(commands: argparse._SubParsersAction, parent: _Parser) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[parent],
+        help="check, read-only, that order-agent understands the configured shop",
+        description="Signs in, finds the order list, opens one order (or ORDER), finds the "
+        "returns entry on a delivered order and the Contact Us form with its fields; submits "
+        "nothing. Prints one row per step (found or not, what it matched, where), the status "
+        "words on the order list, and for every miss the site-profile lines to add. Exit 0: "
+        "every step found; 3: some were not (a screenshot of each miss is in DATA_DIR/doctor).",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    doctor.add_argument(
+        "order", metavar="ORDER", nargs="?", help="the order to open (default: the first listed)"
+    )
+    doctor.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout (for programs)"
+    )
+    doctor.set_defaults(handler=_doctor_command)
+
     site = commands.add_parser("site", parents=[parent], help="serve the fixture shop locally")
     site.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 = any)")
     site.add_argument(
@@ -417,6 +424,7 @@ def _order_command(args: argparse.Namespace, context: Context) -> int:
     options = _options(args)
     # Settings problems must surface here, before any browser starts.
     settings = load_settings(require_credentials=True)
+    check_profile(settings)
     steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
     _configure_logging(settings, steps)
     bind_run(args.command, order)
@@ -450,6 +458,7 @@ def _schedule_setup(
     args: argparse.Namespace, *, require_credentials: bool
 ) -> tuple[Settings, StepPrinter]:
     settings = load_settings(require_credentials=require_credentials)
+    check_profile(settings)
     steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
     _configure_logging(settings, steps)
     return settings, steps
@@ -556,6 +565,24 @@ def _run_command(args: argparse.Namespace, context: Context) -> int:
         for check in report.checks:
             print(check.line(), flush=True)
         print(report.message, flush=True)
+    return report.exit_code
+
+
+def _doctor_command(args: argparse.Namespace, context: Context) -> int:
+    order = normalize_order_number(args.order) if args.order else None
+    context.order = order
+    settings = load_settings(require_credentials=True)
+    check_profile(settings)
+    steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
+    _configure_logging(settings, steps)
+    bind_run(args.command, order)
+    from agent.doctor import run_doctor
+
+    report = run_doctor(settings, order, steps)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(report.render(ascii_only=not can_encode(sys.stdout, "✓✗–→…")), flush=True)
     return report.exit_code
 
 

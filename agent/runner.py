@@ -31,8 +31,10 @@ from tenacity import (
 from agent.browser import find_browser, launch_options
 from agent.decisions import Decision, Step, decide
 from agent.errors import (
+    ConfigError,
     CredentialsRejected,
     NeedsHuman,
+    OrderAgentError,
     OrderNotFound,
     ReturnRefused,
     SessionExpired,
@@ -48,7 +50,8 @@ from agent.models import Action, CommandOptions, Goal, Order, OrderStatus, Outco
 from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import register_secret
-from agent.settings import Settings
+from agent.settings import Settings, env_name
+from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.state import EndState, IntentKind, Ledger, OrderKey
 from agent.tracing import Tracer, trace_name
 
@@ -129,10 +132,13 @@ def session_file(settings: Settings) -> Path:
 
 
 @contextmanager
-def open_browser(settings: Settings, *, trace: str | None = None) -> Iterator[BrowserSession]:
+def open_browser(
+    settings: Settings, *, trace: str | None = None, fresh: bool = False
+) -> Iterator[BrowserSession]:
     """Launch Chromium (imported only now) with the saved session, if any.
 
     ``trace`` names the run's Playwright trace (``--trace``); recording starts once signed in.
+    ``fresh``: without the saved session (``doctor`` checks signing in itself).
     """
     from playwright.sync_api import sync_playwright
 
@@ -145,7 +151,7 @@ def open_browser(settings: Settings, *, trace: str | None = None) -> Iterator[Br
         try:
             context = browser.new_context(
                 accept_downloads=True,
-                storage_state=str(storage_path) if storage_path.is_file() else None,
+                storage_state=str(storage_path) if storage_path.is_file() and not fresh else None,
             )
             context.set_default_timeout(settings.timeout_ms)
             context.set_default_navigation_timeout(settings.navigation_timeout_ms)
@@ -178,8 +184,6 @@ class OrderAgent:
         session: BrowserSession,
         steps: StepPrinter,
     ) -> None:
-        from flows.site import RetailerSite
-
         assert settings.site_url and settings.email and settings.password
         self.settings = settings
         self.ledger = ledger
@@ -187,10 +191,10 @@ class OrderAgent:
         self.session = session
         self.steps = steps
         self.signed_in = False
-        self.site: RetailerSite = RetailerSite(
-            session.page,
-            settings.site_url,
-            remembered=ledger.remembered_urls(settings.site_url),
+        self.account_name: str | None = None  # as the shop shows it, once read
+        self.profile = site_profile(settings)
+        self.site: RetailerSite = self._site(
+            session.page, ledger.remembered_urls(settings.site_url)
         )
         # A session saved by an earlier run is tried once before signing in: see ensure_signed_in.
         self.saved_session_untried = session.storage_path.is_file()
@@ -234,12 +238,24 @@ class OrderAgent:
             return
         self.sign_in()
 
-    def use_page(self, page: Page) -> None:
-        """Carry on in ``page``, a new tab of the same context (cookies, remembered URLs stay)."""
+    def _site(self, page: Page, remembered: dict[str, str]) -> RetailerSite:
+        """The engine on ``page``, knowing what the shop's profile teaches."""
         from flows.site import RetailerSite
 
-        assert self.settings.site_url
-        self.site = RetailerSite(page, self.settings.site_url, remembered=self.site.remembered)
+        site_url = self.settings.site_url
+        assert site_url
+        return RetailerSite(
+            page,
+            site_url,
+            vocabulary=self.profile.vocabulary(),
+            remembered=remembered,
+            start_urls=self.profile.start_urls(site_url),
+            phone=self.profile.phone,
+        )
+
+    def use_page(self, page: Page) -> None:
+        """Carry on in ``page``, a new tab of the same context (cookies, remembered URLs stay)."""
+        self.site = self._site(page, self.site.remembered)
 
     def _order_reachable_directly(self) -> bool:
         from flows.site import ORDER_LIST
@@ -289,8 +305,17 @@ class OrderAgent:
             )
             raise
         self.signed_in = True
+        # Shops often land on the account page ("Welcome back, Jane Shopper"): read the
+        # name now, for free, rather than visit that page again before a request.
+        self.account_name = self._name_here()
         self.session.tracer.start()
         self.steps.done("Signed in")
+
+    def _name_here(self) -> str | None:
+        try:
+            return self.site.shopper_name(visit_account_page=False)
+        except OrderAgentError:
+            return None
 
     def _with_session(self, step: Callable[[], T]) -> T:
         """Run a safe step; if the site signed us out meanwhile, sign in again and repeat it."""
@@ -333,6 +358,46 @@ class OrderAgent:
         for name, url in self.site.remembered.items():
             if known.get(name) != url:
                 self.ledger.remember_url(site_url, name, url)
+
+    def shopper_name(self, *, required: bool = True) -> str:
+        """The name to sign a request with: the account's, else ``ORDER_AGENT_NAME``.
+
+        A full name shown by the shop wins; a first name alone ("Hi, Jane") only
+        when ``ORDER_AGENT_NAME`` is not set. Never guessed from the e-mail. The
+        account page is visited for it only when ``ORDER_AGENT_NAME`` is not set:
+        a page load per request is too much to pay for a name the user gave.
+        ``required``: with no name at all, stop (exit 2) before anything is sent.
+        """
+        configured = self.settings.name.strip() if self.settings.name else None
+        shown = self.account_name
+        if not shown or len(shown.split()) < 2:
+            try:
+                look = self.site.shopper_name(visit_account_page=configured is None)
+                shown = look or shown
+            except NeedsHuman:
+                raise
+            except OrderAgentError:
+                pass  # the name is read best effort; the settings may still have one
+            self.account_name = shown
+        if shown and (len(shown.split()) > 1 or not configured):
+            return shown
+        if configured:
+            return configured
+        if required:
+            raise ConfigError(
+                f"{env_name('name')} is not set and the shop shows no name for this account",
+                hint=f"set {env_name('name')} to the name to sign the request with; "
+                "nothing was sent",
+            )
+        return ""
+
+    def profile_file(self) -> str:
+        """The site profile to edit: the one in use, else the one looked up by host."""
+        source = Path(self.profile.source)
+        if source.is_file():
+            return str(source)
+        found = candidate_paths(self.settings.site_url or "")
+        return str(found[-1]) if found else "the shop's site profile (docs/shops.md)"
 
     def phone(self) -> str | None:
         try:
@@ -387,7 +452,9 @@ class OrderAgent:
             return UnknownStatus(
                 f"order {order.number} shows the status {order.raw_status!r}, "
                 "which order-agent does not know",
-                hint="look at the order on the shop's site, or call customer service",
+                hint="look at the order on the shop's site, or call customer service; "
+                f"to teach it, add to {self.profile_file()}: "
+                f'[status] "{order.raw_status}" = "<one of {", ".join(STATUS_VALUES)}>"',
                 phone=phone,
                 evidence=str(shot),
             )
@@ -434,11 +501,10 @@ class OrderAgent:
         if found is not None:
             return found
         reason = options.reason or "I no longer need it"
-        message = cancellation_message(
-            order=order.number, name=settings.display_name, reason=reason
-        )
+        name = self.shopper_name(required=not options.dry_run)
+        message = cancellation_message(order=order.number, name=name, reason=reason)
         request = {
-            "name": settings.display_name,
+            "name": name,
             "email": settings.email or "",
             "reason": reason,
             "message": message,

@@ -496,7 +496,7 @@ class Scheduler:
         """The one polite follow-up, written ahead like every submit."""
         agent = account.agent()
         settings = self.settings
-        name = settings.display_name
+        name = agent.shopper_name()
         message = follow_up_message(order=result.order, name=name, case=case)
         request = {
             "name": name,

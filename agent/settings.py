@@ -41,7 +41,15 @@ LogFormat = Literal["console", "json"]
 
 SECRET_FIELDS = frozenset({"password", "totp_secret", "notify"})
 CREDENTIAL_FIELDS = ("site_url", "email", "password")
-_OPTIONAL_TEXT_FIELDS = ("site_url", "email", "password", "totp_secret", "name", "browser")
+_OPTIONAL_TEXT_FIELDS = (
+    "site_url",
+    "email",
+    "password",
+    "totp_secret",
+    "name",
+    "browser",
+    "profile",
+)
 
 
 def env_name(field: str) -> str:
@@ -56,15 +64,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def name_from_email(email: str) -> str:
-    """A display name guessed from an address: "jane.shopper@x" -> "Jane Shopper"."""
-    local = email.split("@", 1)[0].split("+", 1)[0]
-    words = [word for word in re.split(r"[._\-]+", local) if word and not word.isdigit()]
-    if not words:
-        return local
-    return " ".join(word[:1].upper() + word[1:] for word in words)
 
 
 def split_name(full_name: str) -> tuple[str, str]:
@@ -91,6 +90,8 @@ class Settings(BaseSettings):
     password: SecretStr | None = None
     totp_secret: SecretStr | None = None
     name: str | None = None
+    # A site profile: a .toml path or a built-in's name (see agent.site_profiles).
+    profile: str | None = None
     browser: Path | None = None
     headless: bool = True
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("order-agent", False)))
@@ -196,10 +197,9 @@ class Settings(BaseSettings):
 
     @property
     def display_name(self) -> str:
-        """The shopper's name for forms: ``name``, else guessed from the e-mail."""
-        if self.name:
-            return self.name.strip()
-        return name_from_email(self.email) if self.email else ""
+        """``ORDER_AGENT_NAME``, trimmed; empty when unset (never guessed from the e-mail:
+        the runner reads the name from the shop's account first)."""
+        return self.name.strip() if self.name else ""
 
     @property
     def notify_urls(self) -> list[str]:

@@ -77,6 +77,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from agent.errors import LedgerError, StorageError, UsageError
 from agent.models import Goal, OrderStatus
+from ordercore.order_numbers import normalise_order_number
 
 LEDGER_FILENAME = "ledger.sqlite3"
 # "OAgL": lets us tell our ledger from any other SQLite file someone points us at.
@@ -123,20 +124,6 @@ class OrderNotTracked(LedgerError):
 
 
 # --- keys ---------------------------------------------------------------------------------
-
-# A short all-letter shop prefix before an all-digit number ("MK-70001", "MK70001");
-# letters mixed with digits ("A1B2-33") are the number itself and stay.
-_SHOP_PREFIX = re.compile(r"^[A-Z]{1,5}[-\s]?(?=\d+$)")
-_ORDER_NUMBER = re.compile(r"[A-Z0-9](?:[A-Z0-9-]*[A-Z0-9])?")
-
-
-def normalise_order_number(raw: str) -> str:
-    """The order number as the ledger keys it: no '#', no shop prefix, upper case."""
-    text = raw.strip().lstrip("#").strip().upper()
-    text = _SHOP_PREFIX.sub("", text)
-    if not _ORDER_NUMBER.fullmatch(text):
-        raise UsageError(f"not an order number: {raw.strip()!r}")
-    return text
 
 
 def normalise_site(url: str) -> str:

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+# The one normaliser; re-exported: the flows take it from here.
+from ordercore.order_numbers import order_number_core as order_number_core
+
 _WORD_RUN = re.compile(r"\w+")
 
 
@@ -68,22 +71,6 @@ def any_text() -> re.Pattern[str]:
 
 
 # -- order numbers -----------------------------------------------------------------------
-
-# A shop prefix such as "MK-" in "MK-70001".
-_PREFIX = re.compile(r"^[A-Za-z]{1,6}(?:[-\s]+(?=[A-Za-z0-9]*[0-9])|(?=[0-9]+$))")
-
-
-def order_number_core(given: str) -> str:
-    """The part of an order number that every spelling shares.
-
-    ``"#MK-70001"``, ``"MK-70001"``, ``"mk70001"`` and ``" 70001 "`` all give ``"70001"``.
-    Numbers with no letter prefix are returned as typed, without ``#`` and spaces.
-    """
-    text = given.strip().lstrip("#").strip()
-    found = _PREFIX.match(text)
-    if found and any(ch.isdigit() for ch in text[found.end() :]):
-        return text[found.end() :]
-    return text
 
 
 def order_number_in_text(given: str) -> re.Pattern[str]:

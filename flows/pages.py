@@ -16,6 +16,7 @@ from playwright.sync_api import Frame, Locator, Page
 
 from agent.models import Item, Order, OrderStatus
 from flows.facts import label_candidates, value_next_to
+from flows.findings import note
 from flows.forms import (
     Filled,
     choose_option,
@@ -50,6 +51,7 @@ from flows.matching import (
     reference_in,
     starts_with,
 )
+from flows.order_items import PRICE, items_in_tables
 from flows.results import SupportRequest
 from flows.vocabulary import Vocabulary, canonical_status
 
@@ -122,6 +124,7 @@ class HomePage(SitePage):
         entry = self.find_control(self.words.sign_in_entry)
         if entry is None:
             return False
+        note("sign_in_entry", entry)
         entry.click(timeout=LOOK_MS)
         return True
 
@@ -250,10 +253,17 @@ class OrderPage(SitePage):
         return self.find_now(self.words.label_links)
 
     def items(self) -> tuple[Item, ...]:
-        """Items listed under an "Items" heading (list items or table rows), best effort."""
+        """The order's items, best effort: a table with a Product/Item/Description column,
+        else the list items or rows under an "Items" heading, else list items with a price."""
+        final = self.words.final_sale
+        in_table = items_in_tables(self.content, final)
+        if in_table:
+            return in_table
         heading = self.content.get_by_role("heading", name=_ITEMS_HEADING)
         if not heading.count():
-            return ()
+            priced = self.content.get_by_role("listitem").filter(has_text=PRICE)
+            found = (_item_from_text(text, final) for text in priced.all_inner_texts())
+            return tuple(item for item in found if item is not None)
         cells = self.page.get_by_role("cell")
 
         def lines_in(block: Locator) -> Locator:
@@ -264,7 +274,6 @@ class OrderPage(SitePage):
         if block is None:
             return ()
         lines = lines_in(block)
-        final = self.words.final_sale
         items = []
         for text in lines.all_inner_texts():
             item = _item_from_text(text, final)

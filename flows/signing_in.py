@@ -25,6 +25,7 @@ from agent.errors import (
     UnsafeSignIn,
 )
 from flows.browsing import Browsing
+from flows.findings import note, note_url
 from flows.forms import Filled, typed
 from flows.locating import (
     LOOK_MS,
@@ -86,8 +87,10 @@ def require_safe_origin(frame_url: str, site_url: str) -> None:
 class SignInFlow:
     """One sign-in attempt, from the site URL to a visible Sign Out control."""
 
-    def __init__(self, browsing: Browsing) -> None:
+    def __init__(self, browsing: Browsing, *, sign_in_url: str | None = None) -> None:
         self.browsing = browsing
+        # A site profile's sign-in path: the way in when the page offers none.
+        self.sign_in_url = sign_in_url
         self.page = browsing.page
         self.words = browsing.words
 
@@ -97,18 +100,23 @@ class SignInFlow:
         browsing.check_page(signing_in=True)
         home = HomePage(self.page, self.words)
         if home.signed_in():
+            note("signed_in", home.sign_out_control())
             return
         form: SignInPage | None = SignInPage(self.page.main_frame, self.words)
         if not form.shows_form():  # not right on the home page: follow the way in
             if not home.open_sign_in():
-                # Not there, or looked for while the page was still busy (then it is retried).
-                browsing.diagnose("could not find a sign-in link", signing_in=True)
+                if not self.sign_in_url:
+                    # Not there, or looked for while the page was still busy (then it is retried).
+                    browsing.diagnose("could not find a sign-in link", signing_in=True)
+                browsing.goto(self.sign_in_url)
+                note_url("sign_in_entry", self.sign_in_url, "the profile's start path")
             browsing.check_page(signing_in=True)
             if home.signed_in():
                 return
             form = self._find_form(LOOK_MS)
         if form is None:
             browsing.diagnose("could not find the sign-in form", signing_in=True)
+        note("sign_in_form", form.email_field.or_(form.password_field))
         form = self._type_credentials(form, email, password)
         if self._submit(form, form.password_field, self.words.sign_in_submit) == "code":
             self._second_step(totp)
@@ -277,6 +285,7 @@ class SignInFlow:
             self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
         self.browsing.watch(self.page).check()
         if signed_in.count():
+            note("signed_in", SitePage(self.page, self.words).sign_out_control())
             return "signed_in"
         said = " ".join(texts_of(news))
         if in_frame and not form.frame.is_detached():

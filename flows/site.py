@@ -11,8 +11,9 @@ understood. Nothing here retries, least of all a submission.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -22,7 +23,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import OrderNotFound, SiteNotUnderstood
 from agent.models import Order
+from flows.account_names import account_page_link, name_on_page
 from flows.browsing import Browsing
+from flows.findings import note, note_url
 from flows.forms import Filled
 from flows.interruptions import install_dialog_handlers
 from flows.label_capture import capture_label
@@ -64,6 +67,8 @@ T = TypeVar("T")
 ORDER_LIST = "order_list"
 CONTACT = "contact"
 SUPPORT_REQUESTS = "support_requests"
+# A start URL for signing in (from a site profile); not remembered, only a way in.
+SIGN_IN = "sign_in"
 
 
 def _as_agent_errors(method: Callable[P, T]) -> Callable[P, T]:
@@ -96,12 +101,23 @@ class RetailerSite:
         *,
         vocabulary: Vocabulary = DEFAULT_VOCABULARY,
         remembered: dict[str, str] | None = None,
+        start_urls: Mapping[str, str] | None = None,
+        phone: str | None = None,
     ) -> None:
+        """``start_urls`` and ``phone`` come from a site profile.
+
+        ``start_urls`` (keys ``sign_in``, ``order_list``, ``contact``,
+        ``support_requests``) are the way there when the page offers no link
+        or button for it; ``phone`` is the customer-service number to give
+        when the page shows none.
+        """
         self.page = page
         self.site_url = site_url
         self.words = vocabulary
         # The caller's dict, updated in place, so the URLs learned here outlive this object.
         self.remembered: dict[str, str] = remembered if remembered is not None else {}
+        self.start_urls: dict[str, str] = dict(start_urls or {})
+        self.phone = phone
         self._browsing = Browsing(page, site_url, vocabulary)
         self._order: Order | None = None
         self._return_page: Page | None = None
@@ -110,7 +126,9 @@ class RetailerSite:
     # -- signing in -------------------------------------------------------------------
     @_as_agent_errors
     def sign_in(self, email: str, password: str, totp: Callable[[], str] | None = None) -> None:
-        SignInFlow(self._browsing).run(email, password, totp)
+        SignInFlow(self._browsing, sign_in_url=self.start_urls.get(SIGN_IN)).run(
+            email, password, totp
+        )
 
     @_as_agent_errors
     def is_signed_in(self) -> bool:
@@ -134,6 +152,7 @@ class RetailerSite:
             raise OrderNotFound(
                 f"order {number} is not in this account's order list (orders shown: {listed})"
             )
+        note("order", link)
         self._browsing.click(link.first)
         order = self._read_order(number)
         self.remembered[key] = order.url or self.page.url
@@ -147,8 +166,28 @@ class RetailerSite:
         return listing.order_numbers()
 
     @_as_agent_errors
+    def shopper_name(self, *, visit_account_page: bool = True) -> str | None:
+        """The account holder's name as the shop shows it, else ``None``.
+
+        Read from this page (a greeting, details fields), and when that gives no
+        full name, from the account page (``Account Overview``, ``My Profile`` ...)
+        unless ``visit_account_page`` is false.
+        """
+        name = name_on_page(self.page, self.words)
+        if (name and len(name.split()) > 1) or not visit_account_page:
+            return name
+        link = account_page_link(self.page, self.words, OPTIONAL_MS)
+        if link is None:
+            return name
+        self._browsing.click(link)
+        with contextlib.suppress(PlaywrightTimeoutError):
+            self.page.wait_for_load_state("domcontentloaded")
+        found = name_on_page(self.page, self.words)
+        return found if found and (not name or len(found.split()) > 1) else name
+
+    @_as_agent_errors
     def customer_service_phone(self) -> str | None:
-        return phone_on(self.page)
+        return phone_on(self.page) or self.phone
 
     def _open_remembered_order(self, url: str, number: str) -> Order | None:
         if self._browsing.goto(url, ok_below=400) is None:
@@ -172,9 +211,11 @@ class RetailerSite:
                     return listing
             self.remembered.pop(ORDER_LIST, None)
         link = browsing.find_from_here_or_home(self.words.order_list_links)
-        if link is None:
+        if link is not None:
+            note(ORDER_LIST, link)
+            browsing.click(link)
+        elif not self._go_to_start(ORDER_LIST):
             browsing.diagnose("could not find a link to the order list")
-        browsing.click(link)
         browsing.expect(listing.order_links(), "the order list shows no orders")
         self.remembered[ORDER_LIST] = self.page.url
         return listing
@@ -297,12 +338,28 @@ class RetailerSite:
             browsing.goto(self.site_url)
             browsing.check_page()
             link = self._contact_link()
-        if link is None:
+        if link is not None:
+            note(CONTACT, link)
+            browsing.click(link)
+        elif not self._go_to_start(CONTACT):
             browsing.diagnose("could not find a Contact Us link")
-        browsing.click(link)
         browsing.expect(contact.form_field(), "no contact form with a topic list")
         self.remembered[CONTACT] = self.page.url
         return contact
+
+    def _go_to_start(self, name: str) -> bool:
+        """Go to the profile's start URL for ``name`` (when the page offers no way there)."""
+        url = self.start_urls.get(name)
+        if not url or self._browsing.goto(url, ok_below=400) is None:
+            return False
+        self._browsing.check_page()
+        note_url(name, url, "the profile's start path")
+        return True
+
+    @_as_agent_errors
+    def open_contact_form(self) -> ContactPage:
+        """The Contact Us form, found as for a cancellation request; nothing is filled in."""
+        return self._open_contact()
 
     def _contact_link(self) -> Locator | None:
         """Contact Us, from here or from the Customer Service / Help page."""
@@ -312,6 +369,7 @@ class RetailerSite:
             return None
         if visible_now(contact):
             return contact.first
+        note("customer_service", help_page)
         self._browsing.click(help_page.first)
         return contact.first if wait_visible(contact, LOOK_MS) else None
 
@@ -331,9 +389,11 @@ class RetailerSite:
             self.remembered.pop(SUPPORT_REQUESTS, None)
         # Optional in the contract: a short look, so that a shop without one is not slow.
         link = browsing.find_from_here_or_home(self.words.support_request_pages, OPTIONAL_MS)
-        if link is None:
+        if link is not None:
+            note(SUPPORT_REQUESTS, link)
+            browsing.click(link)
+        elif not self._go_to_start(SUPPORT_REQUESTS):
             return None
-        browsing.click(link)
         wait_visible(heading, LOOK_MS)
         self.remembered[SUPPORT_REQUESTS] = self.page.url
         return support.requests()

@@ -3,11 +3,8 @@
 The contract (``shared/retailer-contract.md``) names what a person sees on any
 shop: link and button names, field labels, status words, confirmation phrasing.
 The flows read those words from here and nowhere else, so a shop whose wording
-differs is supported by a small override rather than by changing a flow::
-
-    replace(DEFAULT_VOCABULARY,
-            status_words={**DEFAULT_VOCABULARY.status_words,
-                          "awaiting dispatch": OrderStatus.PROCESSING})
+differs is supported by a site profile (``agent.site_profiles``, docs/shops.md)
+that adds words to this table rather than by changing a flow.
 
 Word lists are matched case-insensitively and tolerant of surrounding
 whitespace and punctuation (see ``flows.matching``); the ``*_pattern`` fields
@@ -97,6 +94,20 @@ class Vocabulary:
         "captcha",
     )
     sign_out: Words = ("Sign Out", "Log Out", "Logout")
+    # Where a signed-in page names the shopper: "Hi, Jane", "Welcome back, Jane Shopper".
+    greetings: Words = ("Hi", "Hello", "Hey", "Welcome", "Welcome back", "Good morning",
+                        "Good afternoon", "Good evening")  # fmt: skip
+    # Pages that show the account holder's name (greeting, or First/Last Name details).
+    account_pages: Words = (
+        "Account Overview",
+        "Account Details",
+        "Account Information",
+        "My Account",
+        "My Profile",
+        "Profile",
+        "Personal Details",
+        "Personal Information",
+    )
 
     # 3. Orders and status
     order_list_links: Words = ("Order History", "My Orders", "Orders", "Order Status")

@@ -37,6 +37,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)
+    # Site profiles are looked up in the user's config dir: never the real one.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setattr(settings_module, "DEFAULT_SECRETS_DIR", tmp_path / "no-secrets")
     root_level = logging.getLogger().level
     yield

@@ -83,7 +83,7 @@ def test_a_processing_order_gets_one_polite_request_with_proof_and_never_a_secon
 def test_a_dry_run_fills_the_form_keeps_a_screenshot_and_sends_nothing(
     order_agent: OrderAgent, shop: ShopServer
 ):
-    # No ORDER_AGENT_NAME: the name is guessed from the e-mail address.
+    # No ORDER_AGENT_NAME: the name is read from the account ("Welcome back, Jane Shopper").
     run = order_agent("cancel", "70002", "--dry-run", "--reason", "Too late", "--json", region="uk")
 
     assert run.code == 0, run.stderr
@@ -92,9 +92,9 @@ def test_a_dry_run_fills_the_form_keeps_a_screenshot_and_sends_nothing(
     assert "dry run" in result["message"].lower()
     assert Path(result["screenshot"]).read_bytes().startswith(b"\x89PNG")
     fields = result["fields"]
-    assert fields["Full Name"] == "Jane" and fields["Email"] == JANE
+    assert fields["Full Name"] == "Jane Shopper" and fields["Email"] == JANE
     assert fields["Order Reference"] == "70002"
-    for needed in ("70002", "Too late", "Jane"):
+    for needed in ("70002", "Too late", "Jane Shopper"):
         assert needed in fields["Your Message"]
     assert shop.inbox("uk") == []
 

@@ -48,7 +48,9 @@ def test_status_reports_the_canonical_status_and_the_shops_words(
 def test_status_lists_items_prices_final_sale_and_tracking(
     order_agent: OrderAgent,
 ):
-    result = order_agent("status", "70004", "--json").json
+    run = order_agent("status", "70004", "--json")
+    result = run.json
+    assert run.code == 0, run.message
 
     items = {item["name"]: item for item in result["items"]}
     assert {name: item["final_sale"] for name, item in items.items()} == {
@@ -73,7 +75,9 @@ def test_a_person_reads_status_words_items_and_tracking_number(order_agent: Orde
     assert any("Found order" in line for line in steps)
 
 
-def test_an_unknown_status_word_needs_a_person_with_evidence_and_phone(order_agent: OrderAgent):
+def test_an_unknown_status_word_needs_a_person_with_evidence_and_phone(
+    order_agent: OrderAgent, tmp_path: Path
+):
     run = order_agent("status", "70011", "--json")
 
     assert run.code == 3
@@ -85,3 +89,13 @@ def test_an_unknown_status_word_needs_a_person_with_evidence_and_phone(order_age
     assert Path(result["evidence"]).read_bytes().startswith(b"\x89PNG")
     assert any("On Hold" in line for line in run.said)
     assert f"customer service: {PHONES['us']}" in run.said
+    # The exact profile line that would teach it, and where it goes.
+    assert any(
+        line.endswith(
+            "to teach it, add to "
+            f"{tmp_path / 'config' / 'order-agent' / 'profiles' / '127.0.0.1.toml'}: "
+            '[status] "On Hold" = "<one of processing, shipped, delivered, cancelled, '
+            'return_started, returned>"'
+        )
+        for line in run.said
+    ), run.said

@@ -11,7 +11,7 @@ import pytest
 from platformdirs import user_data_dir
 
 from agent.errors import ConfigError
-from agent.settings import load_settings, name_from_email, split_name
+from agent.settings import load_settings, split_name
 
 
 def config_error(**overrides: object) -> str:
@@ -388,23 +388,9 @@ def test_secret_values(
     assert load_settings().secret_values() == [canary, "JBSWY3DPEHPK3PXP"]
 
 
-@pytest.mark.parametrize(
-    ("email", "name"),
-    [
-        ("jane.shopper@x", "Jane Shopper"),
-        ("jane@example.com", "Jane"),
-        ("jane.shopper+orders@example.com", "Jane Shopper"),
-        ("bob_smith-jr@example.com", "Bob Smith Jr"),
-        ("tom.otp.1985@example.com", "Tom Otp"),
-        ("12345@example.com", "12345"),
-    ],
-)
-def test_name_from_email(email: str, name: str) -> None:
-    assert name_from_email(email) == name
-
-
-def test_display_name_prefers_the_configured_name(shop_env: dict[str, str]) -> None:
-    assert load_settings().display_name == "Jane"
+def test_the_name_is_never_guessed_from_the_e_mail(shop_env: dict[str, str]) -> None:
+    assert shop_env["ORDER_AGENT_EMAIL"] == "jane@example.com"
+    assert load_settings().display_name == ""
     assert load_settings(name="  Jane Shopper ").display_name == "Jane Shopper"
 
 

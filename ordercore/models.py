@@ -1,0 +1,105 @@
+"""The words order-agent thinks in, independent of any site's markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    """The contract's canonical statuses; ``UNKNOWN`` for any other word."""
+
+    PROCESSING = "processing"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURN_STARTED = "return_started"
+    RETURNED = "returned"
+    UNKNOWN = "unknown"
+
+
+class Goal(StrEnum):
+    """What the shopper asked for."""
+
+    STATUS = "status"  # only look
+    CANCEL = "cancel"  # get me out of this order (cancel, else return)
+    RETURN = "return"  # return a delivered order
+
+
+class Action(StrEnum):
+    """What the agent did, as reported in ``--json``."""
+
+    CANCELLATION_REQUESTED = "cancellation_requested"
+    RETURN_STARTED = "return_started"
+    LABEL_DOWNLOADED = "label_downloaded"
+    NONE = "none"
+
+
+class Outcome(StrEnum):
+    DONE = "done"  # exit 0
+    WAITING = "waiting"  # exit 75
+    NEEDS_HUMAN = "needs_human"  # exit 3
+    ERROR = "error"  # exit 1 or 2
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    price: str | None = None
+    quantity: int = 1
+    final_sale: bool = False
+    returnable: bool = True
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as read from its page."""
+
+    number: str  # as the shop shows it, e.g. "MK-70001"
+    status: OrderStatus
+    raw_status: str  # the words on the page
+    items: tuple[Item, ...] = ()
+    tracking: str | None = None
+    url: str | None = None
+    label_available: bool = False
+    return_available: bool = False
+
+
+@dataclass
+class Result:
+    """One command's result: what ``--json`` prints and what people read."""
+
+    order: str
+    status: OrderStatus | None
+    raw_status: str | None
+    action: Action
+    outcome: Outcome
+    reference: str | None
+    label: str | None
+    message: str
+    details: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "order": self.order,
+            "status": self.status.value if self.status else None,
+            "raw_status": self.raw_status,
+            "action": self.action.value,
+            "outcome": self.outcome.value,
+            "reference": self.reference,
+            "label": self.label,
+            "message": self.message,
+            **self.details,
+        }
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    """What the shopper asked for on the command line, beyond the order number."""
+
+    reason: str | None = None  # free text for the cancellation message / return reason
+    dry_run: bool = False  # look and decide, but submit nothing
+    no_return: bool = False  # `cancel`: never fall back to a return once delivered
+    items: tuple[str, ...] = ()  # `return`: only these items (by name); empty = all returnable
+    json: bool = False  # one JSON object on stdout instead of human lines
+    trace: bool = False  # keep a Playwright trace (secrets scrubbed) under DATA_DIR/traces

@@ -1,0 +1,174 @@
+"""`order-agent doctor`: a read-only check of a shop, row by row, with the profile lines to add."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fixtures.regions import US, US_STATUS_WORDS
+from fixtures.server import ShopServer
+
+from .conftest import OrderAgent
+from .shopper import PASSWORD
+
+STEPS = [
+    "sign-in link",
+    "sign-in form",
+    "signed in",
+    "order list",
+    "order",
+    "order status",
+    "return entry",
+    "contact link",
+    "contact topic",
+    "cancel option",
+    "order number field",
+    "e-mail field",
+]
+BEING_PROCESSED = replace(
+    US, prefix="doctor-bp", status_words={**US_STATUS_WORDS, "processing": "Being processed"}
+)
+
+
+def _rows(report: dict) -> dict[str, dict]:
+    return {row["step"]: row for row in report["rows"]}
+
+
+@pytest.mark.parametrize(
+    ("region", "sign_in", "contact", "names"),
+    [
+        ("us", "link 'Sign In' in the header", "link 'Contact Us' in the footer",
+         ["first name field", "last name field"]),
+        ("uk", "link 'Log in' in the header",
+         "link 'Customer Service' in the footer, then link 'Contact us' in the main content",
+         ["name field"]),
+    ],
+)  # fmt: skip
+def test_doctor_finds_every_step_on_the_fixture_stores(
+    order_agent: OrderAgent, monkeypatch: pytest.MonkeyPatch, shop: ShopServer,
+    region: str, sign_in: str, contact: str, names: list[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("ORDER_AGENT_PROFILE", f"maison-kora-{region}")
+
+    checked = order_agent("doctor", "--json", region=region)
+
+    assert checked.code == 0, checked.stdout
+    report = checked.json
+    rows = _rows(report)
+    assert list(rows)[: len(STEPS)] == STEPS
+    assert [row["step"] for row in report["rows"] if not row["found"]] == []
+    assert rows["sign-in link"]["matched"] == sign_in
+    assert rows["contact link"]["matched"] == contact
+    assert all(rows[name]["found"] for name in names)
+    assert rows["return entry"]["url"].startswith(shop.region_url(region))
+    words = {w["words"]: w["status"] for w in report["status_words"]}
+    assert words["Delivered"] == "delivered"
+    assert words["On Hold"] == "unknown"  # seeded outside the contract: listed, not a miss
+    assert report["missed"] == 0 and report["outcome"] == "done"
+    assert shop.inbox(region) == [] and shop.returns(region) == []  # nothing was sent
+    assert PASSWORD not in checked.stdout + checked.stderr
+
+
+def test_doctor_prints_rows_for_a_person(order_agent: OrderAgent, monkeypatch) -> None:
+    monkeypatch.setenv("ORDER_AGENT_PROFILE", "maison-kora-us")
+
+    checked = order_agent("doctor", "70004")
+
+    assert checked.code == 0
+    assert "✓ sign-in link" in checked.stdout
+    assert "link 'Order #MK-70004' in the main content" in checked.stdout
+    assert "'Delivered' → delivered" in checked.stdout
+    assert "Status words on the order list:" in checked.stdout
+    assert "All 16 steps found." in checked.stdout
+
+
+def test_an_unknown_status_word_is_a_miss_with_the_profile_line_that_teaches_it(
+    order_agent: OrderAgent, monkeypatch: pytest.MonkeyPatch, shop: ShopServer,
+    data_dir: Path, tmp_path: Path,
+) -> None:  # fmt: skip
+    shop.add_region(BEING_PROCESSED)
+
+    checked = order_agent("doctor", "70001", "--json", region="doctor-bp")
+
+    assert checked.code == 3
+    report = checked.json
+    rows = _rows(report)
+    missed = [row["step"] for row in report["rows"] if row["found"] is False]
+    assert missed == ["order status"]
+    row = rows["order status"]
+    assert row["matched"].startswith("'Being processed' → unknown")
+    assert row["add_to_profile"] == [
+        '[status] "Being processed" = "…"  # processing, shipped, delivered, cancelled, '
+        "return_started or returned"
+    ]
+    assert Path(row["screenshot"]).parent == data_dir / "doctor"
+    assert Path(row["screenshot"]).read_bytes().startswith(b"\x89PNG")
+    assert {"order": "MK-70001", "words": "Being processed", "status": "unknown"}.items() <= (
+        next(w for w in report["status_words"] if w["words"] == "Being processed").items()
+    )
+    assert '[status]\n"Being processed" = "…"' in report["profile_lines"]
+    profile_path = tmp_path / "config" / "order-agent" / "profiles" / "127.0.0.1.toml"
+    assert report["profile_file"] == str(profile_path)
+
+    # The line, filled in, teaches it: the doctor and the agent read the word now.
+    profile_path.parent.mkdir(parents=True)
+    profile_path.write_text('[status]\n"Being processed" = "processing"\n', encoding="utf-8")
+    again = order_agent("doctor", "70001", "--json", region="doctor-bp")
+    assert again.code == 0, again.stdout
+    assert _rows(again.json)["order status"]["matched"].startswith("'Being processed' → processing")
+    status = order_agent("status", "70001", "--json", region="doctor-bp")
+    assert (status.code, status.json["status"], status.json["raw_status"]) == (
+        0,
+        "processing",
+        "Being processed",
+    )
+
+
+HIDDEN_WAYS = replace(
+    US,
+    prefix="doctor-paths",
+    sign_in_link="Members area",
+    order_list_link="Purchases",
+    contact_link="Reach the team",
+)
+PATHS_PROFILE = """\
+[paths]
+sign_in = "account/login"
+orders = "account/orders"
+contact = "contact-us"
+"""
+
+
+def test_a_shop_that_hides_its_ways_in_is_taught_by_the_profiles_start_paths(
+    order_agent: OrderAgent, monkeypatch: pytest.MonkeyPatch, shop: ShopServer, tmp_path: Path
+) -> None:
+    shop.add_region(HIDDEN_WAYS)
+
+    untaught = order_agent("doctor", "--json", region="doctor-paths")
+
+    assert untaught.code == 3
+    rows = _rows(untaught.json)
+    assert rows["sign-in link"]["found"] is False
+    assert (
+        '[paths] sign_in = "/…"  # the path of the sign-in page'
+        in (rows["sign-in link"]["add_to_profile"])
+    )
+    assert rows["order list"]["found"] is None  # not reached
+    assert "Members area" in rows["sign-in link"]["seen_on_page"]  # what to put in the profile
+
+    profile = tmp_path / "paths.toml"
+    profile.write_text(PATHS_PROFILE, encoding="utf-8")
+    monkeypatch.setenv("ORDER_AGENT_PROFILE", str(profile))
+    taught = order_agent("doctor", "--json", region="doctor-paths")
+
+    assert taught.code == 0, taught.stdout
+    rows = _rows(taught.json)
+    base = shop.region_url("doctor-paths")
+    assert rows["sign-in link"]["matched"] == f"the profile's start path: {base}account/login"
+    assert rows["order list"]["matched"] == f"the profile's start path: {base}account/orders"
+    assert rows["contact link"]["matched"].startswith("the profile's start path: ")
+
+    status = order_agent("status", "70001", "--json", region="doctor-paths")
+    assert (status.code, status.json["status"]) == (0, "processing")

@@ -1,0 +1,93 @@
+"""The shopper's name comes from the account, else ORDER_AGENT_NAME; never from the e-mail."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from fixtures.regions import UK, US
+from fixtures.server import ShopServer
+from flows.account_names import name_in_greeting
+from flows.vocabulary import DEFAULT_VOCABULARY
+
+from .conftest import OrderAgent
+
+DETAILS_ONLY = replace(US, prefix="name-details", name_display="details")
+NAMELESS = replace(UK, prefix="name-none", name_display="none")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hi, Jane", "Jane"),
+        ("Welcome back, Jane Shopper", "Jane Shopper"),
+        ("Hello Jane", "Jane"),
+        ("Good evening, Mary Ann Smith!", "Mary Ann Smith"),
+        ("Welcome, Zoë O'Neil-Brown", "Zoë O'Neil-Brown"),
+        ("Hello, sign in", None),
+        ("Hello, Sign in", None),
+        ("Welcome, Guest", None),
+        ("Hi there", None),
+        ("Welcome back", None),
+        ("Welcome to Maison Kora", None),
+        ("Hi, 12345", None),
+        ("Hello, Jane. You have 3 orders", None),
+    ],
+)
+def test_a_name_is_read_from_greetings_only(text: str, name: str | None) -> None:
+    assert name_in_greeting(text, DEFAULT_VOCABULARY.greetings) == name
+
+
+def _sent_name(shop: ShopServer, region: str) -> str:
+    [request] = shop.inbox(region)
+    return " ".join(str(request["name"]).split())
+
+
+def test_the_accounts_greeting_names_the_request_not_the_e_mail(
+    order_agent: OrderAgent, shop: ShopServer
+) -> None:
+    # jane@example.com, no ORDER_AGENT_NAME: the order page says only "Hi, Jane";
+    # the account page says "Welcome back, Jane Shopper".
+    sent = order_agent("cancel", "70001", "--json", region="us")
+
+    assert sent.code == 0, sent.stderr
+    [request] = shop.inbox("us")
+    assert str(request["name"]).split() == ["Jane", "Shopper"]
+    assert "Thank you, Jane Shopper" in str(request["message"])
+
+
+def test_the_account_details_fields_name_the_request(
+    order_agent: OrderAgent, shop: ShopServer
+) -> None:
+    shop.add_region(DETAILS_ONLY)
+
+    sent = order_agent("cancel", "70001", "--json", region="name-details", name="Someone Else")
+
+    assert sent.code == 0, sent.stderr
+    assert _sent_name(shop, "name-details") == "Jane Shopper"  # the account's own, first
+
+
+def test_with_no_name_anywhere_a_submit_stops_and_says_which_variable_to_set(
+    order_agent: OrderAgent, shop: ShopServer
+) -> None:
+    shop.add_region(NAMELESS)
+
+    stopped = order_agent("cancel", "70001", "--json", region="name-none")
+
+    assert stopped.code == 2
+    assert stopped.said[0] == (
+        "ORDER_AGENT_NAME is not set and the shop shows no name for this account "
+        "(set ORDER_AGENT_NAME to the name to sign the request with; nothing was sent)"
+    )
+    assert shop.inbox("name-none") == []
+
+    looked = order_agent("status", "70001", "--json", region="name-none")
+    assert (looked.code, looked.json["status"]) == (0, "processing")
+    dry = order_agent("cancel", "70001", "--dry-run", "--json", region="name-none")
+    assert dry.code == 0, dry.stderr
+    assert shop.inbox("name-none") == []
+
+    sent = order_agent("cancel", "70001", "--json", region="name-none", name="Jane Q. Shopper")
+    assert sent.code == 0, sent.stderr
+    assert _sent_name(shop, "name-none") == "Jane Q. Shopper"
