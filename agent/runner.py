@@ -462,7 +462,12 @@ class OrderAgent:
 
     def submitter(self) -> Submitter:
         """The write-ahead submit path, on this agent's site (which changes per tab)."""
-        return Submitter(self.ledger, self.site, self.phone)
+        return Submitter(
+            self.ledger,
+            self.site,
+            self.phone,
+            safe_read=lambda step: retrying(lambda: self._with_session(step)),
+        )
 
     def found_request(self, key: OrderKey, order: Order, submission: Submission) -> Result:
         """No request sent: the ledger or the shop shows one already."""

@@ -23,7 +23,16 @@ Staying up for weeks:
   a browser that crashes is restarted and the check repeated. Repeating a check
   is safe: it starts from the ledger (``has_sent``, open intents), not memory;
 * rejected credentials, lock-outs and bot checks are never retried: the order
-  needs a human, and the rest of the pass does not try that account again;
+  needs a human, and the rest of the pass does not try that account again. An
+  order parked on refused credentials resumes by itself once the configured ones
+  change (the ledger keeps their keyed fingerprint, :data:`PARKED_ON_CREDENTIALS`);
+* what may be a hiccup (:data:`FINDINGS`: a page not understood, an unknown status,
+  an order missing from the list) is a *finding* in the ledger, looked at again
+  with a backoff (:func:`finding_retry_after`), and ends the order as needing a
+  human only when the same finding held for :data:`FINDING_GIVE_UP_PASSES` passes
+  over :data:`FINDING_GIVE_UP_SPAN`;
+* every submit goes through :mod:`agent.submitting` (via the runner): an open
+  request the shop already lists for the order is adopted, never sent again;
 * an unresolved intent younger than :data:`RECONCILE_AFTER` is left alone: the
   shop may still be answering that submit, and "no trace yet" is not "not sent".
 
@@ -109,6 +118,9 @@ FINDING_GIVE_UP_SPAN = timedelta(hours=1)
 # apart (with the defaults a steady finding ends the order about 75 minutes in).
 FINDING_FIRST_RETRY = timedelta(minutes=5)
 FINDING_MAX_RETRY = timedelta(hours=1)
+
+# Ledger events after which an ended order is worked on again.
+RESTART_EVENTS = frozenset({"revived", "resumed"})
 
 Clock = Callable[[], datetime]
 # ``threading.Event().wait``: waits up to N seconds; True means "stop now".
@@ -645,13 +657,17 @@ class Scheduler:
         body = exc.message + (f" ({exc.hint})" if exc.hint else "")
         if exc.phone:
             body += f" Customer service: {exc.phone}."
-        self._notify(
-            ledger,
-            tracked.key,
-            NotifyEvent.NEEDS_HUMAN,
-            f"Order {tracked.key.number} needs you",
-            body,
-        )
+        # Told once per stop: an order that went back to work (its credentials changed,
+        # or it was added again) and stopped again is news.
+        if not self._told(ledger, tracked.key, NotifyEvent.NEEDS_HUMAN, since_restart=True):
+            self._notify(
+                ledger,
+                tracked.key,
+                NotifyEvent.NEEDS_HUMAN,
+                f"Order {tracked.key.number} needs you",
+                body,
+                once=False,
+            )
         return Check(
             tracked.key,
             Outcome.NEEDS_HUMAN,
@@ -721,9 +737,14 @@ class Scheduler:
         ledger.record_notification(key, event, title, delivered=delivered)
 
     @staticmethod
-    def _told(ledger: Ledger, key: OrderKey, *events: NotifyEvent) -> bool:
-        """Whether the shopper was already told of any of these changes for this order."""
+    def _told(
+        ledger: Ledger, key: OrderKey, *events: NotifyEvent, since_restart: bool = False
+    ) -> bool:
+        """Whether the shopper was already told of any of these changes for this order
+        (``since_restart``: since it last went back to work after an end)."""
         wanted = {str(event) for event in events}
-        return any(
-            e.kind == "notification" and e.data.get("event") in wanted for e in ledger.events(key)
-        )
+        history = ledger.events(key)
+        if since_restart:
+            restarts = [i for i, e in enumerate(history) if e.kind in RESTART_EVENTS]
+            history = history[restarts[-1] + 1 :] if restarts else history
+        return any(e.kind == "notification" and e.data.get("event") in wanted for e in history)

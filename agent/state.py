@@ -35,6 +35,10 @@ submitting a return)::
     ledger.complete_intent(intent_id, case_number, {"confirmation": words})
     # or, when it failed: ledger.fail_intent(intent_id, reason, definitely_not_sent=...)
 
+A request the shop already shows (sent from another data dir, or by hand) is
+recorded with ``adopt_intent(key, kind, reference, how)``: sent, never submitted.
+:mod:`agent.submitting` is the one caller of this protocol.
+
 ``begin_intent`` refuses (:class:`IntentConflict`) while an intent of the same kind
 is unresolved or already sent, so even two racing processes submit at most once.
 A failure that may have gone through (``definitely_not_sent=False``) stays in
@@ -48,6 +52,12 @@ Scheduling (the ``run`` command, which holds :class:`agent.locking.DataDirLock`)
     for order in ledger.due():              # cheap: no Playwright import needed
         ... ledger.record_status(order.key, status, raw)
         ... ledger.schedule_next(order.key, now + order.every)   # or ledger.finish(...)
+
+Findings (schema v2): ``record_finding`` counts a check stopped by what may be a
+hiccup (same kind as last time: one more pass in a row), ``clear_finding`` forgets
+it after a good check; ``TrackedOrder.finding`` shows it. Orders ended with
+``finish(..., parked_on=fingerprint)`` come back with ``resume_parked`` once the
+configured credentials' fingerprint differs.
 
 Times are timezone-aware datetimes, stored as UTC ISO-8601 text. Every write is
 one short ``BEGIN IMMEDIATE`` transaction (WAL, ``synchronous=FULL``: a commit

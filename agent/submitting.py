@@ -42,6 +42,16 @@ class Receipt(Protocol):
 
 
 R = TypeVar("R", bound=Receipt)
+T = TypeVar("T")
+
+
+class SafeRead(Protocol):
+    def __call__(self, step: Callable[[], T], /) -> T: ...
+
+
+def _once(step: Callable[[], T], /) -> T:
+    return step()
+
 
 # Where an adopted or reconciled request was found (kept as the intent's ``how``).
 SUPPORT_REQUESTS_PAGE = "support requests page"
@@ -99,10 +109,20 @@ def open_case(requests: Sequence[SupportRequest], key: OrderKey) -> SupportReque
 class Submitter:
     """Sends requests for one signed-in site, through the ledger's write-ahead intents."""
 
-    def __init__(self, ledger: Ledger, site: RetailerSite, phone: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        site: RetailerSite,
+        phone: Callable[[], str | None],
+        *,
+        safe_read: SafeRead | None = None,
+    ) -> None:
         self.ledger = ledger
         self.site = site
         self.phone = phone
+        # Reading the shop (never submitting) may be retried: the runner passes its
+        # tenacity retry + sign-in-again wrapper.
+        self.safe_read: SafeRead = safe_read or _once
 
     # -- the core: write ahead, submit once, record ---------------------------------------
 
@@ -148,7 +168,7 @@ class Submitter:
             return Submission(How.ALREADY_SENT, sent.reference)
         pending = [i for i in self.ledger.open_intents(key) if i.kind is kind]
         # One look at the shop's list serves both questions below.
-        requests = self.site.support_requests()
+        requests = self.safe_read(self.site.support_requests)
         if pending:
             found = self._reconcile(key, order, pending, requests)
             if found is not None:

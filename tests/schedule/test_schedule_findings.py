@@ -178,13 +178,20 @@ def test_an_order_parked_on_a_refused_password_resumes_once_the_password_changes
     assert on_worker(wrong.run_pass).checks == []
     assert len(shop.sign_in_attempts("us")) == 1
 
+    # Another password, refused too: tried once, and that is news to the shopper.
+    agent_clock.advance(minutes=5)
+    still_wrong = scheduler_for(settings_for(password="still-wrong", notify=[receiver.url]))
+    again = one_pass(still_wrong)
+    assert (again.end_state, again.error) == (EndState.NEEDS_HUMAN, "CredentialsRejected")
+    assert receiver.titles == ["Order 70001 needs you", "Order 70001 needs you"]
+
     # The password is corrected in the configuration: no `add` needed.
     agent_clock.advance(minutes=5)
     right = scheduler_for(settings_for(notify=[receiver.url]))
     resumed = one_pass(right)
     assert resumed.result is not None
     assert resumed.result.action is Action.CANCELLATION_REQUESTED
-    assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, True]
+    assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, False, True]
     [tracked] = right.tracked()
     assert tracked.active and tracked.parked_fingerprint is None
     assert len(shop.inbox("us")) == 1
