@@ -489,7 +489,7 @@ class OrderAgent:
                 f"The shop already lists an open cancellation request for order "
                 f"{order.number} on its {submission.found_at}{case}: not sending another."
             )
-        self.steps.done(message)
+        self.steps.done(f"A request is already on file{case}: nothing sent")
         return self.result(order, Action.NONE, Outcome.DONE, submission.reference, None, message)
 
     def send_follow_up(

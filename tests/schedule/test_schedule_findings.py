@@ -6,12 +6,14 @@ clock are moved by the tests, never waited for.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from agent.models import Action, OrderStatus, Outcome
+from agent.models import Action, Goal, OrderStatus, Outcome
 from agent.schedule_reports import Check, tracked_line
 from agent.scheduler import (
     FINDING_FIRST_RETRY,
@@ -21,11 +23,11 @@ from agent.scheduler import (
     WatchPlan,
     finding_retry_after,
 )
-from agent.state import EndState, IntentKind, Ledger
+from agent.state import EndState, IntentKind, Ledger, OrderKey
 from fixtures.server import ShopServer
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
-from .helpers import AgentClock, on_worker
+from .helpers import JANE, WORKER_TIMEOUT_S, AgentClock, agent_command, agent_env, on_worker
 
 ORDER_PAGE_70001 = r"/orders/MK-70001$"
 HOME_PAGE = r"^/us/$"
@@ -220,3 +222,36 @@ def test_two_data_dirs_one_order_one_request_on_the_shop(
     with Ledger.open(tmp_path / "b") as ledger:
         intent = ledger.has_sent(second.key("70001"), IntentKind.CANCELLATION_REQUEST)
         assert intent is not None and intent.reference == case["case"]
+
+
+def test_a_timer_run_resumes_a_parked_order_once_the_password_changed(
+    shop: ShopServer, tmp_path: Path
+) -> None:
+    # The ledger of a machine where the shop refused an older password.
+    data_dir = tmp_path / "data"
+    site = shop.region_url("us")
+    key = OrderKey(site, JANE, "70001")
+    with Ledger.open(data_dir) as ledger:
+        ledger.track(key, Goal.CANCEL, every=timedelta(minutes=15))
+        refused = ledger.credentials_fingerprint(JANE, "an-older-password")
+        ledger.block_credentials(site, JANE, refused, "the password is incorrect")
+        ledger.finish(key, EndState.NEEDS_HUMAN, "password refused", parked_on=refused)
+
+    # `order-agent run` as cron starts it (nothing due: the idle path must not hide it).
+    done = subprocess.run(
+        agent_command("run", "--json"),
+        env=agent_env(site, data_dir),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT_S,
+        check=False,
+    )
+
+    assert done.returncode == 75, done.stderr
+    [order] = json.loads(done.stdout)["orders"]
+    assert (order["order"], order["action"]) == ("MK-70001", "cancellation_requested")
+    assert len(shop.inbox("us")) == 1
+    with Ledger.open(data_dir) as ledger:
+        tracked = ledger.get(key)
+        assert tracked is not None and tracked.active and tracked.parked_fingerprint is None
