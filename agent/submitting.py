@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from agent.errors import NeedsHuman, SiteUnavailable, TransientError, UsageError
 from agent.logs import get_logger
 from agent.models import Order
-from agent.state import EndState, IntentKind, Ledger, OrderKey, normalise_order_number
+from agent.state import EndState, Intent, IntentKind, Ledger, OrderKey, normalise_order_number
 
 if TYPE_CHECKING:
     from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
@@ -192,7 +192,7 @@ class Submitter:
         self,
         key: OrderKey,
         order: Order,
-        pending: list[Any],
+        pending: list[Intent],
         requests: list[SupportRequest] | None,
     ) -> Submission | None:
         """Settle a request that an earlier run may or may not have sent."""
