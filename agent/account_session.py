@@ -10,6 +10,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from typing import TYPE_CHECKING
 
+from agent.credentials import configured_fingerprint
 from agent.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 from agent.logs import get_logger
 from agent.output import StepPrinter
@@ -61,9 +62,9 @@ class AccountSession:
         earlier run: then not even a browser is started.
         """
         settings = self.settings
-        if self.refusal is None and settings.password and settings.site_url and settings.email:
-            password = settings.password.get_secret_value()
-            fingerprint = self.ledger.credentials_fingerprint(settings.email, password)
+        fingerprint = configured_fingerprint(settings, self.ledger)
+        if self.refusal is None and fingerprint is not None and settings.site_url:
+            assert settings.email
             reason = self.ledger.credentials_blocked(settings.site_url, settings.email, fingerprint)
             if reason is not None:
                 self.refusal = CredentialsRejected(

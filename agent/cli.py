@@ -686,8 +686,8 @@ def _idle_run(arguments: Sequence[str]) -> int | None:
         active = [order for order in tracked if order.active]
         if any(order.until is not None and order.until <= now for order in active):
             return None  # expiring writes the ledger and reports: the full path does that
-        if ledger.due(now):
-            return None
+        if ledger.due(now) or ledger.has_parked():
+            return None  # parked orders: only the full path knows the configured credentials
         waiting = sum(
             1 for order in active if order.next_due_at is not None and order.next_due_at > now
         )

@@ -29,6 +29,7 @@ from tenacity import (
 )
 
 from agent.browser import find_browser, launch_options
+from agent.credentials import configured_fingerprint
 from agent.decisions import Decision, Step, decide
 from agent.errors import (
     ConfigError,
@@ -52,7 +53,8 @@ from agent.receipts import ProofStore, safe_name
 from agent.redaction import register_secret
 from agent.settings import Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
-from agent.state import EndState, IntentKind, Ledger, OrderKey
+from agent.state import IntentKind, Ledger, OrderKey
+from agent.submitting import How, Submission, Submitter
 from agent.tracing import Tracer, trace_name
 
 if TYPE_CHECKING:
@@ -97,14 +99,6 @@ def retrying(step: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
             hint="nothing was sent; run the command again later",
         ) from exc
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def unconfirmed(what: str, exc: TransientError) -> SiteUnavailable:
-    """A submission that failed in transit: it may have arrived, so it is never resent blindly."""
-    return SiteUnavailable(
-        f"the shop did not confirm the {what}: {exc}",
-        hint="it may have arrived; the next run checks before sending anything again",
-    )
 
 
 @dataclass
@@ -263,15 +257,9 @@ class OrderAgent:
         return any(name == ORDER_LIST or name.startswith("order:") for name in self.site.remembered)
 
     def _credentials_fingerprint(self) -> str:
-        settings = self.settings
-        assert settings.email and settings.password
-        password = settings.password.get_secret_value()
-        # The TOTP secret is part of what the shop judges: a rejected code must not keep
-        # blocking the password once the secret is corrected.
-        totp_secret = settings.totp_secret.get_secret_value() if settings.totp_secret else ""
-        return self.ledger.credentials_fingerprint(
-            settings.email, f"{password}\0{totp_secret}" if totp_secret else password
-        )
+        fingerprint = configured_fingerprint(self.settings, self.ledger)
+        assert fingerprint is not None
+        return fingerprint
 
     def _refuse_blocked_credentials(self) -> None:
         settings = self.settings
@@ -486,20 +474,8 @@ class OrderAgent:
     def request_cancellation(self, key: OrderKey, order: Order, options: CommandOptions) -> Result:
         settings = self.settings
         earlier = self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
-        if earlier is not None:
-            return self.result(
-                order,
-                Action.NONE,
-                Outcome.DONE,
-                earlier.reference,
-                None,
-                f"Cancellation already requested on {earlier.started_at:%Y-%m-%d %H:%M} UTC"
-                + (f" (case {earlier.reference})" if earlier.reference else "")
-                + ": not sending it again; the shop has not cancelled the order yet.",
-            )
-        found = self.reconcile_cancellation(key, order)
-        if found is not None:
-            return found
+        if earlier is not None:  # before a dry run too: nothing left to rehearse
+            return self.found_request(key, order, Submission(How.ALREADY_SENT, earlier.reference))
         reason = options.reason or "I no longer need it"
         name = self.shopper_name(required=not options.dry_run)
         message = cancellation_message(order=order.number, name=name, reason=reason)
@@ -525,20 +501,10 @@ class OrderAgent:
                 {"screenshot": str(shot), "fields": receipt.fields},
             )
         self.steps.doing("Requesting cancellation through Contact Us…")
-        intent = self.ledger.begin_intent(key, IntentKind.CANCELLATION_REQUEST, request)
-        try:
-            receipt = self.site.request_cancellation(order, **request)
-        except NeedsHuman as exc:
-            self.ledger.fail_intent(intent, exc.message, definitely_not_sent=True)
-            raise
-        except Exception as exc:
-            # The click may or may not have reached the shop: the next run
-            # checks Support Requests before sending anything again.
-            self.ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
-            if isinstance(exc, TransientError):
-                raise unconfirmed("cancellation request", exc) from exc
-            raise
-        self.ledger.complete_intent(intent, receipt.reference, {"url": receipt.url})
+        submission = self.submitter().request_cancellation(key, order, request)
+        if submission.how is not How.SENT:
+            return self.found_request(key, order, submission)
+        receipt = submission.receipt
         shot = self.screenshot(order, "cancellation-confirmation")
         saved = self.proofs.save_receipt(
             order.number,
@@ -560,39 +526,43 @@ class OrderAgent:
             {"receipt": str(saved)},
         )
 
-    def reconcile_cancellation(self, key: OrderKey, order: Order) -> Result | None:
-        """Settle a request that an earlier run may or may not have sent."""
-        pending = [
-            i for i in self.ledger.open_intents(key) if i.kind is IntentKind.CANCELLATION_REQUEST
-        ]
-        if not pending:
-            return None
-        requests = self.site.support_requests()
-        if requests is None:
-            self.ledger.finish(key, EndState.NEEDS_HUMAN, "earlier request unconfirmed")
-            raise NeedsHuman(
-                f"an earlier cancellation request for order {order.number} was interrupted "
-                "and this shop has no page listing requests",
-                hint="check your e-mail for a case number before asking again",
-                phone=self.phone(),
-            )
-        digits = key.number
-        match = next((r for r in requests if r.order and digits in r.order), None)
-        for intent in pending:
-            self.ledger.resolve_intent(
-                intent.id, match.reference if match else None, "support requests page"
-            )
-        if match is None:
-            return None
-        return self.result(
-            order,
-            Action.NONE,
-            Outcome.DONE,
-            match.reference,
-            None,
-            f"An earlier run's cancellation request did reach the shop (case {match.reference}): "
-            "not sending it again.",
+    def submitter(self) -> Submitter:
+        """The write-ahead submit path, on this agent's site (which changes per tab)."""
+        return Submitter(
+            self.ledger,
+            self.site,
+            self.phone,
+            safe_read=lambda step: retrying(lambda: self._with_session(step)),
         )
+
+    def found_request(self, key: OrderKey, order: Order, submission: Submission) -> Result:
+        """No request sent: the ledger or the shop shows one already."""
+        case = f" (case {submission.reference})" if submission.reference else ""
+        if submission.how is How.ALREADY_SENT:
+            sent = self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+            when = f" on {sent.started_at:%Y-%m-%d %H:%M} UTC" if sent else ""
+            message = (
+                f"Cancellation already requested{when}{case}: not sending it again; "
+                "the shop has not cancelled the order yet."
+            )
+        elif submission.how is How.RECONCILED:
+            message = (
+                f"An earlier run's cancellation request did reach the shop{case}: "
+                "not sending it again."
+            )
+        else:
+            message = (
+                f"The shop already lists an open cancellation request for order "
+                f"{order.number} on its {submission.found_at}{case}: not sending another."
+            )
+        self.steps.done(f"A request is already on file{case}: nothing sent")
+        return self.result(order, Action.NONE, Outcome.DONE, submission.reference, None, message)
+
+    def send_follow_up(
+        self, key: OrderKey, order: Order, request: dict[str, str], case: str
+    ) -> str | None:
+        """The one follow-up on case ``case``; the shop's new reference, if it gave one."""
+        return self.submitter().follow_up(key, order, request, case).reference
 
     def start_return(self, key: OrderKey, order: Order, options: CommandOptions) -> Result:
         items = options.items or None
@@ -611,39 +581,23 @@ class OrderAgent:
                 f"Dry run: the return form is filled in but was not submitted; screenshot: {shot}",
                 {"screenshot": str(shot), "items": list(receipt.items)},
             )
-        earlier = self.ledger.has_sent(key, IntentKind.RETURN_REQUEST)
-        if earlier is not None:
+        self.steps.doing("Starting a return…")
+        submission = self.submitter().start_return(key, order, items=items, reason=options.reason)
+        if submission.how is How.ALREADY_SENT:
             # The shop has not shown the return yet; a second one would be a duplicate.
             return self.result(
                 order,
                 Action.NONE,
                 Outcome.WAITING,
-                earlier.reference,
+                submission.reference,
                 None,
-                f"A return was already submitted (reference {earlier.reference}); "
+                f"A return was already submitted (reference {submission.reference}); "
                 "waiting for the shop to show it.",
             )
-        for intent in self.ledger.open_intents(key):
-            if intent.kind is IntentKind.RETURN_REQUEST:
-                # The order page still says delivered, so the return never landed.
-                self.ledger.resolve_intent(intent.id, None, "order page shows no return")
-        self.steps.doing("Starting a return…")
-        intent = self.ledger.begin_intent(
-            key, IntentKind.RETURN_REQUEST, {"items": list(items or [])}
-        )
-        try:
-            receipt = self.site.start_return(order, items=items, reason=options.reason)
-        except NeedsHuman as exc:
-            self.ledger.fail_intent(intent, exc.message, definitely_not_sent=True)
-            if exc.phone is None:
-                exc.phone = self.phone()
-            raise
-        except Exception as exc:
-            self.ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
-            if isinstance(exc, TransientError):
-                raise unconfirmed("return", exc) from exc
-            raise
-        self.ledger.complete_intent(intent, receipt.reference, {"items": list(receipt.items)})
+        if submission.how is not How.SENT:
+            self.steps.info("The order page already offers a return label: not starting another")
+            return self.fetch_label(key, order)
+        receipt = submission.receipt
         self.steps.done(f"Return {receipt.reference or '(no number shown)'} started")
         shot = self.screenshot(order, "return-confirmation")
         label = self.download_label(order, receipt.reference)

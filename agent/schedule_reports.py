@@ -17,7 +17,7 @@ from agent.errors import EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
 from agent.models import Action, Outcome, Result
 from agent.output import result_object
 from agent.redaction import redact, scrub
-from agent.state import EndState, OrderKey, TrackedOrder
+from agent.state import EndState, Finding, OrderKey, TrackedOrder
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -175,8 +175,21 @@ def tracked_json(order: TrackedOrder) -> dict[str, Any]:
             "next_check": iso(order.next_due_at),
             "end_state": order.end_state.value,
             "message": order.end_message,
+            "finding": _finding_json(order.finding) if order.active else None,
         }
     )
+
+
+def _finding_json(finding: Finding | None) -> dict[str, Any] | None:
+    if finding is None:
+        return None
+    return {
+        "kind": finding.kind,
+        "message": finding.message,
+        "passes": finding.count,
+        "first_seen": iso(finding.first_at),
+        "last_seen": iso(finding.last_at),
+    }
 
 
 def tracked_line(order: TrackedOrder) -> str:
@@ -184,6 +197,12 @@ def tracked_line(order: TrackedOrder) -> str:
     status = order.last_status.value if order.last_status else "not checked yet"
     if order.active:
         state = f"next check {shown(order.next_due_at)}" if order.next_due_at else "not scheduled"
+        if order.finding is not None:
+            passes = order.finding.count
+            state += (
+                f"; pending finding ({passes} pass{'es' if passes > 1 else ''}): "
+                f"{order.finding.message}"
+            )
     else:
         state = order.end_state.value.replace("_", " ")
         if order.end_message:

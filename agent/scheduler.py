@@ -23,7 +23,16 @@ Staying up for weeks:
   a browser that crashes is restarted and the check repeated. Repeating a check
   is safe: it starts from the ledger (``has_sent``, open intents), not memory;
 * rejected credentials, lock-outs and bot checks are never retried: the order
-  needs a human, and the rest of the pass does not try that account again;
+  needs a human, and the rest of the pass does not try that account again. An
+  order parked on refused credentials resumes by itself once the configured ones
+  change (the ledger keeps their keyed fingerprint, :data:`PARKED_ON_CREDENTIALS`);
+* what may be a hiccup (:data:`FINDINGS`: a page not understood, an unknown status,
+  an order missing from the list) is a *finding* in the ledger, looked at again
+  with a backoff (:func:`finding_retry_after`), and ends the order as needing a
+  human only when the same finding held for :data:`FINDING_GIVE_UP_PASSES` passes
+  over :data:`FINDING_GIVE_UP_SPAN`;
+* every submit goes through :mod:`agent.submitting` (via the runner): an open
+  request the shop already lists for the order is adopted, never sent again;
 * an unresolved intent younger than :data:`RECONCILE_AFTER` is left alone: the
   shop may still be answering that submit, and "no trace yet" is not "not sent".
 
@@ -40,6 +49,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agent.account_session import AccountSession, SessionOpener
+from agent.credentials import configured_fingerprint
 from agent.durations import format_duration
 from agent.errors import (
     AccountLocked,
@@ -48,10 +58,13 @@ from agent.errors import (
     CredentialsRejected,
     NeedsHuman,
     OrderAgentError,
+    OrderNotFound,
     SessionExpired,
+    SiteNotUnderstood,
     TransientError,
     TryLater,
     TwoStepCodeMissing,
+    UnknownStatus,
     UnsafeSignIn,
     UsageError,
 )
@@ -65,6 +78,7 @@ from agent.schedule_reports import Check, PassReport, WatchReport, shown
 from agent.settings import Settings
 from agent.state import (
     EndState,
+    Finding,
     IntentKind,
     Ledger,
     OrderKey,
@@ -90,6 +104,23 @@ REPEATS_PER_CHECK = 2
 
 # Sign-in refusals: never retried, and the rest of the pass leaves the account alone.
 SIGN_IN_REFUSALS = (CredentialsRejected, AccountLocked, BotCheck, TwoStepCodeMissing, UnsafeSignIn)
+# Refusals that the configured credentials answer: an order parked on one of them
+# resumes by itself once the credentials (password, e-mail, TOTP secret) change.
+PARKED_ON_CREDENTIALS = (CredentialsRejected, TwoStepCodeMissing)
+# What may be a hiccup (a page that stalled, a late overlay, an order list that
+# showed up half-drawn): a *finding*, kept in the ledger and retried on later passes.
+FINDINGS = (SiteNotUnderstood, UnknownStatus, OrderNotFound)
+# A finding becomes "needs a human" only once the same one was found on this many
+# passes in a row, spread over at least FINDING_GIVE_UP_SPAN.
+FINDING_GIVE_UP_PASSES = 3
+FINDING_GIVE_UP_SPAN = timedelta(hours=1)
+# Retries of a finding back off: 5 min after the first, doubling, at most an hour
+# apart (with the defaults a steady finding ends the order about 75 minutes in).
+FINDING_FIRST_RETRY = timedelta(minutes=5)
+FINDING_MAX_RETRY = timedelta(hours=1)
+
+# Ledger events after which an ended order is worked on again.
+RESTART_EVENTS = frozenset({"revived", "resumed"})
 
 Clock = Callable[[], datetime]
 # ``threading.Event().wait``: waits up to N seconds; True means "stop now".
@@ -124,6 +155,16 @@ class WatchPlan:
         return OrderOptions(
             reason=self.reason, items=self.items, follow_up_after=self.follow_up_after
         )
+
+
+def finding_retry_after(count: int) -> timedelta:
+    """How long after the ``count``-th pass in a row with the same finding to look again."""
+    return min(FINDING_FIRST_RETRY * 2 ** max(count - 1, 0), FINDING_MAX_RETRY)
+
+
+def finding_is_final(finding: Finding) -> bool:
+    """Whether a finding held long enough that it is no hiccup: a person has to look."""
+    return finding.count >= FINDING_GIVE_UP_PASSES and finding.span >= FINDING_GIVE_UP_SPAN
 
 
 def _signed_out(exc: BaseException) -> bool:
@@ -219,6 +260,7 @@ class Scheduler:
         """One pass over every tracked order that is due (``order-agent run``)."""
         with DataDirLock(self.settings.data_dir), self._ledger() as ledger:
             checks = [self._expired(ledger, order) for order in ledger.expire_overdue()]
+            self._resume_parked(ledger)
             due = ledger.due()
             if due:
                 with self._account(ledger) as account:
@@ -234,6 +276,17 @@ class Scheduler:
                 and all(check.key != order.key for check in checks)
             )
         return PassReport(checks, waiting)
+
+    def _resume_parked(self, ledger: Ledger) -> None:
+        """Orders parked because the shop refused the credentials go back to work (due at
+        once) when the configured credentials are no longer the refused ones."""
+        settings = self.settings
+        fingerprint = configured_fingerprint(settings, ledger)
+        if fingerprint is None or not settings.site_url or not settings.email:
+            return
+        for order in ledger.resume_parked(settings.site_url, settings.email, fingerprint):
+            log.info("credentials changed: order back to work", order=order.key.number)
+            self.steps.info(f"Order {order.key.number}: the credentials changed, trying again")
 
     # -- watch: one order, in the foreground -----------------------------------------------
 
@@ -358,7 +411,10 @@ class Scheduler:
     def _work(self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder) -> Check:
         try:
             result = self._handle(account, tracked)
+            ledger.clear_finding(tracked.key)
             return self._after(ledger, account, tracked, result)
+        except FINDINGS as exc:
+            return self._finding(ledger, tracked, exc)
         except NeedsHuman as exc:
             if isinstance(exc, SIGN_IN_REFUSALS):
                 account.refusal = exc
@@ -510,20 +566,16 @@ class Scheduler:
             raw_status=result.raw_status or "",
         )
         self.steps.doing(f"Following up on case {case}…")
-        intent = ledger.begin_intent(tracked.key, IntentKind.FOLLOW_UP, request)
         try:
-            receipt = agent.site.request_cancellation(order, **request)
+            sent = agent.send_follow_up(tracked.key, order, request, case)
         except NeedsHuman as exc:
-            ledger.fail_intent(intent, exc.message, definitely_not_sent=True)
             log.warning("follow-up not sent", order=tracked.key.number, error=type(exc).__name__)
             return "The follow-up could not be sent; it is not tried again."
         except Exception as exc:
-            # Maybe sent: never sent a second time (at most one follow-up).
-            ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
+            # Maybe sent (the intent stays uncertain): never sent a second time.
             log.warning("follow-up unconfirmed", order=tracked.key.number, error=type(exc).__name__)
             return "The follow-up may not have reached the shop; it is not tried again."
-        ledger.complete_intent(intent, receipt.reference, {"url": receipt.url, "case": case})
-        reference = receipt.reference or "(none shown)"
+        reference = sent or "(none shown)"
         self.steps.done(f"Follow-up sent: case {reference}")
         self._notify(
             ledger,
@@ -577,18 +629,45 @@ class Scheduler:
         self._notify(ledger, tracked.key, event, title, body)
         return Check(tracked.key, Outcome.DONE, result.message, end_state, result, at=self.clock())
 
+    def _finding(self, ledger: Ledger, tracked: TrackedOrder, exc: NeedsHuman) -> Check:
+        """What may be a hiccup: retried later, and handed to a person only once the same
+        finding held for FINDING_GIVE_UP_PASSES passes over FINDING_GIVE_UP_SPAN."""
+        finding = ledger.record_finding(tracked.key, type(exc).__name__, exc.message)
+        log.warning("finding", order=tracked.key.number, kind=finding.kind, passes=finding.count)
+        if finding_is_final(finding):
+            return self._needs_human(ledger, tracked, exc)
+        retry = finding_retry_after(finding.count)
+        return self._later(
+            ledger,
+            tracked,
+            Outcome.WAITING,
+            f"{exc.message} (found on {finding.count} pass{'es' if finding.count > 1 else ''} "
+            f"in a row; looking again in {format_duration(retry)})",
+            error=finding.kind,
+            at=self.clock() + retry,
+        )
+
     def _needs_human(self, ledger: Ledger, tracked: TrackedOrder, exc: NeedsHuman) -> Check:
-        ledger.finish(tracked.key, EndState.NEEDS_HUMAN, exc.message)
+        parked_on = (
+            configured_fingerprint(self.settings, ledger)
+            if isinstance(exc, PARKED_ON_CREDENTIALS)
+            else None
+        )
+        ledger.finish(tracked.key, EndState.NEEDS_HUMAN, exc.message, parked_on=parked_on)
         body = exc.message + (f" ({exc.hint})" if exc.hint else "")
         if exc.phone:
             body += f" Customer service: {exc.phone}."
-        self._notify(
-            ledger,
-            tracked.key,
-            NotifyEvent.NEEDS_HUMAN,
-            f"Order {tracked.key.number} needs you",
-            body,
-        )
+        # Told once per stop: an order that went back to work (its credentials changed,
+        # or it was added again) and stopped again is news.
+        if not self._told(ledger, tracked.key, NotifyEvent.NEEDS_HUMAN, since_restart=True):
+            self._notify(
+                ledger,
+                tracked.key,
+                NotifyEvent.NEEDS_HUMAN,
+                f"Order {tracked.key.number} needs you",
+                body,
+                once=False,
+            )
         return Check(
             tracked.key,
             Outcome.NEEDS_HUMAN,
@@ -658,9 +737,14 @@ class Scheduler:
         ledger.record_notification(key, event, title, delivered=delivered)
 
     @staticmethod
-    def _told(ledger: Ledger, key: OrderKey, *events: NotifyEvent) -> bool:
-        """Whether the shopper was already told of any of these changes for this order."""
+    def _told(
+        ledger: Ledger, key: OrderKey, *events: NotifyEvent, since_restart: bool = False
+    ) -> bool:
+        """Whether the shopper was already told of any of these changes for this order
+        (``since_restart``: since it last went back to work after an end)."""
         wanted = {str(event) for event in events}
-        return any(
-            e.kind == "notification" and e.data.get("event") in wanted for e in ledger.events(key)
-        )
+        history = ledger.events(key)
+        if since_restart:
+            restarts = [i for i, e in enumerate(history) if e.kind in RESTART_EVENTS]
+            history = history[restarts[-1] + 1 :] if restarts else history
+        return any(e.kind == "notification" and e.data.get("event") in wanted for e in history)

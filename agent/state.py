@@ -35,6 +35,10 @@ submitting a return)::
     ledger.complete_intent(intent_id, case_number, {"confirmation": words})
     # or, when it failed: ledger.fail_intent(intent_id, reason, definitely_not_sent=...)
 
+A request the shop already shows (sent from another data dir, or by hand) is
+recorded with ``adopt_intent(key, kind, reference, how)``: sent, never submitted.
+:mod:`agent.submitting` is the one caller of this protocol.
+
 ``begin_intent`` refuses (:class:`IntentConflict`) while an intent of the same kind
 is unresolved or already sent, so even two racing processes submit at most once.
 A failure that may have gone through (``definitely_not_sent=False``) stays in
@@ -48,6 +52,12 @@ Scheduling (the ``run`` command, which holds :class:`agent.locking.DataDirLock`)
     for order in ledger.due():              # cheap: no Playwright import needed
         ... ledger.record_status(order.key, status, raw)
         ... ledger.schedule_next(order.key, now + order.every)   # or ledger.finish(...)
+
+Findings (schema v2): ``record_finding`` counts a check stopped by what may be a
+hiccup (same kind as last time: one more pass in a row), ``clear_finding`` forgets
+it after a good check; ``TrackedOrder.finding`` shows it. Orders ended with
+``finish(..., parked_on=fingerprint)`` come back with ``resume_parked`` once the
+configured credentials' fingerprint differs.
 
 Times are timezone-aware datetimes, stored as UTC ISO-8601 text. Every write is
 one short ``BEGIN IMMEDIATE`` transaction (WAL, ``synchronous=FULL``: a commit
@@ -188,6 +198,25 @@ class OrderOptions:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """Something that stopped a check but may be a hiccup: retried on later passes.
+
+    ``kind`` names it (the error's class, e.g. ``SiteNotUnderstood``); ``count`` is how
+    many passes in a row found it, from ``first_at`` to ``last_at``.
+    """
+
+    kind: str
+    message: str
+    count: int
+    first_at: datetime
+    last_at: datetime
+
+    @property
+    def span(self) -> timedelta:
+        return self.last_at - self.first_at
+
+
+@dataclass(frozen=True)
 class TrackedOrder:
     key: OrderKey
     goal: Goal
@@ -203,6 +232,10 @@ class TrackedOrder:
     ended_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # The last passes' finding, while it may still be a hiccup (None after a good check).
+    finding: Finding | None = None
+    # Parked until the configured credentials change: the fingerprint they were refused on.
+    parked_fingerprint: str | None = None
 
     @property
     def active(self) -> bool:
@@ -311,8 +344,26 @@ def _migrate_to_v1(conn: sqlite3.Connection) -> None:
     )
 
 
+_V2_STATEMENTS = (
+    # A finding (a check stopped by what may be a hiccup) and how often it repeated.
+    "ALTER TABLE orders ADD COLUMN finding_kind TEXT",
+    "ALTER TABLE orders ADD COLUMN finding_message TEXT",
+    "ALTER TABLE orders ADD COLUMN finding_count INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE orders ADD COLUMN finding_first_at TEXT",
+    "ALTER TABLE orders ADD COLUMN finding_last_at TEXT",
+    # An order handed to a person because the shop refused these credentials (their
+    # keyed fingerprint, see credentials_fingerprint): it resumes once they change.
+    "ALTER TABLE orders ADD COLUMN parked_fingerprint TEXT",
+)
+
+
+def _migrate_to_v2(conn: sqlite3.Connection) -> None:
+    for statement in _V2_STATEMENTS:
+        conn.execute(statement)
+
+
 # Index i moves the schema from version i to i + 1. Append only.
-MIGRATIONS: list[Migration] = [_migrate_to_v1]
+MIGRATIONS: list[Migration] = [_migrate_to_v1, _migrate_to_v2]
 
 
 # --- the ledger ---------------------------------------------------------------------------
@@ -452,7 +503,11 @@ class Ledger:
                 conn.execute(
                     """UPDATE orders SET goal = :goal, options = :options, every_seconds = :every,
                         until = :until, end_state = :end_state, end_message = :end_message,
-                        ended_at = :ended_at, next_due_at = :next_due, updated_at = :now
+                        ended_at = :ended_at, next_due_at = :next_due, updated_at = :now,
+                        parked_fingerprint = CASE WHEN :revive THEN NULL
+                            ELSE parked_fingerprint END,
+                        finding_kind = CASE WHEN :revive THEN NULL ELSE finding_kind END,
+                        finding_count = CASE WHEN :revive THEN 0 ELSE finding_count END
                        WHERE id = :id""",
                     {
                         "goal": Goal(goal).value,
@@ -464,6 +519,7 @@ class Ledger:
                         "ended_at": None if revive else row["ended_at"],
                         "next_due": next_due,
                         "now": now,
+                        "revive": revive,
                         "id": order_id,
                     },
                 )
@@ -591,12 +647,97 @@ class Ledger:
                 (_iso(at), _iso(self._clock()), row["id"]),
             )
 
-    def finish(self, key: OrderKey, end_state: EndState, message: str) -> None:
-        """Stop working on an order, saying why (``message`` is shown by ``list``)."""
+    def finish(
+        self, key: OrderKey, end_state: EndState, message: str, *, parked_on: str | None = None
+    ) -> None:
+        """Stop working on an order, saying why (``message`` is shown by ``list``).
+
+        ``parked_on``: the fingerprint of credentials the shop refused; the order
+        resumes by itself once the configured ones differ (:meth:`resume_parked`).
+        """
         now = _iso(self._clock())
         with self._write() as conn:
             row = _order_row_required(conn, key)
             _set_end_state(conn, row["id"], now, EndState(end_state), message)
+            conn.execute(
+                "UPDATE orders SET parked_fingerprint = ? WHERE id = ?", (parked_on, row["id"])
+            )
+
+    # --- findings: what may be a hiccup, retried before anyone is bothered ----------------
+
+    def record_finding(self, key: OrderKey, kind: str, message: str) -> Finding:
+        """A check was stopped by ``kind``: count it (one more pass in a row if it is the
+        same kind as last time, else a new finding), and return it."""
+        now = _iso(self._clock())
+        with self._write() as conn:
+            row = _order_row_required(conn, key)
+            same = row["finding_kind"] == kind and row["finding_count"] > 0
+            count = row["finding_count"] + 1 if same else 1
+            first = row["finding_first_at"] if same else now
+            conn.execute(
+                """UPDATE orders SET finding_kind = ?, finding_message = ?, finding_count = ?,
+                    finding_first_at = ?, finding_last_at = ?, updated_at = ? WHERE id = ?""",
+                (kind, message, count, first, now, now, row["id"]),
+            )
+            _insert_event(
+                conn, row["id"], now, "finding", {"kind": kind, "message": message, "count": count}
+            )
+        return Finding(kind, message, count, _datetime(first), _datetime(now))
+
+    def clear_finding(self, key: OrderKey) -> None:
+        """A check went through: whatever stopped earlier ones was a hiccup."""
+        now = _iso(self._clock())
+        with self._write() as conn:
+            row = _order_row_required(conn, key)
+            if not row["finding_count"]:
+                return
+            conn.execute(
+                """UPDATE orders SET finding_kind = NULL, finding_message = NULL,
+                    finding_count = 0, finding_first_at = NULL, finding_last_at = NULL,
+                    updated_at = ? WHERE id = ?""",
+                (now, row["id"]),
+            )
+            _insert_event(conn, row["id"], now, "finding_cleared", {"kind": row["finding_kind"]})
+
+    # --- orders parked on refused credentials ---------------------------------------------
+
+    def has_parked(self) -> bool:
+        """Whether some order waits for its account's credentials to change."""
+        row = self._conn.execute(
+            """SELECT 1 FROM orders WHERE end_state = 'needs_human'
+               AND parked_fingerprint IS NOT NULL LIMIT 1"""
+        ).fetchone()
+        return row is not None
+
+    def resume_parked(self, site: str, email: str, fingerprint: str) -> list[TrackedOrder]:
+        """Put back to work (due at once) the scheduled orders of this account that were
+        parked on other credentials than ``fingerprint``; returns them."""
+        now = _iso(self._clock())
+        with self._write() as conn:
+            rows = conn.execute(
+                """SELECT id, parked_fingerprint FROM orders WHERE site = ? AND email = ?
+                   AND end_state = 'needs_human' AND parked_fingerprint IS NOT NULL
+                   AND every_seconds IS NOT NULL ORDER BY id""",
+                (normalise_site(site), normalise_email(email)),
+            ).fetchall()
+            resumed = [
+                row["id"]
+                for row in rows
+                if not secrets.compare_digest(row["parked_fingerprint"], fingerprint)
+            ]
+            for order_id in resumed:
+                conn.execute(
+                    """UPDATE orders SET end_state = 'none', end_message = NULL, ended_at = NULL,
+                        parked_fingerprint = NULL, finding_kind = NULL, finding_count = 0,
+                        next_due_at = ?, updated_at = ? WHERE id = ?""",
+                    (now, now, order_id),
+                )
+                _insert_event(conn, order_id, now, "resumed", {"why": "credentials changed"})
+            found = [
+                conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+                for order_id in resumed
+            ]
+        return [_tracked_order(row) for row in found]
 
     def record_event(self, key: OrderKey, kind: str, data: Mapping[str, Any] | None = None) -> None:
         now = _iso(self._clock())
@@ -700,6 +841,15 @@ class Ledger:
             self._settle(
                 intent_id, IntentState.SENT, "intent_resolved", reference=found_reference, how=how
             )
+
+    def adopt_intent(self, key: OrderKey, kind: IntentKind, reference: str | None, how: str) -> int:
+        """Record as sent a step the shop shows was already taken (by another data dir,
+        or on the site): ``how`` says where it was found. Refused like
+        :meth:`begin_intent` while one of this kind is unresolved or sent."""
+        intent_id = self.begin_intent(key, kind, {"adopted": True, "how": how})
+        # Died between the two writes: the open intent is reconciled like any other.
+        self._settle(intent_id, IntentState.SENT, "intent_adopted", reference=reference, how=how)
+        return intent_id
 
     def open_intents(self, key: OrderKey) -> list[Intent]:
         """Intents whose outcome is unknown (open or uncertain), oldest first."""
@@ -1000,6 +1150,20 @@ def _tracked_order(row: sqlite3.Row) -> TrackedOrder:
         ended_at=_datetime_or_none(row["ended_at"]),
         created_at=_datetime(row["created_at"]),
         updated_at=_datetime(row["updated_at"]),
+        finding=_finding(row),
+        parked_fingerprint=row["parked_fingerprint"],
+    )
+
+
+def _finding(row: sqlite3.Row) -> Finding | None:
+    if not row["finding_count"] or not row["finding_kind"]:
+        return None
+    return Finding(
+        kind=row["finding_kind"],
+        message=row["finding_message"] or "",
+        count=row["finding_count"],
+        first_at=_datetime(row["finding_first_at"]),
+        last_at=_datetime(row["finding_last_at"]),
     )
 
 

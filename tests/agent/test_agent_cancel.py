@@ -210,3 +210,68 @@ def test_a_started_return_gets_its_label_saved_once(
     assert "nothing" in again.stdout.lower() or "saved" in again.json["message"]
     assert len(shop.label_downloads(region)) == 1
     assert shop.returns(region) == []
+
+
+@pytest.mark.parametrize("region", ["us", "uk"])
+def test_a_second_data_dir_adopts_the_open_request_instead_of_sending_another(
+    order_agent: OrderAgent, shop: ShopServer, region: str, tmp_path: Path
+):
+    first = order_agent("cancel", "70001", "--json", region=region, data_dir=tmp_path / "a")
+    assert first.code == 0, first.stderr
+    [request] = shop.inbox(region)
+
+    # Another machine, or a fresh data dir: its ledger knows nothing of the request.
+    second = order_agent("cancel", "70001", "--json", region=region, data_dir=tmp_path / "b")
+
+    assert second.code == 0, second.stderr
+    result = second.json
+    assert (result["action"], result["outcome"], result["reference"]) == (
+        "none",
+        "done",
+        request["case"],
+    )
+    assert "already lists an open cancellation request" in result["message"]
+    assert shop.inbox(region) == [request]  # exactly one request on the shop
+
+    # The adopted case is the second ledger's own from now on: a third run asks nobody.
+    third = order_agent("cancel", "70001", "--json", region=region, data_dir=tmp_path / "b")
+    assert third.code == 0, third.stderr
+    assert third.json["reference"] == request["case"]
+    assert "already requested" in third.json["message"]
+    assert shop.inbox(region) == [request]
+
+
+def test_a_closed_case_for_the_order_is_not_taken_for_an_open_request(
+    order_agent: OrderAgent, shop: ShopServer, tmp_path: Path
+):
+    # The shop answered (and closed) the first request, yet the order is processing again.
+    first = order_agent("cancel", "70002", "--json", data_dir=tmp_path / "a")
+    assert first.code == 0, first.stderr
+    shop.set_status("us", "70002", "Shipped")
+    shop.advance(minutes=61)  # the warehouse declines it: the case is closed
+    [closed] = shop.inbox("us")
+    assert str(closed["status"]).lower() == "closed"
+    shop.set_status("us", "70002", "Processing")
+
+    second = order_agent("cancel", "70002", "--json", data_dir=tmp_path / "b")
+
+    assert second.code == 0, second.stderr
+    assert second.json["action"] == "cancellation_requested"
+    assert [r["case"] for r in shop.inbox("us")] == [closed["case"], second.json["reference"]]
+
+
+def test_a_second_data_dir_fetches_the_label_of_a_started_return_instead_of_a_new_one(
+    order_agent: OrderAgent, shop: ShopServer, tmp_path: Path
+):
+    first = order_agent("cancel", "70012", "--json", data_dir=tmp_path / "a")
+    assert first.code == 0, first.stderr
+    [started] = shop.returns("us")
+
+    second = order_agent("cancel", "70012", "--json", data_dir=tmp_path / "b")
+
+    assert second.code == 0, second.stderr
+    assert (second.json["action"], second.json["reference"]) == (
+        "label_downloaded",
+        started["return_number"],
+    )
+    assert shop.returns("us") == [started]

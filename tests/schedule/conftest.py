@@ -101,19 +101,26 @@ SettingsFactory = Callable[..., Settings]
 
 @pytest.fixture
 def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFactory:
-    """``settings_for(password=..., notify=[...])``: Jane on the US store, this data dir."""
+    """``settings_for(password=..., notify=[...], **other_settings)``: Jane on the US store,
+    this data dir (unless ``data_dir=`` names another)."""
 
     def make(
-        *, region: str = "us", password: str = PASSWORD, notify: list[str] | None = None
+        *,
+        region: str = "us",
+        password: str = PASSWORD,
+        notify: list[str] | None = None,
+        **overrides: object,
     ) -> Settings:
-        return load_settings(
-            site_url=shop.region_url(region),
-            email=JANE,
-            password=password,
-            data_dir=data_dir,
-            notify=notify or [],
-            headless=True,
-        )
+        values: dict[str, object] = {
+            "site_url": shop.region_url(region),
+            "email": JANE,
+            "password": password,
+            "data_dir": data_dir,
+            "notify": notify or [],
+            "headless": True,
+            **overrides,
+        }
+        return load_settings(**values)
 
     return make
 

@@ -119,12 +119,14 @@ def test_rejected_credentials_stop_the_orders_without_retrying(
     assert len(shop.sign_in_attempts("us")) == 1
     assert wrong.browser_launches == 1  # not even a browser for known-bad credentials
 
-    # New credentials: back to work.
+    # New credentials: back to work, 70002 too without being added again.
     right = scheduler_for()
     right.add("70001", WatchPlan())
-    [working] = on_worker(right.run_pass).checks
-    assert working.result is not None
-    assert working.result.action is Action.CANCELLATION_REQUESTED
+    working = on_worker(right.run_pass).checks
+    assert [(c.key.number, c.result.action) for c in working if c.result] == [
+        ("70001", Action.CANCELLATION_REQUESTED),
+        ("70002", Action.CANCELLATION_REQUESTED),
+    ]
     assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, True]
 
 

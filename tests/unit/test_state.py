@@ -129,10 +129,10 @@ def test_a_new_ledger_is_private_wal_and_versioned(ledger: Ledger, data_dir: Pat
     raw = sqlite3.connect(data_dir / "ledger.sqlite3")
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == len(state.MIGRATIONS) == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == len(state.MIGRATIONS) == 2
     finally:
         raw.close()
-    assert ledger.schema_version == 1
+    assert ledger.schema_version == 2
 
 
 def test_a_file_that_is_not_sqlite_is_never_touched(data_dir: Path) -> None:
@@ -171,7 +171,7 @@ def test_a_ledger_from_a_newer_version_is_never_touched(data_dir: Path) -> None:
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw.close()
     before = file_digest(path)
-    with pytest.raises(LedgerError, match=r"newer order-agent \(schema v99.*knows v1"):
+    with pytest.raises(LedgerError, match=r"newer order-agent \(schema v99.*knows v2"):
         Ledger.open(data_dir)
     assert file_digest(path) == before
 
@@ -200,12 +200,49 @@ def test_migrations_move_an_old_ledger_forward_and_keep_its_rows(
 
     monkeypatch.setattr(state, "MIGRATIONS", [*state.MIGRATIONS, add_notes])
     with Ledger.open(data_dir) as ledger:
-        assert ledger.schema_version == 2
+        assert ledger.schema_version == 3
         [order] = ledger.list_tracked()
         assert order.key == key()
         assert order.every == timedelta(minutes=5)
     with Ledger.open(data_dir) as ledger:  # already current: nothing runs twice
+        assert ledger.schema_version == 3
+
+
+def test_a_v1_ledger_gains_findings_and_parking_and_keeps_its_rows(
+    data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A ledger written by the release before findings existed (schema v1): its rows are
+    # written as that release wrote them, since this one's reads need the v2 columns.
+    with monkeypatch.context() as old_release:
+        old_release.setattr(state, "MIGRATIONS", state.MIGRATIONS[:1])
+        Ledger.open(data_dir, clock=clock).close()
+    raw = sqlite3.connect(data_dir / "ledger.sqlite3", isolation_level=None)
+    at = START.isoformat()
+    raw.execute(
+        """INSERT INTO orders (id, site, email, number, goal, every_seconds, next_due_at,
+           created_at, updated_at) VALUES (1, ?, ?, '70001', 'cancel', 300, ?, ?, ?)""",
+        (key().site, key().email, at, at, at),
+    )
+    raw.execute(
+        """INSERT INTO intents (order_id, kind, state, reference, started_at)
+           VALUES (1, 'cancellation_request', 'sent', 'CS-1', ?)""",
+        (at,),
+    )
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    raw.close()
+    with Ledger.open(data_dir, clock=clock) as ledger:
         assert ledger.schema_version == 2
+        [order] = ledger.list_tracked()
+        assert (order.key, order.every, order.finding, order.parked_fingerprint) == (
+            key(),
+            timedelta(minutes=5),
+            None,
+            None,
+        )
+        assert ledger.has_sent(key(), IntentKind.CANCELLATION_REQUEST).reference == "CS-1"
+        ledger.record_finding(key(), "SiteNotUnderstood", "no sign-in link")
+        [order] = ledger.list_tracked()
+        assert order.finding is not None and order.finding.count == 1
 
 
 # --- tracking -----------------------------------------------------------------------------
@@ -504,6 +541,71 @@ def test_fingerprints_are_salted_per_ledger(tmp_path: Path) -> None:
         )
         plain = hashlib.blake2b(f"{EMAIL}\0{PASSWORD}".encode()).hexdigest()
         assert first.credentials_fingerprint(EMAIL, PASSWORD) != plain
+
+
+# --- findings and parked orders ----------------------------------------------------------
+
+
+def test_a_finding_counts_passes_in_a_row_and_a_good_check_clears_it(
+    ledger: Ledger, clock: Clock
+) -> None:
+    ledger.track(key(), Goal.CANCEL, every=timedelta(minutes=15))
+    first = ledger.record_finding(key(), "SiteNotUnderstood", "no sign-in link")
+    assert (first.count, first.span) == (1, timedelta(0))
+    clock.now += timedelta(minutes=40)
+    again = ledger.record_finding(key(), "SiteNotUnderstood", "no sign-in link either")
+    assert (again.count, again.first_at, again.span) == (2, START, timedelta(minutes=40))
+    # Another kind is another finding: the count starts over.
+    clock.now += timedelta(minutes=40)
+    other = ledger.record_finding(key(), "UnknownStatus", "On Hold")
+    assert (other.count, other.first_at) == (1, clock.now)
+    tracked = ledger.get(key())
+    assert tracked is not None and tracked.finding == other
+
+    ledger.clear_finding(key())
+    tracked = ledger.get(key())
+    assert tracked is not None and tracked.finding is None
+    kinds = [e.kind for e in ledger.events(key())]
+    assert kinds.count("finding") == 3 and kinds.count("finding_cleared") == 1
+    ledger.clear_finding(key())  # nothing pending: no event
+    assert [e.kind for e in ledger.events(key())].count("finding_cleared") == 1
+
+
+def test_orders_parked_on_refused_credentials_resume_only_when_they_change(
+    ledger: Ledger, clock: Clock
+) -> None:
+    refused = ledger.credentials_fingerprint(EMAIL, PASSWORD)
+    for number in ("70001", "70002"):
+        ledger.track(key(number), Goal.CANCEL, every=timedelta(minutes=15))
+    ledger.finish(key("70001"), EndState.NEEDS_HUMAN, "password refused", parked_on=refused)
+    ledger.finish(key("70002"), EndState.NEEDS_HUMAN, "bot check")  # not parked: stays
+    assert ledger.has_parked()
+
+    assert ledger.resume_parked(SITE, EMAIL, refused) == []  # the same credentials
+    assert ledger.resume_parked("http://127.0.0.1:8000/uk/", EMAIL, "other") == []
+    clock.now += timedelta(hours=2)
+    changed = ledger.credentials_fingerprint(EMAIL, PASSWORD + "!")
+    [resumed] = ledger.resume_parked(SITE, EMAIL, changed)
+    assert resumed.key == key("70001") and resumed.active
+    assert resumed.next_due_at == clock.now and resumed.parked_fingerprint is None
+    assert [o.key for o in ledger.due()] == [key("70001")]
+    assert not ledger.has_parked()
+    bot_check = ledger.get(key("70002"))
+    assert bot_check is not None and bot_check.end_state is EndState.NEEDS_HUMAN
+
+
+def test_a_request_found_on_the_shop_is_adopted_as_sent(ledger: Ledger) -> None:
+    ledger.ensure_order(key(), Goal.CANCEL)
+    ledger.adopt_intent(key(), IntentKind.CANCELLATION_REQUEST, "CS-9", "support requests page")
+    sent = ledger.has_sent(key(), IntentKind.CANCELLATION_REQUEST)
+    assert sent is not None
+    assert (sent.reference, sent.how, sent.payload["adopted"]) == (
+        "CS-9",
+        "support requests page",
+        True,
+    )
+    with pytest.raises(IntentConflict):
+        ledger.begin_intent(key(), IntentKind.CANCELLATION_REQUEST, {"m": "again"})
 
 
 # --- across processes ---------------------------------------------------------------------

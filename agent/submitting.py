@@ -1,0 +1,266 @@
+"""The one way anything irreversible reaches a shop: check, write ahead, submit once.
+
+Every request order-agent sends (a cancellation request, the follow-up, a return)
+goes through :class:`Submitter`, used by the one-shot commands and by ``run`` /
+``watch`` alike::
+
+    check the shop   a request this ledger sent, an earlier run's unconfirmed one
+                     (Support Requests), or one the shop already lists for the order
+                     (sent from another data dir, or by hand): adopt it, send nothing
+    write intent     ledger.begin_intent, committed before the click
+    submit once      never retried: a failure that may have reached the shop stays
+                     "uncertain" and is reconciled before anything is sent again
+    record outcome   complete_intent / fail_intent
+
+Nothing here decides *whether* to act (``agent.decisions`` does) or builds the
+answer shown to people (``agent.runner`` does).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from agent.errors import NeedsHuman, SiteUnavailable, TransientError, UsageError
+from agent.logs import get_logger
+from agent.models import Order
+from agent.state import EndState, Intent, IntentKind, Ledger, OrderKey, normalise_order_number
+
+if TYPE_CHECKING:
+    from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
+    from flows.site import RetailerSite
+
+log = get_logger("agent.submitting")
+
+
+class Receipt(Protocol):
+    @property
+    def reference(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=Receipt)
+T = TypeVar("T")
+
+
+class SafeRead(Protocol):
+    def __call__(self, step: Callable[[], T], /) -> T: ...
+
+
+def _once(step: Callable[[], T], /) -> T:
+    return step()
+
+
+# Where an adopted or reconciled request was found (kept as the intent's ``how``).
+SUPPORT_REQUESTS_PAGE = "support requests page"
+ORDER_PAGE = "order page"
+
+# A listed case is taken as still open unless it says, in its status, that it is over.
+_CLOSED_CASE = re.compile(
+    r"\bstatus\b\W*(?:closed|resolved|solved|completed?|answered|declined)\b", re.IGNORECASE
+)
+
+
+class How(StrEnum):
+    """What became of a request the caller wanted sent."""
+
+    SENT = "sent"  # submitted now, the shop confirmed it
+    ALREADY_SENT = "already_sent"  # this ledger sent it before
+    RECONCILED = "reconciled"  # an earlier, unconfirmed submit did reach the shop
+    ADOPTED = "adopted"  # the shop already shows one (another data dir, or by hand)
+
+
+@dataclass(frozen=True)
+class Submission:
+    how: How
+    reference: str | None
+    receipt: Any = None  # the flow's receipt, only when How.SENT
+    found_at: str | None = None  # where an adopted/reconciled request was seen
+
+
+def unconfirmed(what: str, exc: TransientError) -> SiteUnavailable:
+    """A submission that failed in transit: it may have arrived, so it is never resent blindly."""
+    return SiteUnavailable(
+        f"the shop did not confirm the {what}: {exc}",
+        hint="it may have arrived; the next run checks before sending anything again",
+    )
+
+
+def same_order(shown: str | None, key: OrderKey) -> bool:
+    """Whether an order number as a page shows it ("MK-70001", "#70001") is ``key``'s."""
+    if not shown:
+        return False
+    try:
+        return normalise_order_number(shown) == key.number
+    except UsageError:
+        return False
+
+
+def open_case(requests: Sequence[SupportRequest], key: OrderKey) -> SupportRequest | None:
+    """The first listed request for ``key``'s order that does not say it is closed."""
+    for request in requests:
+        if same_order(request.order, key) and not _CLOSED_CASE.search(request.text):
+            return request
+    return None
+
+
+class Submitter:
+    """Sends requests for one signed-in site, through the ledger's write-ahead intents."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        site: RetailerSite,
+        phone: Callable[[], str | None],
+        *,
+        safe_read: SafeRead | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.site = site
+        self.phone = phone
+        # Reading the shop (never submitting) may be retried: the runner passes its
+        # tenacity retry + sign-in-again wrapper.
+        self.safe_read: SafeRead = safe_read or _once
+
+    # -- the core: write ahead, submit once, record ---------------------------------------
+
+    def send_once(
+        self,
+        key: OrderKey,
+        kind: IntentKind,
+        payload: dict[str, Any],
+        submit: Callable[[], R],
+        *,
+        what: str,
+        details: Callable[[R], dict[str, Any]] = lambda receipt: {},
+    ) -> R:
+        """Write the intent, submit exactly once, record what the shop answered.
+
+        A ``NeedsHuman`` from the flow means the form was refused before it went:
+        certainly not sent. Anything else may have reached the shop: the intent stays
+        uncertain, and a transient failure becomes ``SiteUnavailable`` saying so.
+        """
+        intent = self.ledger.begin_intent(key, kind, payload)
+        try:
+            receipt = submit()
+        except NeedsHuman as exc:
+            self.ledger.fail_intent(intent, exc.message, definitely_not_sent=True)
+            raise
+        except Exception as exc:
+            self.ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
+            if isinstance(exc, TransientError):
+                raise unconfirmed(what, exc) from exc
+            raise
+        self.ledger.complete_intent(intent, receipt.reference, details(receipt))
+        return receipt
+
+    # -- a cancellation request -----------------------------------------------------------
+
+    def request_cancellation(
+        self, key: OrderKey, order: Order, request: dict[str, str]
+    ) -> Submission:
+        """Make sure the shop has one cancellation request for ``order``, sending at most one."""
+        kind = IntentKind.CANCELLATION_REQUEST
+        sent = self.ledger.has_sent(key, kind)
+        if sent is not None:
+            return Submission(How.ALREADY_SENT, sent.reference)
+        pending = [i for i in self.ledger.open_intents(key) if i.kind is kind]
+        # One look at the shop's list serves both questions below.
+        requests = self.safe_read(self.site.support_requests)
+        if pending:
+            found = self._reconcile(key, order, pending, requests)
+            if found is not None:
+                return found
+        case = open_case(requests or [], key)
+        if case is not None:
+            self.ledger.adopt_intent(key, kind, case.reference, SUPPORT_REQUESTS_PAGE)
+            log.info("open request found on the shop", order=key.number, case=case.reference)
+            return Submission(How.ADOPTED, case.reference, found_at=SUPPORT_REQUESTS_PAGE)
+        receipt: CancellationReceipt = self.send_once(
+            key,
+            kind,
+            request,
+            lambda: self.site.request_cancellation(order, **request),
+            what="cancellation request",
+            details=lambda receipt: {"url": receipt.url},
+        )
+        return Submission(How.SENT, receipt.reference, receipt)
+
+    def _reconcile(
+        self,
+        key: OrderKey,
+        order: Order,
+        pending: list[Intent],
+        requests: list[SupportRequest] | None,
+    ) -> Submission | None:
+        """Settle a request that an earlier run may or may not have sent."""
+        if requests is None:
+            self.ledger.finish(key, EndState.NEEDS_HUMAN, "earlier request unconfirmed")
+            raise NeedsHuman(
+                f"an earlier cancellation request for order {order.number} was interrupted "
+                "and this shop has no page listing requests",
+                hint="check your e-mail for a case number before asking again",
+                phone=self.phone(),
+            )
+        match = next((r for r in requests if same_order(r.order, key)), None)
+        for intent in pending:
+            self.ledger.resolve_intent(
+                intent.id, match.reference if match else None, SUPPORT_REQUESTS_PAGE
+            )
+        if match is None:
+            return None
+        return Submission(How.RECONCILED, match.reference, found_at=SUPPORT_REQUESTS_PAGE)
+
+    # -- the follow-up --------------------------------------------------------------------
+
+    def follow_up(
+        self, key: OrderKey, order: Order, request: dict[str, str], case: str
+    ) -> CancellationReceipt:
+        """The one follow-up on case ``case`` (its own intent kind: at most one)."""
+        return self.send_once(
+            key,
+            IntentKind.FOLLOW_UP,
+            request,
+            lambda: self.site.request_cancellation(order, **request),
+            what="follow-up",
+            details=lambda receipt: {"url": receipt.url, "case": case},
+        )
+
+    # -- a return -------------------------------------------------------------------------
+
+    def start_return(
+        self,
+        key: OrderKey,
+        order: Order,
+        *,
+        items: Sequence[str] | None,
+        reason: str | None,
+    ) -> Submission:
+        """Make sure the shop has one return for ``order``, starting at most one.
+
+        The order page was just read: a label it already offers means a return is under
+        way (started on the site, or from another data dir), so none is started.
+        """
+        kind = IntentKind.RETURN_REQUEST
+        sent = self.ledger.has_sent(key, kind)
+        if sent is not None:
+            return Submission(How.ALREADY_SENT, sent.reference)
+        if order.label_available:
+            # Open intents are settled by the label's own return number (runner.fetch_label).
+            log.info("return already under way on the shop", order=key.number)
+            return Submission(How.ADOPTED, None, found_at=ORDER_PAGE)
+        for intent in self.ledger.open_intents(key):
+            if intent.kind is kind:
+                # The order page shows no return, so the earlier one never landed.
+                self.ledger.resolve_intent(intent.id, None, "order page shows no return")
+        receipt: ReturnReceipt = self.send_once(
+            key,
+            kind,
+            {"items": list(items or [])},
+            lambda: self.site.start_return(order, items=items, reason=reason),
+            what="return",
+            details=lambda receipt: {"items": list(receipt.items)},
+        )
+        return Submission(How.SENT, receipt.reference, receipt)
