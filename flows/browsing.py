@@ -36,6 +36,7 @@ from flows.locating import (
     wait_visible,
 )
 from flows.pages import SitePage
+from flows.recognition import Step
 from flows.vocabulary import Vocabulary
 
 
@@ -149,24 +150,24 @@ class Browsing:
         return new_page
 
     def find_from_here_or_home(
-        self, words: Sequence[str], timeout_ms: float = LOOK_MS
+        self, words: Sequence[str], timeout_ms: float = LOOK_MS, step: Step = Step.ANY
     ) -> Locator | None:
         """A link named like ``words`` on this page (menus included), else on the home page."""
         site_page = SitePage(self.page, self.words)
         with contextlib.suppress(PlaywrightTimeoutError):
             self.page.wait_for_load_state("domcontentloaded")
-        link = site_page.find_control(words, timeout_ms=timeout_ms)
+        link = site_page.find_control(words, timeout_ms=timeout_ms, step=step)
         if link is None and self.page.url != self.site_url:
             self.goto(self.site_url)
             self.check_page()
-            link = site_page.find_control(words, timeout_ms=timeout_ms)
+            link = site_page.find_control(words, timeout_ms=timeout_ms, step=step)
         return link
 
     def expect(self, wanted: Locator, what: str, *, page: Page | None = None) -> None:
         """Wait for ``wanted``; if an obstacle shows instead, raise what it means."""
         page = page or self.page
         obstacles = phrases(page, self.words.bot_check).or_(
-            labelled(page, self.words.password_labels)
+            labelled(page, self.words.password_labels, Step.PASSWORD)
         )
         if not wait_visible(wanted.or_(obstacles), LOOK_MS) or not visible_now(wanted):
             self.diagnose(what, page=page)
@@ -182,7 +183,7 @@ class Browsing:
         page = page or self.page
         self.watch(page).check()
         bot = phrases(page, self.words.bot_check)
-        sign_in_form = labelled(page, self.words.password_labels)
+        sign_in_form = labelled(page, self.words.password_labels, Step.PASSWORD)
         # One look for both obstacles: this runs after every click.
         if not visible_now(bot.or_(sign_in_form)):
             return

@@ -97,7 +97,7 @@ OTHER_INTENTS: dict[Step, str] = {
     Step.FIELD: "",
     Step.RETURN: (
         r"\breturn\s+to\b|\breturn\s+home\b|\breturns?\s+(?:policy|policies|information|info)\b"
-        r"|\bback\b"
+        r"|\bback\b|\blabels?\b|\bstatus\b|\bwindow\b"
     ),
 }
 
@@ -195,13 +195,20 @@ def _inside_source(phrases: tuple[str, ...]) -> str:
     return "|".join(sources)
 
 
-def name_pattern(phrases: Sequence[str], step: Step = Step.ANY) -> re.Pattern[str]:
+def name_pattern(
+    phrases: Sequence[str], step: Step = Step.ANY, *, not_holding: Sequence[str] = ()
+) -> re.Pattern[str]:
     """Names holding one of ``phrases`` as whole words, without another intent of ``step``.
 
-    For ``get_by_role(name=...)``, ``get_by_label``, ``get_by_placeholder``, ``get_by_text``.
+    ``not_holding``: phrases that must not be in the name either (an account control
+    is not one when it says "Sign in to your account"). For ``get_by_role(name=...)``,
+    ``get_by_label``, ``get_by_placeholder``, ``get_by_text``.
     """
     body = rf"(?<!\w)(?:{_inside_source(tuple(phrases))})(?!\w)"
     other = OTHER_INTENTS.get(step, "")
+    if not_holding:
+        held = rf"(?<!\w)(?:{_inside_source(tuple(not_holding))})(?!\w)"
+        other = f"{other}|{held}" if other else held
     if other:
         body = rf"^(?![\s\S]*(?:{other}))[\s\S]*?" + body
     return re.compile(body, re.IGNORECASE)

@@ -31,6 +31,7 @@ from flows.locating import (
     OPTIONAL_MS,
     SUBMIT_MS,
     alerts,
+    best_of,
     button,
     control,
     page_root,
@@ -40,7 +41,7 @@ from flows.locating import (
     wait_visible,
     without_texts,
 )
-from flows.matching import names, order_number_core, pattern, reference_in
+from flows.matching import order_number_core, pattern, reference_in
 from flows.pages import (
     ContactPage,
     HomePage,
@@ -49,6 +50,7 @@ from flows.pages import (
     ReturnConfirmationPage,
     SupportRequestsPage,
 )
+from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
@@ -133,8 +135,9 @@ class RetailerSite:
             raise OrderNotFound(
                 f"order {number} is not in this account's order list (orders shown: {listed})"
             )
+        listed = listing.listed_status(number)
         self._browsing.click(link.first)
-        order = self._read_order(number)
+        order = self._read_order(number, listed)
         self.remembered[key] = order.url or self.page.url
         return order
 
@@ -154,7 +157,7 @@ class RetailerSite:
             return None
         self._browsing.check_page()
         order_page = OrderPage(self.page, self.words)
-        if not wait_visible(order_page.status_label(), LOOK_MS):
+        if not wait_visible(order_page.status_sign(number), LOOK_MS):
             return None
         if order_page.shows_order(number) is None:
             return None
@@ -170,7 +173,7 @@ class RetailerSite:
                 if wait_visible(listing.order_links(), LOOK_MS):
                     return listing
             self.remembered.pop(ORDER_LIST, None)
-        link = browsing.find_from_here_or_home(self.words.order_list_links)
+        link = browsing.find_from_here_or_home(self.words.order_list_links, step=Step.ORDERS)
         if link is None:
             browsing.diagnose("could not find a link to the order list")
         browsing.click(link)
@@ -178,13 +181,14 @@ class RetailerSite:
         self.remembered[ORDER_LIST] = self.page.url
         return listing
 
-    def _read_order(self, number: str) -> Order:
+    def _read_order(self, number: str, listed: str | None = None) -> Order:
+        """Read the order's page; ``listed`` is the status its row in the list showed."""
         order_page = OrderPage(self.page, self.words)
         self._browsing.expect(
-            order_page.status_label(), f"no order status on the page of order {number}"
+            order_page.status_sign(number), f"no order status on the page of order {number}"
         )
         try:
-            order = order_page.read(number)
+            order = order_page.read(number, listed)
         except LookupError:
             self._browsing.diagnose(f"could not read the status of order {number}")
         self._order = order
@@ -292,21 +296,24 @@ class RetailerSite:
 
     def _contact_link(self) -> Locator | None:
         """Contact Us, from here or from the Customer Service / Help page."""
-        contact = control(self.page, self.words.contact_links)
-        help_page = control(self.page, self.words.customer_service_links)
+        words = self.words
+        contact = control(self.page, words.contact_links, Step.HELP)
+        help_page = control(self.page, words.customer_service_links, Step.HELP)
         if not wait_visible(contact.or_(help_page), LOOK_MS):
             return None
         if visible_now(contact):
-            return contact.first
-        self._browsing.click(help_page.first)
-        return contact.first if wait_visible(contact, LOOK_MS) else None
+            return best_of(contact, words.contact_links, Step.HELP)
+        self._browsing.click(best_of(help_page, words.customer_service_links, Step.HELP))
+        if not wait_visible(contact, LOOK_MS):
+            return None
+        return best_of(contact, words.contact_links, Step.HELP)
 
     @_as_agent_errors
     def support_requests(self) -> list[SupportRequest] | None:
         browsing = self._browsing
         support = SupportRequestsPage(self.page, self.words)
         heading = self.page.get_by_role(
-            "heading", name=names(self.words.support_request_pages)
+            "heading", name=name_pattern(self.words.support_request_pages)
         ).filter(visible=True)
         remembered = self.remembered.get(SUPPORT_REQUESTS)
         if remembered:
@@ -364,7 +371,8 @@ class RetailerSite:
         if self._order is not None and self._order.url:
             self._browsing.goto(self._order.url)
             self._browsing.check_page()
-            wanted = control(self.page, self.words.label_links)
+            words = self.words.label_links
+            wanted = control(self.page, words, Step.ORDER)
             if wait_visible(wanted, LOOK_MS):
-                return self.page, wanted.first
+                return self.page, best_of(wanted, words, Step.ORDER)
         self._browsing.diagnose("could not find a return label link")

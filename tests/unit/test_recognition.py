@@ -182,6 +182,8 @@ NAMES: list[tuple[str, tuple[str, ...], Step, bool, str]] = [
         "Dawn customer.account.return",
     ),
     ("Returns Policy", V.return_entry, Step.RETURN, False, "fixture shop footer"),
+    ("Download Return Label", V.return_entry, Step.RETURN, False, "contract section 5 label"),
+    ("Return status", V.return_entry, Step.RETURN, False, "account return pages"),
     ("Print Return Label (PDF)", V.label_links, Step.ORDER, True, "contract section 5"),
     ("Track shipment", V.label_links, Step.ORDER, False, "Dawn order.track_shipment"),
 ]
