@@ -26,6 +26,7 @@ from flows.interruptions import dismiss_visible
 from flows.labels import save_atomically
 from flows.locating import (
     LOOK_MS,
+    OPTIONAL_MS,
     alerts,
     labelled,
     phone_in,
@@ -38,6 +39,7 @@ from flows.locating import (
 from flows.pages import SitePage
 from flows.recognition import Step
 from flows.vocabulary import Vocabulary
+from flows.ways_in import MAX_TRIES, Destination, candidates, same_origin
 
 
 class NavigationWatch:
@@ -87,10 +89,19 @@ class NavigationWatch:
 class Browsing:
     """One tab (and the tabs it opens) on one site, moved through like a person would."""
 
-    def __init__(self, page: Page, site_url: str, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self,
+        page: Page,
+        site_url: str,
+        vocabulary: Vocabulary,
+        *,
+        remembered: dict[str, str] | None = None,
+    ) -> None:
         self.page = page
         self.site_url = site_url
         self.words = vocabulary
+        # URLs reached before, by destination (the caller's dict: the ledger keeps it).
+        self.remembered: dict[str, str] = remembered if remembered is not None else {}
         self._watches: dict[Page, NavigationWatch] = {}
         self.watch(page)
 
@@ -162,6 +173,26 @@ class Browsing:
             self.check_page()
             link = site_page.find_control(words, timeout_ms=timeout_ms, step=step)
         return link
+
+    def other_way_in(self, destination: Destination, arrived: Locator) -> bool:
+        """Reach ``destination`` without a control to click: by address (see ``flows.ways_in``).
+
+        The remembered address first, then links whose address says where they go, then
+        the platforms' well-known addresses: GETs on the shop's own origin only, at most
+        ``MAX_TRIES``. The first address that shows ``arrived`` is remembered.
+        """
+        tried = candidates(self.page, self.site_url, destination)
+        remembered = self.remembered.get(destination.value)
+        if remembered and same_origin(remembered, self.site_url):
+            tried = [remembered, *[url for url in tried if url != remembered]]
+        for url in tried[:MAX_TRIES]:
+            if self.goto(url, ok_below=400) is None:
+                continue
+            self.watch(self.page).check()
+            if wait_visible(arrived, OPTIONAL_MS):
+                self.remembered[destination.value] = self.page.url
+                return True
+        return False
 
     def expect(self, wanted: Locator, what: str, *, page: Page | None = None) -> None:
         """Wait for ``wanted``; if an obstacle shows instead, raise what it means."""

@@ -55,6 +55,7 @@ from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
+from flows.ways_in import Destination
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
 
@@ -103,7 +104,7 @@ class RetailerSite:
         self.words = vocabulary
         # The caller's dict, updated in place, so the URLs learned here outlive this object.
         self.remembered: dict[str, str] = remembered if remembered is not None else {}
-        self._browsing = Browsing(page, site_url, vocabulary)
+        self._browsing = Browsing(page, site_url, vocabulary, remembered=self.remembered)
         self._order: Order | None = None
         self._return_page: Page | None = None
         install_dialog_handlers(page, vocabulary)
@@ -175,8 +176,11 @@ class RetailerSite:
             self.remembered.pop(ORDER_LIST, None)
         link = browsing.find_from_here_or_home(self.words.order_list_links, step=Step.ORDERS)
         if link is None:
-            browsing.diagnose("could not find a link to the order list")
-        browsing.click(link)
+            # No link named like the order list: by address, or else say what is missing.
+            if not browsing.other_way_in(Destination.ORDERS, listing.order_links()):
+                browsing.diagnose("could not find a link to the order list")
+        else:
+            browsing.click(link)
         browsing.expect(listing.order_links(), "the order list shows no orders")
         self.remembered[ORDER_LIST] = self.page.url
         return listing
@@ -288,8 +292,10 @@ class RetailerSite:
             browsing.check_page()
             link = self._contact_link()
         if link is None:
-            browsing.diagnose("could not find a Contact Us link")
-        browsing.click(link)
+            if not browsing.other_way_in(Destination.CONTACT, contact.form_field()):
+                browsing.diagnose("could not find a Contact Us link")
+        else:
+            browsing.click(link)
         browsing.expect(contact.form_field(), "no contact form with a topic list")
         self.remembered[CONTACT] = self.page.url
         return contact
