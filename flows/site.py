@@ -116,7 +116,8 @@ class RetailerSite:
 
     @_as_agent_errors
     def is_signed_in(self) -> bool:
-        return HomePage(self.page, self.words).signed_in()
+        """Signed in, by any of its signs (sign-out anywhere, or an account control only)."""
+        return HomePage(self.page, self.words).shows_signed_in()
 
     # -- orders -----------------------------------------------------------------------
     @_as_agent_errors
@@ -162,6 +163,8 @@ class RetailerSite:
             return None
         if order_page.shows_order(number) is None:
             return None
+        if order_page.read_status(number) is None:
+            return None  # the status shows only in the order list: go through it
         return self._read_order(number)
 
     def _open_order_list(self) -> OrderListPage:

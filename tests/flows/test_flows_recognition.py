@@ -1,0 +1,166 @@
+"""Recognition on shop variants the way real shops bend the contract's words (issue #10).
+
+Each test mounts a variant of the US store with ``ShopServer.add_region``: contract
+phrases inside longer names beside names with another intent, an icon-only account
+link, statuses shown as unlabelled badges or only in the order list, and ways in
+that exist only as addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from agent.models import OrderStatus
+from fixtures.regions import US, Paths
+from fixtures.server import ShopServer
+from flows.site import RetailerSite
+
+from .shopper import JANE, PASSWORD, OpenSite
+
+
+def test_the_way_in_is_the_best_named_not_the_first(open_site: OpenSite, shop: ShopServer):
+    # Third-party sign-ins come first in the header; the shop's own way in reads
+    # "Hello, sign in" (the phrase inside), and the form's button "Sign in to your account".
+    shop.add_region(
+        replace(
+            US,
+            prefix="rank",
+            extra_header_links=("Sign in with Google", "Continue with Apple", "Create account"),
+            sign_in_link="Hello, sign in",
+            sign_in_submit="Sign in to your account",
+            order_list_link="View order history",
+            contact_link="Contact us | Help centre",
+            return_entry="Request a return for this order",
+            label_link="Download your return label",
+        )
+    )
+    site = open_site("rank")
+    assert site.is_signed_in()
+    [attempt] = shop.sign_in_attempts("rank")
+    assert attempt["email"] == JANE
+    order = site.open_order("70001")
+    assert order.status is OrderStatus.PROCESSING
+    receipt = site.request_cancellation(
+        order, name="Jane Shopper", email=JANE, reason="Changed my mind", message="Cancel it."
+    )
+    [case] = shop.inbox("rank")
+    assert receipt.reference == case["case"]
+    delivered = site.open_order("70012")
+    assert delivered.return_available and not delivered.label_available
+
+
+def test_an_icon_account_link_is_a_sign_of_being_signed_in(page, shop: ShopServer):
+    # The header's icon link turns from aria-label "Sign in" into "Account"; "Log out"
+    # exists only on the account page. Signing in still answers, and the way is found.
+    shop.add_region(
+        replace(
+            US,
+            prefix="icon",
+            account_icon=True,
+            sign_in_link="Sign in",
+            account_icon_label="My account",
+            sign_out_placement="account",
+            sign_out="Log out",
+        )
+    )
+    site = RetailerSite(page, shop.region_url("icon"))
+    site.sign_in(JANE, PASSWORD)
+    # Back on the home page the only sign is the account icon (no "Log out" there).
+    page.goto(shop.region_url("icon"))
+    assert page.get_by_role("link", name="Log out").count() == 0
+    assert site.is_signed_in()
+    assert site.open_order("70003").status is OrderStatus.SHIPPED
+
+
+def test_an_icon_sign_in_link_is_the_way_in(page, shop: ShopServer):
+    shop.add_region(replace(US, prefix="icon2", account_icon=True, sign_in_link="Sign in"))
+    site = RetailerSite(page, shop.region_url("icon2"))
+    assert not site.is_signed_in()
+    site.sign_in(JANE, PASSWORD)
+    assert site.is_signed_in()
+
+
+def test_unlabelled_badges_beside_the_order_heading_are_read_together(
+    open_site: OpenSite, shop: ShopServer
+):
+    # Shipment and order statuses as two badges next to "Order #MK-70003", no label.
+    shop.add_region(
+        replace(
+            US,
+            prefix="badges",
+            status_layout="badges",
+            second_status_words={
+                "shipped": "Processing",
+                "delivered": "Completed",
+                "cancelled": "Paid",
+                "placed": "Completed",
+            },
+        )
+    )
+    site = open_site("badges")
+    shipped = site.open_order("70003")
+    assert (shipped.status, shipped.raw_status) == (OrderStatus.SHIPPED, "Shipped / Processing")
+    delivered = site.open_order("70004")
+    assert (delivered.status, delivered.raw_status) == (
+        OrderStatus.DELIVERED,
+        "Delivered / Completed",
+    )
+    cancelled = site.open_order("70005")
+    assert cancelled.status is OrderStatus.CANCELLED
+    # "Order Placed" + "Completed": a pair the table does not settle.
+    placed = site.open_order("70002")
+    assert (placed.status, placed.raw_status) == (OrderStatus.UNKNOWN, "Order Placed / Completed")
+    # One badge alone is read too.
+    assert site.open_order("70001").status is OrderStatus.PROCESSING
+
+
+def test_a_status_shown_only_in_the_order_list_is_read_from_the_orders_row(
+    open_site: OpenSite, shop: ShopServer
+):
+    shop.add_region(replace(US, prefix="listonly", status_layout="list"))
+    site = open_site("listonly")
+    order = site.open_order("70010")
+    assert (order.status, order.raw_status) == (OrderStatus.SHIPPED, "Out for Delivery")
+    held = site.open_order("70011")
+    assert (held.status, held.raw_status) == (OrderStatus.UNKNOWN, "On Hold")
+
+
+def test_links_whose_address_says_where_they_go_are_a_way_in(open_site: OpenSite, shop: ShopServer):
+    # The sign-in and order-list links have no name at all (an empty <a>): their
+    # addresses ("/account/login", "/account/orders") still say where they lead.
+    shop.add_region(replace(US, prefix="bypath", sign_in_link="", order_list_link=""))
+    remembered: dict[str, str] = {}
+    site = open_site("bypath", remembered=remembered)
+    assert site.is_signed_in()
+    assert site.open_order("70001").status is OrderStatus.PROCESSING
+    assert remembered["sign_in"] == shop.page_url("bypath", "sign_in")
+    assert remembered["order_list"] == shop.page_url("bypath", "orders")
+
+
+def test_well_known_platform_addresses_are_a_way_in(open_site: OpenSite, shop: ShopServer):
+    # No page links to sign-in, the order list or Contact Us; they live where a widely
+    # used platform puts them.
+    paths = replace(
+        Paths(),
+        sign_in="/customer/account/login/",
+        orders="/sales/order/history/",
+        contact="/contact/",
+    )
+    shop.add_region(
+        replace(US, prefix="known", paths=paths, unlinked=("sign_in", "orders", "contact"))
+    )
+    remembered: dict[str, str] = {}
+    site = open_site("known", remembered=remembered)
+    assert site.is_signed_in()
+    order = site.open_order("70001")
+    assert order.status is OrderStatus.PROCESSING
+    receipt = site.request_cancellation(
+        order, name="Jane Shopper", email=JANE, reason="Changed my mind", message="", dry_run=True
+    )
+    assert receipt.reference is None and receipt.fields
+    assert remembered["sign_in"] == shop.page_url("known", "sign_in")
+    assert remembered["order_list"] == shop.page_url("known", "orders")
+    # "/contact" answers as "/contact/" does: the first that worked is kept.
+    assert remembered["contact"].rstrip("/") == shop.page_url("known", "contact").rstrip("/")
+    # Nothing but GETs to the shop's own pages: one sign-in, no request sent.
+    assert len(shop.sign_in_attempts("known")) == 1 and not shop.inbox("known")
