@@ -7,7 +7,7 @@ status texts):
   after normalising case, punctuation, "&"/"and" and whitespace: "Hello, sign in",
   "Login or register" and "My Orders & Returns" fit; "Signing" does not fit "Sign in".
 * Names that carry another intent never fit, whatever phrase they hold: a
-  third-party sign-in ("Sign in with Google", "Continue with Apple"), "Sign out"
+  third-party sign-in ("Sign in with <provider>", "Continue with <provider>"), "Sign out"
   for signing in, "Forgot password", "Create account" for the account control,
   "Continue shopping" for a submit button, "Return to cart" for a return. The
   table of other intents per step is ``OTHER_INTENTS``.
