@@ -167,9 +167,12 @@ class SitePage:
         for candidate in ranked(menus, self.words.account_menu, Step.ACCOUNT)[:3]:
             if not candidate.visible:
                 continue
+            before = self.page.url
             menus.nth(candidate.index).click(timeout=LOOK_MS)
             if wait_visible(wanted, timeout_ms):
                 return best_of(wanted, words, step)
+            if self.page.url != before:  # an account link led to another page: look no further
+                return None
         return None
 
     def find_now(self, words: Sequence[str], step: Step = Step.ANY) -> Locator | None:
@@ -185,6 +188,8 @@ class HomePage(SitePage):
         entry = self.find_control(self.words.sign_in_entry, step=Step.SIGN_IN)
         if entry is None:
             return False
+        if visible_now(self.password_field()):
+            return True  # an account link already led to the form: its button is not a way in
         entry.click(timeout=LOOK_MS)
         return True
 
@@ -455,7 +460,9 @@ class ContactPage(SitePage):
         filled: dict[str, str] = {}
         words = self.words
         topic = self.topic.first
-        chosen = select_matching(topic, pattern(words.cancel_option_pattern))
+        # An option about the order ("Cancel an order") before another cancellation.
+        about_order = re.compile(r"\border\b", re.IGNORECASE)
+        chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
         if chosen is None:
             raise LookupError("the topic list has no cancellation option")
         filled[label_of(topic) or "Topic"] = chosen

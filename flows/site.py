@@ -138,7 +138,8 @@ class RetailerSite:
                 f"order {number} is not in this account's order list (orders shown: {listed})"
             )
         listed = listing.listed_status(number)
-        self._browsing.click(link.first)
+        # The order's own link: visible, in the main content before a header's "recent order".
+        self._browsing.click(best_of(link, (), Step.ORDER))
         order = self._read_order(number, listed)
         self.remembered[key] = order.url or self.page.url
         return order
