@@ -164,3 +164,16 @@ def test_well_known_platform_addresses_are_a_way_in(open_site: OpenSite, shop: S
     assert remembered["contact"].rstrip("/") == shop.page_url("known", "contact").rstrip("/")
     # Nothing but GETs to the shop's own pages: one sign-in, no request sent.
     assert len(shop.sign_in_attempts("known")) == 1 and not shop.inbox("known")
+
+
+def test_an_account_icon_that_leads_to_the_sign_in_form_is_a_way_in(page, shop: ShopServer):
+    # Signed out, the header's only control is an icon named "Account": it leads to the
+    # sign-in form, and being on that form is not taken for being signed in.
+    shop.add_region(
+        replace(US, prefix="acct", account_icon=True, sign_in_link="Account", sign_out="Log out")
+    )
+    site = RetailerSite(page, shop.region_url("acct"))
+    site.sign_in(JANE, PASSWORD)
+    [attempt] = shop.sign_in_attempts("acct")
+    assert attempt["ok"]
+    assert site.open_order("70001").status is OrderStatus.PROCESSING
