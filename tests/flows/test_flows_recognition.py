@@ -13,7 +13,10 @@ from dataclasses import replace
 from agent.models import OrderStatus
 from fixtures.regions import US, Paths
 from fixtures.server import ShopServer
+from flows.locating import best_of, button, control, labelled
+from flows.recognition import Step
 from flows.site import RetailerSite
+from flows.vocabulary import DEFAULT_VOCABULARY as V
 
 from .shopper import JANE, PASSWORD, OpenSite
 
@@ -177,3 +180,54 @@ def test_an_account_icon_that_leads_to_the_sign_in_form_is_a_way_in(page, shop: 
     [attempt] = shop.sign_in_attempts("acct")
     assert attempt["ok"]
     assert site.open_order("70001").status is OrderStatus.PROCESSING
+
+
+# -- ranking on a page of its own (one page for these small checks) ---------------------------
+
+_RANKED_PAGE = """
+<header><nav>
+  <a href="#g">Sign in with Google</a>
+  <a href="#hello">Hello, sign in</a>
+  <a href="#start">Sign in or register</a>
+  <a href="#whole">Sign in</a>
+  <a href="#hidden" style="display:none">Sign In</a>
+  <a href="#contact-top">Contact us</a>
+  <a href="#acct" aria-label="My account"><svg width="16" height="16"></svg></a>
+</nav></header>
+<main>
+  <a href="#main-sign-in">Sign in</a>
+  <form>
+    <input type="email" placeholder="Email address">
+    <input type="password" aria-label="Password">
+    <input type="password" aria-label="Confirm password">
+    <button>Continue with Apple</button>
+    <button>Sign in</button>
+  </form>
+</main>
+<footer><a href="#contact-bottom">Contact us</a></footer>
+"""
+
+
+def test_candidates_are_ranked_by_fit_visibility_and_landmark(markup_page):
+    markup_page.set_content(_RANKED_PAGE)
+    href = "(el) => el.getAttribute('href')"
+    way_in = best_of(
+        control(markup_page, V.sign_in_entry, Step.SIGN_IN), V.sign_in_entry, Step.SIGN_IN
+    )
+    # Whole name, visible, in the header: not Google's, not "Hello, sign in", not main's.
+    assert way_in.evaluate(href) == "#whole"
+    help_link = best_of(
+        control(markup_page, V.contact_links, Step.HELP), V.contact_links, Step.HELP
+    )
+    assert help_link.evaluate(href) == "#contact-bottom"
+    account = best_of(
+        control(markup_page, V.account_menu, Step.ACCOUNT), V.account_menu, Step.ACCOUNT
+    )
+    assert account.evaluate(href) == "#acct"
+    submit = best_of(
+        button(markup_page, V.sign_in_submit, Step.SIGN_IN), V.sign_in_submit, Step.SIGN_IN
+    )
+    assert submit.inner_text() == "Sign in"
+    # Fields named only by a placeholder or an aria-label; "Confirm password" is another field.
+    assert labelled(markup_page, V.email_labels, Step.EMAIL).count() == 1
+    assert labelled(markup_page, V.password_labels, Step.PASSWORD).count() == 1
