@@ -89,11 +89,15 @@ _VALUE_NEXT_TO_LABEL = r"""
 """
 
 
+# Words a label may start with that change nothing: "Your order status", "Current status".
+_DETERMINERS = r"(?:(?:your|the|this|current|latest)\s+)?"
+
+
 def label_source(labels: Sequence[str], qualifiers: Sequence[str] = ()) -> str:
     """The labels, each optionally after one qualifier word ("Shipment" Status)."""
     source = alternatives(labels)
     if qualifiers:
-        source = rf"(?:(?:{alternatives(qualifiers)})\s+)?(?:{source})"
+        source = rf"{_DETERMINERS}(?:(?:{alternatives(qualifiers)})\s+)?(?:{source})"
     return source
 
 

@@ -14,6 +14,7 @@ from agent.models import OrderStatus
 from fixtures.regions import US, Paths
 from fixtures.server import ShopServer
 from flows.locating import best_of, button, control, labelled
+from flows.pages import OrderPage
 from flows.recognition import Step
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY as V
@@ -231,3 +232,14 @@ def test_candidates_are_ranked_by_fit_visibility_and_landmark(markup_page):
     # Fields named only by a placeholder or an aria-label; "Confirm password" is another field.
     assert labelled(markup_page, V.email_labels, Step.EMAIL).count() == 1
     assert labelled(markup_page, V.password_labels, Step.PASSWORD).count() == 1
+
+
+def test_every_labelled_status_on_the_order_page_is_read_and_combined(markup_page):
+    markup_page.set_content(
+        "<main><h1>Order #10001</h1>"
+        "<dl><dt>Shipment status</dt><dd>Delivered</dd>"
+        "<dt>Payment Status</dt><dd>Paid</dd></dl>"
+        "<p>Your order status: <strong>Completed</strong></p></main>"
+    )
+    raw, status = OrderPage(markup_page, V).read_status("10001") or ("", None)
+    assert (raw, status) == ("Delivered / Paid / Completed", OrderStatus.DELIVERED)
