@@ -15,7 +15,7 @@ from fixtures.regions import US, Paths
 from fixtures.server import ShopServer
 from flows.locating import best_of, button, control, labelled
 from flows.pages import OrderPage
-from flows.recognition import Step
+from flows.recognition import Step, name_pattern
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY as V
 
@@ -243,3 +243,15 @@ def test_every_labelled_status_on_the_order_page_is_read_and_combined(markup_pag
     )
     raw, status = OrderPage(markup_page, V).read_status("10001") or ("", None)
     assert (raw, status) == ("Delivered / Paid / Completed", OrderStatus.DELIVERED)
+
+
+def test_the_page_reads_every_name_pattern_as_python_does(markup_page):
+    # Playwright hands name patterns to the page: JavaScript must agree with Python on
+    # every real-world name of the unit table.
+    from tests.unit.test_recognition import NAMES
+
+    rows = [[name_pattern(phrases, step).pattern, name] for name, phrases, step, _, _ in NAMES]
+    in_page = markup_page.evaluate(
+        "(rows) => rows.map(([source, name]) => new RegExp(source, 'i').test(name))", rows
+    )
+    assert in_page == [taken for _, _, _, taken, _ in NAMES]
