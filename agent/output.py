@@ -166,8 +166,9 @@ def error_object(
     """
     obj: dict[str, Any] = {
         "order": order,
-        "status": None,
-        "raw_status": None,
+        # Errors that read the order's status before stopping (UnknownStatus) carry it.
+        "status": getattr(exc, "status", None),
+        "raw_status": getattr(exc, "raw_status", None),
         "action": Action.NONE.value,
         "outcome": exc.outcome,
         "reference": None,

@@ -438,8 +438,8 @@ class OrderAgent:
         if order.status is OrderStatus.UNKNOWN:
             shot = self.screenshot(order, "unknown-status")
             return UnknownStatus(
-                f"order {order.number} shows the status {order.raw_status!r}, "
-                "which order-agent does not know",
+                unknown_status_message(order.number, order.raw_status or ""),
+                raw_status=order.raw_status,
                 hint="look at the order on the shop's site, or call customer service; "
                 f"to teach it, add to {self.profile_file()}: "
                 f'[status] "{order.raw_status}" = "<one of {", ".join(STATUS_VALUES)}>"',
@@ -725,6 +725,18 @@ class OrderAgent:
             message=message,
             details=details or {},
         )
+
+
+def unknown_status_message(number: str, raw: str) -> str:
+    """What to say about status words order-agent does not know, with the profile lines
+    that would teach them (the canonical status is the person's to choose)."""
+    # A TOML basic string is a JSON string: quotes and backslashes escaped alike.
+    key = json.dumps(raw, ensure_ascii=False)
+    return (
+        f"order {number} shows the status {key}, which order-agent does not know; "
+        "to teach it, add to the shop's profile (choose processing, shipped, delivered, "
+        f'cancelled, return_started or returned):\n[status]\n{key} = "processing"'
+    )
 
 
 class _BrowserDied(Exception):

@@ -5,6 +5,9 @@ cancellation, start a return, download its label). Behind it, one job per module
 
 * ``vocabulary`` - every word of the contract, overridable per site;
 * ``matching`` - word lists to case-insensitive, punctuation-tolerant regexes;
+* ``recognition`` - the rules every lookup uses: phrases inside names, other
+  intents left out, candidates ranked;
+* ``ways_in`` - addresses to try when a page has no control for a step;
 * ``locating`` - finding by role, label and text; waiting; the nearest block;
 * ``facts`` - a value shown next to its label (status, tracking number);
 * ``forms`` - a field's label, a select's options;

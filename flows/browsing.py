@@ -30,6 +30,7 @@ from flows.interruptions import dismiss_visible, interruption_dialogs
 from flows.labels import save_atomically
 from flows.locating import (
     LOOK_MS,
+    OPTIONAL_MS,
     Deadline,
     alerts,
     labelled,
@@ -41,7 +42,9 @@ from flows.locating import (
     wait_visible,
 )
 from flows.pages import SitePage
+from flows.recognition import Step
 from flows.vocabulary import Vocabulary
+from flows.ways_in import MAX_TRIES, Destination, candidates, same_origin
 
 # Requests that stay open by design: they never make a page "busy".
 _LONG_LIVED = frozenset({"eventsource", "websocket", "media", "ping"})
@@ -143,10 +146,19 @@ def page_busy(page: Page, watch: NavigationWatch, vocabulary: Vocabulary) -> str
 class Browsing:
     """One tab (and the tabs it opens) on one site, moved through like a person would."""
 
-    def __init__(self, page: Page, site_url: str, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self,
+        page: Page,
+        site_url: str,
+        vocabulary: Vocabulary,
+        *,
+        remembered: dict[str, str] | None = None,
+    ) -> None:
         self.page = page
         self.site_url = site_url
         self.words = vocabulary
+        # URLs reached before, by destination (the caller's dict: the ledger keeps it).
+        self.remembered: dict[str, str] = remembered if remembered is not None else {}
         self._watches: dict[Page, NavigationWatch] = {}
         self.watch(page)
 
@@ -206,24 +218,44 @@ class Browsing:
         return new_page
 
     def find_from_here_or_home(
-        self, words: Sequence[str], timeout_ms: float = LOOK_MS
+        self, words: Sequence[str], timeout_ms: float = LOOK_MS, step: Step = Step.ANY
     ) -> Locator | None:
         """A link named like ``words`` on this page (menus included), else on the home page."""
         site_page = SitePage(self.page, self.words)
         with contextlib.suppress(PlaywrightTimeoutError):
             self.page.wait_for_load_state("domcontentloaded")
-        link = site_page.find_control(words, timeout_ms=timeout_ms)
+        link = site_page.find_control(words, timeout_ms=timeout_ms, step=step)
         if link is None and self.page.url != self.site_url:
             self.goto(self.site_url)
             self.check_page()
-            link = site_page.find_control(words, timeout_ms=timeout_ms)
+            link = site_page.find_control(words, timeout_ms=timeout_ms, step=step)
         return link
+
+    def other_way_in(self, destination: Destination, arrived: Locator) -> bool:
+        """Reach ``destination`` without a control to click: by address (see ``flows.ways_in``).
+
+        The remembered address first, then links whose address says where they go, then
+        the platforms' well-known addresses: GETs on the shop's own origin only, at most
+        ``MAX_TRIES``. The first address that shows ``arrived`` is remembered.
+        """
+        tried = candidates(self.page, self.site_url, destination)
+        remembered = self.remembered.get(destination.value)
+        if remembered and same_origin(remembered, self.site_url):
+            tried = [remembered, *[url for url in tried if url != remembered]]
+        for url in tried[:MAX_TRIES]:
+            if self.goto(url, ok_below=400) is None:
+                continue
+            self.watch(self.page).check()
+            if wait_visible(arrived, OPTIONAL_MS):
+                self.remembered[destination.value] = self.page.url
+                return True
+        return False
 
     def expect(self, wanted: Locator, what: str, *, page: Page | None = None) -> None:
         """Wait for ``wanted``; if an obstacle shows instead, raise what it means."""
         page = page or self.page
         obstacles = phrases(page, self.words.bot_check).or_(
-            labelled(page, self.words.password_labels)
+            labelled(page, self.words.password_labels, Step.PASSWORD)
         )
         if not wait_visible(wanted.or_(obstacles), LOOK_MS) or not visible_now(wanted):
             self.diagnose(what, page=page)
@@ -285,7 +317,7 @@ class Browsing:
         page = page or self.page
         self.watch(page).check()
         bot = phrases(page, self.words.bot_check)
-        sign_in_form = labelled(page, self.words.password_labels)
+        sign_in_form = labelled(page, self.words.password_labels, Step.PASSWORD)
         # One look for both obstacles: this runs after every click.
         if not visible_now(bot.or_(sign_in_form)):
             return

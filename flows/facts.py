@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
-from flows.matching import alternatives, names
+from flows.matching import alternatives
 
-# Runs over every element whose text is the label (or "label: value"); returns the first value.
+# Runs over every element whose text is the label (or "label: value"); returns every value.
 _VALUE_NEXT_TO_LABEL = r"""
 (candidates, labelSource) => {
+  const found = [];
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   const textOf = (n) => clean(n.nodeType === 3 ? n.textContent : (n.innerText ?? n.textContent));
   const prefix = new RegExp("^\\W*(?:" + labelSource + ")\\s*[:\\-\u2013\u2014]\\s*", "i");
@@ -46,7 +47,7 @@ _VALUE_NEXT_TO_LABEL = r"""
     const own = textOf(label);
     if (!bare.test(own)) {
       const value = own.replace(prefix, "");
-      if (value && value !== own) return value;
+      if (value && value !== own) found.push(value);
       continue;
     }
     // From the text to the element that carries the label's role (<th><span>Status</span></th>).
@@ -64,41 +65,73 @@ _VALUE_NEXT_TO_LABEL = r"""
       const rows = table ? [...table.querySelectorAll("tr, [role=row]")] : [];
       const next = rows.slice(rows.indexOf(row) + 1)
         .find((r) => r.children[index] && textOf(r.children[index]));
-      if (next) return textOf(next.children[index]);
+      if (next) found.push(textOf(next.children[index]));
       continue;
     }
     if (role) {
       let sibling = el.nextElementSibling;
       while (sibling && !textOf(sibling)) sibling = sibling.nextElementSibling;
-      if (sibling) return textOf(sibling).split("\n")[0];
+      if (sibling) found.push(textOf(sibling).split("\n")[0]);
       continue;
     }
     // Plain text: the first thing after the label on its line, else after its wrapper.
     for (let up = el; up && up !== document.body; up = up.parentElement) {
       let node = up.nextSibling;
       while (node && !textOf(node).replace(/^[:\-\u2013\u2014\s]+/, "")) node = node.nextSibling;
-      if (node) return textOf(node).replace(/^[:\-\u2013\u2014\s]+/, "").split("\n")[0];
+      if (node) {
+        found.push(textOf(node).replace(/^[:\-\u2013\u2014\s]+/, "").split("\n")[0]);
+        break;
+      }
     }
   }
-  return null;
+  return found;
 }
 """
 
 
-def label_candidates(scope: Page | Locator, labels: Sequence[str]) -> Locator:
-    """Elements whose text is one of ``labels``, alone or followed by ": value"."""
-    with_value = re.compile(
-        rf"^\W*(?:{alternatives(labels)})\s*[:\-\u2013\u2014]\s*\S", re.IGNORECASE
-    )
-    return scope.get_by_text(names(labels)).or_(scope.get_by_text(with_value))
+# Words a label may start with that change nothing: "Your order status", "Current status".
+_DETERMINERS = r"(?:(?:your|the|this|current|latest)\s+)?"
+
+
+def label_source(labels: Sequence[str], qualifiers: Sequence[str] = ()) -> str:
+    """The labels, each optionally after one qualifier word ("Shipment" Status)."""
+    source = alternatives(labels)
+    if qualifiers:
+        source = rf"{_DETERMINERS}(?:(?:{alternatives(qualifiers)})\s+)?(?:{source})"
+    return source
+
+
+def label_candidates(
+    scope: Page | Locator, labels: Sequence[str], qualifiers: Sequence[str] = ()
+) -> Locator:
+    """Elements whose text is one of ``labels``, alone or followed by ": value".
+
+    ``qualifiers`` may stand before a label: "Payment Status", "Shipment status".
+    """
+    source = label_source(labels, qualifiers)
+    bare = re.compile(rf"^\W*(?:{source})\W*$", re.IGNORECASE)
+    with_value = re.compile(rf"^\W*(?:{source})\s*[:\-\u2013\u2014]\s*\S", re.IGNORECASE)
+    return scope.get_by_text(bare).or_(scope.get_by_text(with_value))
+
+
+def values_next_to(
+    scope: Page | Locator, labels: Sequence[str], qualifiers: Sequence[str] = ()
+) -> list[str]:
+    """Every value shown next to one of ``labels`` in ``scope``, in page order (no waiting)."""
+    candidates = label_candidates(scope, labels, qualifiers)
+    try:
+        found = candidates.evaluate_all(_VALUE_NEXT_TO_LABEL, label_source(labels, qualifiers))
+    except PlaywrightError:
+        return []
+    values = []
+    for value in found or []:
+        cleaned = " ".join(str(value).split()).strip(" .;,")
+        if cleaned:
+            values.append(cleaned)
+    return values
 
 
 def value_next_to(scope: Page | Locator, labels: Sequence[str]) -> str | None:
     """The value shown next to the first of ``labels`` found in ``scope`` (no waiting)."""
-    candidates = label_candidates(scope, labels)
-    try:
-        value = candidates.evaluate_all(_VALUE_NEXT_TO_LABEL, alternatives(labels))
-    except PlaywrightError:
-        return None
-    value = " ".join(str(value).split()) if value else ""
-    return value.strip(" .;,") or None
+    values = values_next_to(scope, labels)
+    return values[0] if values else None

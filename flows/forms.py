@@ -110,13 +110,21 @@ def options_of(field: Locator) -> list[dict[str, object]]:
     return list(field.evaluate(_OPTIONS_OF))
 
 
-def select_matching(field: Locator, wanted: re.Pattern[str]) -> str | None:
-    """Select the first enabled option whose label matches ``wanted``; return its label."""
-    for option in options_of(field):
-        if not option["disabled"] and wanted.search(str(option["label"])):
-            field.select_option(value=str(option["value"]), timeout=LOOK_MS)
-            return str(option["label"])
-    return None
+def select_matching(
+    field: Locator, wanted: re.Pattern[str], prefer: re.Pattern[str] | None = None
+) -> str | None:
+    """Select the first enabled option whose label matches ``wanted``; return its label.
+
+    Of several, the first that also matches ``prefer`` ("Cancel an order" before
+    "Cancel my subscription").
+    """
+    usable = [o for o in options_of(field) if not o["disabled"] and wanted.search(str(o["label"]))]
+    if prefer is not None:
+        usable.sort(key=lambda o: not prefer.search(str(o["label"])))
+    if not usable:
+        return None
+    field.select_option(value=str(usable[0]["value"]), timeout=LOOK_MS)
+    return str(usable[0]["label"])
 
 
 def choose_option(field: Locator, wanted: re.Pattern[str], placeholder: re.Pattern[str]) -> str:

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page, expect
 
-from flows.matching import any_text, contains, names
+from flows.matching import any_text, contains
+from flows.recognition import Step, best, name_pattern
 
 Scope = Page | Frame | Locator
 
@@ -35,9 +36,12 @@ _PHONE_AFTER_WORD = re.compile(
 _PHONE_ONLY = re.compile(r"^\W*(" + _PHONE + r")\W*$")
 
 
-def control(scope: Scope, words: Sequence[str]) -> Locator:
-    """Visible links and buttons named like ``words`` (an ``<a role=button>`` is a button)."""
-    name = names(words)
+def control(scope: Scope, words: Sequence[str], step: Step = Step.ANY) -> Locator:
+    """Visible links and buttons whose name holds one of ``words`` (see ``flows.recognition``).
+
+    An ``<a role=button>`` is a button. Names with another intent for ``step`` are left out.
+    """
+    name = name_pattern(words, step)
     return (
         scope.get_by_role("link", name=name)
         .or_(scope.get_by_role("button", name=name))
@@ -45,22 +49,34 @@ def control(scope: Scope, words: Sequence[str]) -> Locator:
     )
 
 
-def button(scope: Scope, words: Sequence[str]) -> Locator:
+def button(scope: Scope, words: Sequence[str], step: Step = Step.SUBMIT) -> Locator:
     """Visible buttons (``<button>``, ``<input type=submit>``, ``role=button``) named like words."""
-    return scope.get_by_role("button", name=names(words)).filter(visible=True)
+    return scope.get_by_role("button", name=name_pattern(words, step)).filter(visible=True)
 
 
-def labelled(scope: Scope, words: Sequence[str]) -> Locator:
-    """Visible form fields whose label is one of ``words``."""
-    return scope.get_by_label(names(words)).filter(visible=True)
+def labelled(scope: Scope, words: Sequence[str], step: Step = Step.FIELD) -> Locator:
+    """Visible form fields labelled like ``words``: by a label, ``aria-label`` or placeholder."""
+    name = name_pattern(words, step)
+    return scope.get_by_label(name).or_(scope.get_by_placeholder(name)).filter(visible=True)
 
 
-def textbox(scope: Scope, words: Sequence[str]) -> Locator:
-    return scope.get_by_role("textbox", name=names(words)).filter(visible=True)
+def textbox(scope: Scope, words: Sequence[str], step: Step = Step.FIELD) -> Locator:
+    name = name_pattern(words, step)
+    boxes = scope.get_by_role("textbox")
+    return (
+        scope.get_by_role("textbox", name=name)
+        .or_(boxes.and_(scope.get_by_placeholder(name)))
+        .filter(visible=True)
+    )
 
 
-def select(scope: Scope, words: Sequence[str]) -> Locator:
-    return scope.get_by_role("combobox", name=names(words)).filter(visible=True)
+def select(scope: Scope, words: Sequence[str], step: Step = Step.FIELD) -> Locator:
+    return scope.get_by_role("combobox", name=name_pattern(words, step)).filter(visible=True)
+
+
+def best_of(found: Locator, words: Sequence[str], step: Step = Step.ANY) -> Locator:
+    """The best-ranked visible element of ``found`` (whole name, start, inside; landmark)."""
+    return best(found, words, step) or found.first
 
 
 def alerts(scope: Scope) -> Locator:

@@ -15,7 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page
 
 from agent.models import Item, Order, OrderStatus
-from flows.facts import label_candidates, value_next_to
+from flows.facts import label_candidates, label_source, value_next_to, values_next_to
 from flows.findings import note
 from flows.forms import (
     Filled,
@@ -29,6 +29,7 @@ from flows.forms import (
 )
 from flows.locating import (
     LOOK_MS,
+    best_of,
     button,
     control,
     labelled,
@@ -46,14 +47,16 @@ from flows.matching import (
     first_group,
     names,
     order_link_numbers,
+    order_number_core,
     order_number_in_text,
     pattern,
     reference_in,
     starts_with,
 )
 from flows.order_items import PRICE, items_in_tables
+from flows.recognition import Step, name_pattern, ranked
 from flows.results import SupportRequest
-from flows.vocabulary import Vocabulary, canonical_status
+from flows.vocabulary import Vocabulary, combined_status, read_status_text
 
 _ITEMS_HEADING = re.compile(
     r"^\W*(?:order\s+)?(?:items?|products?|your\s+items|items\s+in\s+(?:this|your)\s+order)"
@@ -70,6 +73,42 @@ _ORDER_IN_TEXT = re.compile(
 # A reference-looking token ("CS-482913", "REF-12345") when no phrase introduces it.
 _REFERENCE_TOKEN = re.compile(r"\b([A-Za-z]{1,6}-?[0-9]{3,}[A-Za-z0-9-]*)\b")
 
+# The text in an order link's row under a column headed like a status label.
+_STATUS_IN_ROW = r"""(link, labelSource) => {
+  const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
+  const bare = new RegExp("^\\W*(?:" + labelSource + ")\\W*$", "i");
+  const row = link.closest("tr, [role=row]");
+  const table = row && row.closest("table, [role=table], [role=grid]");
+  if (!table) return null;
+  const header = [...table.querySelectorAll("th, [role=columnheader]")]
+    .find((h) => bare.test(clean(h.innerText)));
+  if (!header) return null;
+  const index = [...header.parentElement.children].indexOf(header);
+  const cell = row.children[index];
+  return cell ? clean(cell.innerText) : null;
+}"""
+
+# Short texts (badges) around a heading, by level: its block, then the block around that.
+_SHORT_TEXTS_NEAR = r"""(heading, number) => {
+  const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
+  const skip = "a, button, select, option, label, nav, footer, form, [role=link], [role=button]";
+  const levels = [];
+  let block = heading.parentElement;
+  for (let level = 0; level < 3 && block && block !== document.body; level++) {
+    const texts = [];
+    for (const el of block.querySelectorAll("*")) {
+      if (el.closest(skip) || [...el.children].some((c) => clean(c.innerText))) continue;
+      const text = clean(el.innerText);
+      if (!text || text.includes(number) || text.split(" ").length > 4) continue;
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && box.height > 0) texts.push(text);
+    }
+    levels.push(texts);
+    block = block.parentElement;
+  }
+  return levels;
+}"""
+
 
 class SitePage:
     """Any page of the shop: its header, menus, footer and main content."""
@@ -84,47 +123,85 @@ class SitePage:
         main = self.page.get_by_role("main")
         return main if main.count() == 1 else page_root(self.page)
 
-    def sign_out_control(self) -> Locator:
-        """Sign-out links/buttons, shown or tucked away in a closed menu."""
-        name = names(self.words.sign_out)
+    def _anywhere(self, name: re.Pattern[str]) -> Locator:
+        """Links and buttons named like ``name``, shown or tucked away in a closed menu."""
         return self.page.get_by_role("link", name=name, include_hidden=True).or_(
             self.page.get_by_role("button", name=name, include_hidden=True)
         )
 
+    def sign_out_control(self) -> Locator:
+        """Sign-out links/buttons, shown or tucked away in a closed menu."""
+        return self._anywhere(name_pattern(self.words.sign_out, Step.SIGN_OUT))
+
+    def sign_in_control(self) -> Locator:
+        """Ways in to signing in (and sign-in buttons), shown or hidden."""
+        return self._anywhere(name_pattern(self.words.sign_in_entry, Step.SIGN_IN))
+
+    def account_control(self) -> Locator:
+        """Visible account links/buttons ("Account", an icon named "My account"), not "Sign in"."""
+        words = self.words
+        name = name_pattern(words.account_menu, Step.ACCOUNT, not_holding=words.sign_in_entry)
+        return (
+            self.page.get_by_role("link", name=name)
+            .or_(self.page.get_by_role("button", name=name))
+            .filter(visible=True)
+        )
+
     def signed_in(self) -> bool:
+        """The strong sign: a sign-out control anywhere (hidden ones count)."""
         return self.sign_out_control().count() > 0
 
-    def password_field(self) -> Locator:
-        return labelled(self.page, self.words.password_labels)
+    def shows_signed_in(self) -> bool:
+        """Signed in, read from several signs.
 
-    def find_control(self, words: Sequence[str], *, timeout_ms: float = LOOK_MS) -> Locator | None:
-        """A visible link/button named like ``words``, opening an Account menu when needed."""
-        wanted = control(self.page, words)
-        menus = control(self.page, self.words.account_menu)
+        A sign-out control anywhere; or no way in to signing in left on the page while
+        an account control shows (the header's "Sign in" icon turned into "Account").
+        """
+        if self.signed_in():
+            return True
+        return self.sign_in_control().count() == 0 and visible_now(self.account_control())
+
+    def password_field(self) -> Locator:
+        return labelled(self.page, self.words.password_labels, Step.PASSWORD)
+
+    def find_control(
+        self, words: Sequence[str], *, timeout_ms: float = LOOK_MS, step: Step = Step.ANY
+    ) -> Locator | None:
+        """The best visible link/button named like ``words``, opening an Account menu if needed."""
+        wanted = control(self.page, words, step)
+        menus = self.account_control()
         if not wait_visible(wanted.or_(menus), timeout_ms):
             return None
         if visible_now(wanted):
-            return wanted.first
-        for index in range(menus.count()):
-            menus.nth(index).click(timeout=LOOK_MS)
+            return best_of(wanted, words, step)
+        # Menus best first: "My Account" before "Account Overview".
+        for candidate in ranked(menus, self.words.account_menu, Step.ACCOUNT)[:3]:
+            if not candidate.visible:
+                continue
+            before = self.page.url
+            menus.nth(candidate.index).click(timeout=LOOK_MS)
             if wait_visible(wanted, timeout_ms):
-                return wanted.first
+                return best_of(wanted, words, step)
+            if self.page.url != before:  # an account link led to another page: look no further
+                return None
         return None
 
-    def find_now(self, words: Sequence[str]) -> Locator | None:
-        """A visible link/button named like ``words`` on the page as it is (no waiting)."""
-        wanted = control(self.page, words)
-        return wanted.first if visible_now(wanted) else None
+    def find_now(self, words: Sequence[str], step: Step = Step.ANY) -> Locator | None:
+        """The best visible link/button named like ``words`` on the page as it is (no waiting)."""
+        wanted = control(self.page, words, step)
+        return best_of(wanted, words, step) if visible_now(wanted) else None
 
 
 class HomePage(SitePage):
     """The page at the site URL: the way in to signing in, orders and help."""
 
     def open_sign_in(self) -> bool:
-        entry = self.find_control(self.words.sign_in_entry)
+        entry = self.find_control(self.words.sign_in_entry, step=Step.SIGN_IN)
         if entry is None:
             return False
         note("sign_in_entry", entry)
+        if visible_now(self.password_field()):
+            return True  # an account link already led to the form: its button is not a way in
         entry.click(timeout=LOOK_MS)
         return True
 
@@ -138,11 +215,11 @@ class SignInPage:
 
     @property
     def email_field(self) -> Locator:
-        return labelled(self.frame, self.words.email_labels)
+        return labelled(self.frame, self.words.email_labels, Step.EMAIL)
 
     @property
     def password_field(self) -> Locator:
-        return labelled(self.frame, self.words.password_labels)
+        return labelled(self.frame, self.words.password_labels, Step.PASSWORD)
 
     @property
     def code_field(self) -> Locator:
@@ -157,7 +234,9 @@ class SignInPage:
         for index in range(min(fields.count(), 3)):
             field = fields.nth(index)
             block = nearest_block(field, lambda b: b.get_by_role("button").filter(visible=True))
-            if block is not None and visible_now(button(block, self.words.sign_in_submit)):
+            if block is not None and visible_now(
+                button(block, self.words.sign_in_submit, Step.SIGN_IN)
+            ):
                 return field
         return None
 
@@ -165,15 +244,23 @@ class SignInPage:
         return visible_now(self.password_field) or self.identifier_field() is not None
 
     def submit_for(self, field: Locator, words: Sequence[str]) -> Locator | None:
-        """The form's own submit control: the nearest one to the field, not the header's."""
-        return nearest(field.first, lambda block: button(block, words))
+        """The form's own submit control: the nearest one to the field, not the header's.
+
+        Of several in that block, the best named ("Sign in" before "Sign in with email").
+        """
+
+        def submits(block: Locator) -> Locator:
+            return button(block, words, Step.SIGN_IN)
+
+        block = nearest_block(field.first, submits)
+        return best_of(submits(block), words, Step.SIGN_IN) if block is not None else None
 
     def email_beside_password(self) -> Locator | None:
         """The e-mail field of the password's own form (not a newsletter box in the header)."""
         if not visible_now(self.password_field):
             return self.email_field.first if visible_now(self.email_field) else None
         words = self.words.email_labels
-        return nearest(self.password_field.first, lambda block: labelled(block, words))
+        return nearest(self.password_field.first, lambda block: labelled(block, words, Step.EMAIL))
 
     def sign_in_with(self, email: str, password: str) -> list[Filled]:
         """Type the e-mail (if asked) and password; the caller submits and reads the outcome."""
@@ -204,6 +291,19 @@ class OrderListPage(SitePage):
             .filter(visible=True)
         )
 
+    def listed_status(self, number: str) -> str | None:
+        """The status the list shows in the order's own row (a "Status" column), if any."""
+        link = self.order_link(number)
+        if not visible_now(link):
+            return None
+        source = label_source(self.words.status_labels, self.words.status_label_qualifiers)
+        try:
+            found = link.first.evaluate(_STATUS_IN_ROW, source)
+        except PlaywrightError:
+            return None
+        text = " ".join(str(found or "").split())
+        return text or None
+
     def order_links(self) -> Locator:
         numbered = order_link_numbers(self.words.order_link_formats)
         return (
@@ -226,13 +326,55 @@ class OrderPage(SitePage):
     """One order: its number, status, items, tracking, and the ways to return it."""
 
     def status_label(self) -> Locator:
-        return label_candidates(self.content, self.words.status_labels).filter(visible=True)
+        words = self.words
+        return label_candidates(
+            self.content, words.status_labels, words.status_label_qualifiers
+        ).filter(visible=True)
 
-    def read_status(self) -> tuple[str, OrderStatus] | None:
-        raw = value_next_to(self.content, self.words.status_labels)
-        if raw is None:
+    def order_heading(self, number: str) -> Locator:
+        """The heading that names the order ("Order #10001")."""
+        wanted = order_number_in_text(number)
+        return self.content.get_by_role("heading").filter(has_text=wanted).filter(visible=True)
+
+    def status_sign(self, number: str) -> Locator:
+        """What shows that an order's page is there: a status label, or the order's heading."""
+        return self.status_label().or_(self.order_heading(number))
+
+    def status_badges(self, number: str) -> list[str]:
+        """Short texts near the order's heading that name a status, with no label."""
+        heading = self.order_heading(number)
+        try:
+            if not heading.count():
+                return []
+            levels = heading.first.evaluate(_SHORT_TEXTS_NEAR, order_number_core(number))
+        except PlaywrightError:
+            return []
+        for texts in levels:
+            named = [t for t in texts if read_status_text(t, self.words).says_anything]
+            if named:
+                return list(dict.fromkeys(named))
+        return []
+
+    def read_status(
+        self, number: str = "", listed: str | None = None
+    ) -> tuple[str, OrderStatus] | None:
+        """The order's status words and what they mean together.
+
+        Read after every status label ("Order status", "Shipment status", "Payment
+        status"); else from badges beside the order's heading; else from the order
+        list's row (``listed``). Several are combined by ``vocabulary.STATUS_PAIRS``.
+        """
+        words = self.words
+        texts = values_next_to(self.content, words.status_labels, words.status_label_qualifiers)
+        if not texts and number:
+            texts = self.status_badges(number)
+        if not texts and listed:
+            texts = [listed]
+        texts = list(dict.fromkeys(texts))
+        if not texts:
             return None
-        return raw, canonical_status(raw, self.words)
+        status = combined_status([read_status_text(text, words) for text in texts])
+        return " / ".join(texts), status
 
     def shows_order(self, number: str) -> str | None:
         """The order number as this page shows it ("MK-70001"), when it shows it."""
@@ -247,10 +389,10 @@ class OrderPage(SitePage):
         return value_next_to(self.content, self.words.tracking_labels)
 
     def return_entry(self) -> Locator | None:
-        return self.find_now(self.words.return_entry)
+        return self.find_now(self.words.return_entry, Step.RETURN)
 
     def label_control(self) -> Locator | None:
-        return self.find_now(self.words.label_links)
+        return self.find_now(self.words.label_links, Step.ORDER)
 
     def items(self) -> tuple[Item, ...]:
         """The order's items, best effort: a table with a Product/Item/Description column,
@@ -281,8 +423,8 @@ class OrderPage(SitePage):
                 items.append(item)
         return tuple(items)
 
-    def read(self, number: str) -> Order:
-        status = self.read_status()
+    def read(self, number: str, listed: str | None = None) -> Order:
+        status = self.read_status(number, listed)
         if status is None:
             raise LookupError("no status next to a status label")
         raw, canonical = status
@@ -347,24 +489,25 @@ class ContactPage(SitePage):
         self.kept: list[Filled] = []
         words = self.words
         topic = self.topic.first
-        chosen = select_matching(topic, pattern(words.cancel_option_pattern))
+        # An option about the order ("Cancel an order") before another cancellation.
+        about_order = re.compile(r"\border\b", re.IGNORECASE)
+        chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
         if chosen is None:
             raise LookupError("the topic list has no cancellation option")
         filled[label_of(topic) or "Topic"] = chosen
         self.kept.append(selected(topic, chosen, label_of(topic) or "Topic"))
         form = self.form_block()
-        self._fill(filled, textbox(form, words.order_number_labels), order_number, "Order Number")
-        self._fill(filled, textbox(form, words.contact_email_labels), email, "Email")
-        single = textbox(form, words.name_labels)
-        if visible_now(single):
-            self._fill(filled, single, name, "Name")
+        self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
+        self._fill(filled, form, words.contact_email_labels, email, "Email", Step.EMAIL)
+        if visible_now(textbox(form, words.name_labels, Step.FULL_NAME)):
+            self._fill(filled, form, words.name_labels, name, "Name", Step.FULL_NAME)
         else:
             first, _, last = name.strip().rpartition(" ")
             if not first:  # one word: it is all we have for both
                 first = last
-            self._fill(filled, textbox(form, words.first_name_labels), first, "First Name")
-            self._fill(filled, textbox(form, words.last_name_labels), last, "Last Name")
-        self._fill(filled, textbox(form, words.message_labels), message or reason, "Message")
+            self._fill(filled, form, words.first_name_labels, first, "First Name")
+            self._fill(filled, form, words.last_name_labels, last, "Last Name")
+        self._fill(filled, form, words.message_labels, message or reason, "Message")
         return filled
 
     def form_block(self) -> Locator | Page:
@@ -377,16 +520,29 @@ class ContactPage(SitePage):
         block = nearest_block(self.topic.first, lambda b: textbox(b, words))
         return block if block is not None else self.page
 
-    def _fill(self, filled: dict[str, str], field: Locator, value: str, fallback: str) -> None:
-        if not visible_now(field):
+    def _fill(
+        self,
+        filled: dict[str, str],
+        form: Locator | Page,
+        labels: Sequence[str],
+        value: str,
+        fallback: str,
+        step: Step = Step.FIELD,
+    ) -> None:
+        """Fill the field best labelled like ``labels`` ("Order number" before "Order # or ID")."""
+        fields = textbox(form, labels, step)
+        if not visible_now(fields):
             raise LookupError(f"no {fallback.lower()} field")
-        field.first.fill(value, timeout=LOOK_MS)
-        label, held = label_and_value(field.first)
+        field = best_of(fields, labels, step)
+        field.fill(value, timeout=LOOK_MS)
+        label, held = label_and_value(field)
         filled[label or fallback] = held
-        self.kept.append(typed(field.first, value, label or fallback))
+        self.kept.append(typed(field, value, label or fallback))
 
     def submit_control(self) -> Locator | None:
-        return nearest(self.message.first, lambda block: button(block, self.words.contact_submit))
+        words = self.words.contact_submit
+        block = nearest_block(self.message.first, lambda b: button(b, words))
+        return best_of(button(block, words), words) if block is not None else None
 
 
 class SupportRequestsPage(SitePage):
@@ -553,7 +709,9 @@ class ReturnPage:
         return None
 
     def submit_control(self, anchor: Locator) -> Locator | None:
-        return nearest(anchor, lambda block: button(block, self.words.return_submit))
+        words = self.words.return_submit
+        block = nearest_block(anchor, lambda b: button(b, words))
+        return best_of(button(block, words), words) if block is not None else None
 
     def review_confirm(self) -> Locator:
         return button(self.page, self.words.review_confirm)
@@ -577,5 +735,6 @@ class ReturnConfirmationPage:
         return None
 
     def label_control(self) -> Locator | None:
-        wanted = control(self.page, self.words.label_links)
-        return wanted.first if visible_now(wanted) else None
+        words = self.words.label_links
+        wanted = control(self.page, words, Step.ORDER)
+        return best_of(wanted, words, Step.ORDER) if visible_now(wanted) else None

@@ -29,9 +29,11 @@ from flows.findings import note, note_url
 from flows.forms import Filled, typed
 from flows.locating import (
     LOOK_MS,
+    OPTIONAL_MS,
     SUBMIT_MS,
     Deadline,
     alerts,
+    control,
     labelled,
     page_root,
     phone_in,
@@ -44,6 +46,8 @@ from flows.locating import (
 )
 from flows.matching import contains
 from flows.pages import HomePage, SignInPage, SitePage
+from flows.recognition import Step
+from flows.ways_in import Destination
 
 # How long each look lasts when the form's frame and the page are watched in turn.
 _SLICE_MS = 500
@@ -105,13 +109,20 @@ class SignInFlow:
         form: SignInPage | None = SignInPage(self.page.main_frame, self.words)
         if not form.shows_form():  # not right on the home page: follow the way in
             if not home.open_sign_in():
-                if not self.sign_in_url:
+                browsing.check_page(signing_in=True)
+                if home.shows_signed_in():  # no way in left, an account control instead
+                    self._note_signed_in()
+                    return
+                main = SignInPage(self.page.main_frame, self.words)
+                arrived = main.password_field.or_(main.email_field)
+                if self.sign_in_url:
+                    browsing.goto(self.sign_in_url)
+                    note_url("sign_in_entry", self.sign_in_url, "the profile's start path")
+                elif not browsing.other_way_in(Destination.SIGN_IN, arrived):
                     # Not there, or looked for while the page was still busy (then it is retried).
                     browsing.diagnose("could not find a sign-in link", signing_in=True)
-                browsing.goto(self.sign_in_url)
-                note_url("sign_in_entry", self.sign_in_url, "the profile's start path")
             browsing.check_page(signing_in=True)
-            if home.signed_in():
+            if home.shows_signed_in():
                 return
             form = self._find_form(LOOK_MS)
         if form is None:
@@ -256,6 +267,7 @@ class SignInFlow:
         """
         main_frame = self.page.main_frame
         in_frame = form.frame != main_frame
+        before_url = self.page.url
         before = texts_of(self._problems(main_frame))
         before_in_frame = texts_of(self._problems(form.frame)) if in_frame else []
         submit = form.submit_for(field, submit_words)
@@ -264,15 +276,25 @@ class SignInFlow:
         else:  # implicit submission, as a person pressing Enter
             field.first.press("Enter", timeout=LOOK_MS)
             self.browsing.check_page(signing_in=True)
-        signed_in = page_root(self.page).filter(
-            has=SitePage(self.page, self.words).sign_out_control()
+        site_page = SitePage(self.page, self.words)
+        # Signed in, by any of its signs: a sign-out control anywhere; or the way in to
+        # signing in gone and an account control in its place; or the form gone (below).
+        signed_in = page_root(self.page).filter(has=site_page.sign_out_control())
+        account_shown = (
+            page_root(self.page)
+            .filter(has=site_page.account_control())
+            .filter(has_not=site_page.sign_in_control())
         )
         news = without_texts(self._problems(main_frame), before)
-        outcomes = signed_in.or_(news)
+        strong = signed_in.or_(account_shown).or_(news)
+        code_here = labelled(self.page, self.words.code_labels)
         if not second_step:  # on the second step its own field is no news
-            outcomes = outcomes.or_(labelled(self.page, self.words.code_labels))
+            strong = strong.or_(code_here)
         if wanted is not None and not in_frame:
-            outcomes = outcomes.or_(wanted)
+            strong = strong.or_(wanted)
+        outcomes = strong
+        if not in_frame:
+            outcomes = outcomes.or_(page_root(self.page).filter(has_not=field))
         # Locators cannot mix frames: what the form's own frame shows is looked at apart.
         frame_outcomes = None
         if in_frame:
@@ -281,28 +303,87 @@ class SignInFlow:
                 frame_outcomes = frame_outcomes.or_(form.code_field)
             if wanted is not None:
                 frame_outcomes = frame_outcomes.or_(wanted)
-        if not self._wait_for_outcome(outcomes, form.frame, frame_outcomes):
-            self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
-        self.browsing.watch(self.page).check()
-        if signed_in.count():
-            note("signed_in", SitePage(self.page, self.words).sign_out_control())
+
+        def outcome() -> str | None:
+            """What the page says now: signed in, refused (raises), a next step, or nothing."""
+            self.browsing.watch(self.page).check()
+            if signed_in.count() or visible_now(account_shown):
+                self._note_signed_in()
+                return "signed_in"
+            said = " ".join(texts_of(news))
+            if in_frame and not form.frame.is_detached():
+                frame_news = without_texts(self._problems(form.frame), before_in_frame)
+                said = " ".join([said, *texts_of(frame_news)])
+            if said.strip():
+                self._refuse(said.strip(), second_step=second_step)
+            if wanted is not None and visible_now(wanted):
+                return "wanted"
+            if not second_step and visible_now(code_here):
+                return "code"
+            if in_frame and not form.frame.is_detached() and visible_now(form.code_field):
+                return "code" if not second_step else None
+            return None
+
+        deadline = Deadline(SUBMIT_MS)
+        while True:
+            if not self._wait_for_outcome(outcomes, form.frame, frame_outcomes, deadline.left_ms()):
+                if self.page.url != before_url:
+                    raise SiteNotUnderstood(
+                        "the site did not sign us in: it showed the sign-in form again "
+                        f"at {self.page.url}, without saying why"
+                    )
+                self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
+            with contextlib.suppress(PlaywrightError):  # what came may still be loading
+                self.page.wait_for_load_state("domcontentloaded", timeout=deadline.left_ms())
+            said = outcome()
+            if said is not None:
+                return said
+            if not in_frame and not visible_now(field):
+                # The form went away: give what replaces it a moment to show itself.
+                wait_visible(strong.or_(self._account_signs()), OPTIONAL_MS)
+                said = outcome()
+                if said is not None:
+                    return said
+                return self._confirm_signed_in(before_url)
+            if deadline.passed:
+                self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
+            # The form is back (re-rendered by a script): keep waiting for a real outcome.
+
+    def _note_signed_in(self) -> None:
+        """For ``order-agent doctor``: the sign it took for being signed in."""
+        sign_out = SitePage(self.page, self.words).sign_out_control()
+        note("signed_in", sign_out if sign_out.count() else self._account_signs())
+
+    def _account_signs(self) -> Locator:
+        """What a signed-in page offers: sign-out, an account control, the order list."""
+        site_page = SitePage(self.page, self.words)
+        return (
+            site_page.sign_out_control()
+            .filter(visible=True)
+            .or_(site_page.account_control())
+            .or_(control(self.page, self.words.order_list_links, Step.ORDERS))
+        )
+
+    def _confirm_signed_in(self, before_url: str) -> str:
+        """The form went away with no error: signed in, if the page leads to the account."""
+        site_page = SitePage(self.page, self.words)
+        moved_on = self.page.url != before_url
+        if site_page.shows_signed_in() or (moved_on and visible_now(self._account_signs())):
+            self._note_signed_in()
             return "signed_in"
-        said = " ".join(texts_of(news))
-        if in_frame and not form.frame.is_detached():
-            frame_news = without_texts(self._problems(form.frame), before_in_frame)
-            said = " ".join([said, *texts_of(frame_news)])
-        if said.strip():
-            self._refuse(said.strip(), second_step=second_step)
-        if wanted is not None and visible_now(wanted):
-            return "wanted"
-        return "code"
+        raise SiteNotUnderstood(
+            f"after the sign-in form the site showed {self.page.url}, with no sign of being "
+            "signed in (no sign-out, account or orders link)"
+        )
 
     @staticmethod
-    def _wait_for_outcome(outcomes: Locator, frame: Frame, in_frame: Locator | None) -> bool:
+    def _wait_for_outcome(
+        outcomes: Locator, frame: Frame, in_frame: Locator | None, timeout_ms: float = SUBMIT_MS
+    ) -> bool:
         if in_frame is None:
-            return wait_visible(outcomes, SUBMIT_MS)
+            return wait_visible(outcomes, timeout_ms)
         # A form in a frame: look at the page and at the frame in turn.
-        deadline = Deadline(SUBMIT_MS)
+        deadline = Deadline(timeout_ms)
         while not deadline.passed:
             if wait_visible(outcomes, min(_SLICE_MS, deadline.left_ms())):
                 return True

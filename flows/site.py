@@ -35,6 +35,7 @@ from flows.locating import (
     OPTIONAL_MS,
     SUBMIT_MS,
     alerts,
+    best_of,
     button,
     control,
     page_root,
@@ -44,7 +45,7 @@ from flows.locating import (
     wait_visible,
     without_texts,
 )
-from flows.matching import names, order_number_core, pattern, reference_in
+from flows.matching import order_number_core, pattern, reference_in
 from flows.pages import (
     ContactPage,
     HomePage,
@@ -53,10 +54,12 @@ from flows.pages import (
     ReturnConfirmationPage,
     SupportRequestsPage,
 )
+from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
+from flows.ways_in import Destination
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
 
@@ -118,7 +121,7 @@ class RetailerSite:
         self.remembered: dict[str, str] = remembered if remembered is not None else {}
         self.start_urls: dict[str, str] = dict(start_urls or {})
         self.phone = phone
-        self._browsing = Browsing(page, site_url, vocabulary)
+        self._browsing = Browsing(page, site_url, vocabulary, remembered=self.remembered)
         self._order: Order | None = None
         self._return_page: Page | None = None
         install_dialog_handlers(page, vocabulary)
@@ -132,7 +135,8 @@ class RetailerSite:
 
     @_as_agent_errors
     def is_signed_in(self) -> bool:
-        return HomePage(self.page, self.words).signed_in()
+        """Signed in, by any of its signs (sign-out anywhere, or an account control only)."""
+        return HomePage(self.page, self.words).shows_signed_in()
 
     # -- orders -----------------------------------------------------------------------
     @_as_agent_errors
@@ -152,9 +156,12 @@ class RetailerSite:
             raise OrderNotFound(
                 f"order {number} is not in this account's order list (orders shown: {listed})"
             )
-        note("order", link)
-        self._browsing.click(link.first)
-        order = self._read_order(number)
+        listed = listing.listed_status(number)
+        # The order's own link: visible, in the main content before a header's "recent order".
+        chosen = best_of(link, (), Step.ORDER)
+        note("order", chosen)
+        self._browsing.click(chosen)
+        order = self._read_order(number, listed)
         self.remembered[key] = order.url or self.page.url
         return order
 
@@ -194,10 +201,12 @@ class RetailerSite:
             return None
         self._browsing.check_page()
         order_page = OrderPage(self.page, self.words)
-        if not wait_visible(order_page.status_label(), LOOK_MS):
+        if not wait_visible(order_page.status_sign(number), LOOK_MS):
             return None
         if order_page.shows_order(number) is None:
             return None
+        if order_page.read_status(number) is None:
+            return None  # the status shows only in the order list: go through it
         return self._read_order(number)
 
     def _open_order_list(self) -> OrderListPage:
@@ -210,23 +219,27 @@ class RetailerSite:
                 if wait_visible(listing.order_links(), LOOK_MS):
                     return listing
             self.remembered.pop(ORDER_LIST, None)
-        link = browsing.find_from_here_or_home(self.words.order_list_links)
+        link = browsing.find_from_here_or_home(self.words.order_list_links, step=Step.ORDERS)
         if link is not None:
             note(ORDER_LIST, link)
             browsing.click(link)
-        elif not self._go_to_start(ORDER_LIST):
+        elif not self._go_to_start(ORDER_LIST) and not browsing.other_way_in(
+            Destination.ORDERS, listing.order_links()
+        ):
+            # No link named like the order list, no address that leads there.
             browsing.diagnose("could not find a link to the order list")
         browsing.expect(listing.order_links(), "the order list shows no orders")
         self.remembered[ORDER_LIST] = self.page.url
         return listing
 
-    def _read_order(self, number: str) -> Order:
+    def _read_order(self, number: str, listed: str | None = None) -> Order:
+        """Read the order's page; ``listed`` is the status its row in the list showed."""
         order_page = OrderPage(self.page, self.words)
         self._browsing.expect(
-            order_page.status_label(), f"no order status on the page of order {number}"
+            order_page.status_sign(number), f"no order status on the page of order {number}"
         )
         try:
-            order = order_page.read(number)
+            order = order_page.read(number, listed)
         except LookupError:
             self._browsing.diagnose(f"could not read the status of order {number}")
         self._order = order
@@ -341,7 +354,9 @@ class RetailerSite:
         if link is not None:
             note(CONTACT, link)
             browsing.click(link)
-        elif not self._go_to_start(CONTACT):
+        elif not self._go_to_start(CONTACT) and not browsing.other_way_in(
+            Destination.CONTACT, contact.form_field()
+        ):
             browsing.diagnose("could not find a Contact Us link")
         browsing.expect(contact.form_field(), "no contact form with a topic list")
         self.remembered[CONTACT] = self.page.url
@@ -363,22 +378,26 @@ class RetailerSite:
 
     def _contact_link(self) -> Locator | None:
         """Contact Us, from here or from the Customer Service / Help page."""
-        contact = control(self.page, self.words.contact_links)
-        help_page = control(self.page, self.words.customer_service_links)
+        words = self.words
+        contact = control(self.page, words.contact_links, Step.HELP)
+        help_page = control(self.page, words.customer_service_links, Step.HELP)
         if not wait_visible(contact.or_(help_page), LOOK_MS):
             return None
         if visible_now(contact):
-            return contact.first
-        note("customer_service", help_page)
-        self._browsing.click(help_page.first)
-        return contact.first if wait_visible(contact, LOOK_MS) else None
+            return best_of(contact, words.contact_links, Step.HELP)
+        help_link = best_of(help_page, words.customer_service_links, Step.HELP)
+        note("customer_service", help_link)
+        self._browsing.click(help_link)
+        if not wait_visible(contact, LOOK_MS):
+            return None
+        return best_of(contact, words.contact_links, Step.HELP)
 
     @_as_agent_errors
     def support_requests(self) -> list[SupportRequest] | None:
         browsing = self._browsing
         support = SupportRequestsPage(self.page, self.words)
         heading = self.page.get_by_role(
-            "heading", name=names(self.words.support_request_pages)
+            "heading", name=name_pattern(self.words.support_request_pages)
         ).filter(visible=True)
         remembered = self.remembered.get(SUPPORT_REQUESTS)
         if remembered:
@@ -438,7 +457,8 @@ class RetailerSite:
         if self._order is not None and self._order.url:
             self._browsing.goto(self._order.url)
             self._browsing.check_page()
-            wanted = control(self.page, self.words.label_links)
+            words = self.words.label_links
+            wanted = control(self.page, words, Step.ORDER)
             if wait_visible(wanted, LOOK_MS):
-                return self.page, wanted.first
+                return self.page, best_of(wanted, words, Step.ORDER)
         self._browsing.diagnose("could not find a return label link")

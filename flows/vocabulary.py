@@ -46,8 +46,96 @@ CONTRACT_STATUS_WORDS: Mapping[str, OrderStatus] = MappingProxyType(
         "return received": OrderStatus.RETURNED,
         "refunded": OrderStatus.RETURNED,
         "return complete": OrderStatus.RETURNED,
+        # Synonyms real shops use (see docs/shops.md, "Status words"). Only words that
+        # say one thing: "Completed" is not here (shipped on one platform, delivered on
+        # another); a shop teaches it in its profile.
+        "being processed": OrderStatus.PROCESSING,
+        "processing in progress": OrderStatus.PROCESSING,
+        "awaiting fulfillment": OrderStatus.PROCESSING,
+        "awaiting fulfilment": OrderStatus.PROCESSING,
+        "awaiting shipment": OrderStatus.PROCESSING,
+        "unfulfilled": OrderStatus.PROCESSING,
+        "not yet shipped": OrderStatus.PROCESSING,
+        "not shipped": OrderStatus.PROCESSING,
+        "on its way": OrderStatus.SHIPPED,
+        "fulfilled": OrderStatus.SHIPPED,
+        # Phrases that hold a contract word but mean something else: a person decides.
+        "partially shipped": OrderStatus.UNKNOWN,
+        "partially fulfilled": OrderStatus.UNKNOWN,
+        "partially refunded": OrderStatus.UNKNOWN,
+        "partially returned": OrderStatus.UNKNOWN,
+        "pending payment": OrderStatus.UNKNOWN,
+        "payment pending": OrderStatus.UNKNOWN,
+        "awaiting payment": OrderStatus.UNKNOWN,
+        "refund pending": OrderStatus.UNKNOWN,
+        "not delivered": OrderStatus.UNKNOWN,
+        "returned to sender": OrderStatus.UNKNOWN,
     }
 )
+
+# Words that settle nothing alone but agree with some statuses: a payment badge "Paid",
+# an order "Completed" beside a shipment "Delivered". Read with another status they
+# must agree with it; alone they are unknown.
+AGREEING_STATUS_WORDS: Mapping[str, frozenset[OrderStatus]] = MappingProxyType(
+    {
+        "completed": frozenset(
+            {
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+                OrderStatus.RETURN_STARTED,
+                OrderStatus.RETURNED,
+            }
+        ),
+        "complete": frozenset(
+            {
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+                OrderStatus.RETURN_STARTED,
+                OrderStatus.RETURNED,
+            }
+        ),
+        "paid": frozenset(
+            {
+                OrderStatus.PROCESSING,
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+                OrderStatus.RETURN_STARTED,
+                OrderStatus.CANCELLED,
+            }
+        ),
+        "authorized": frozenset(
+            {OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.CANCELLED}
+        ),
+        "payment accepted": frozenset(
+            {OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED}
+        ),
+    }
+)
+
+# How statuses read together combine (shipment + order + payment). The one table:
+#   any status + cancelled         -> cancelled
+#   processing + shipped           -> shipped        (the order's status lags its parcel's)
+#   processing + delivered         -> delivered
+#   shipped + delivered            -> delivered
+#   delivered + return_started     -> return_started
+#   delivered + returned           -> returned
+#   return_started + returned      -> returned
+#   a status + itself              -> that status
+#   agreeing words (above)         -> must agree with the result, else unknown
+#   any other pair, an unknown, or a text naming no status -> unknown
+STATUS_PAIRS: Mapping[frozenset[OrderStatus], OrderStatus] = MappingProxyType(
+    {
+        frozenset({OrderStatus.PROCESSING, OrderStatus.SHIPPED}): OrderStatus.SHIPPED,
+        frozenset({OrderStatus.PROCESSING, OrderStatus.DELIVERED}): OrderStatus.DELIVERED,
+        frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED}): OrderStatus.DELIVERED,
+        frozenset({OrderStatus.DELIVERED, OrderStatus.RETURN_STARTED}): OrderStatus.RETURN_STARTED,
+        frozenset({OrderStatus.DELIVERED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
+        frozenset({OrderStatus.RETURN_STARTED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
+    }
+)
+
+# A status text longer than this is a sentence, not a status.
+STATUS_TEXT_MAX_WORDS = 12
 
 # A reference is letters, digits and dashes; requiring a digit keeps ordinary words
 # ("Your request has been received") from being read as one.
@@ -115,11 +203,28 @@ class Vocabulary:
     order_link_formats: Words = (
         "Order #{number}",
         "Order No. {number}",
+        "Order number {number}",
+        "Order {number}",
         "View order {number}",
         "{number}",
     )
     status_labels: Words = ("Order Status", "Status")
+    # Words that may stand before "Status" in a label: "Shipment status", "Payment status".
+    status_label_qualifiers: Words = (
+        "Order",
+        "Shipment",
+        "Shipping",
+        "Delivery",
+        "Payment",
+        "Fulfillment",
+        "Fulfilment",
+        "Return",
+        "Refund",
+    )
     status_words: Mapping[str, OrderStatus] = field(default_factory=lambda: CONTRACT_STATUS_WORDS)
+    agreeing_status_words: Mapping[str, frozenset[OrderStatus]] = field(
+        default_factory=lambda: AGREEING_STATUS_WORDS
+    )
     tracking_labels: Words = ("Tracking", "Tracking Number", "Tracking #")
     final_sale: Words = ("Final Sale",)
 
@@ -139,7 +244,15 @@ class Vocabulary:
     name_labels: Words = ("Name", "Full Name")
     first_name_labels: Words = ("First Name",)
     last_name_labels: Words = ("Last Name",)
-    message_labels: Words = ("Message", "Comments", "Details", "Your Message", "How can we help?")
+    message_labels: Words = (
+        "Message",
+        "Comments",
+        "Comment",
+        "Details",
+        "Your Message",
+        "How can we help?",
+        "What's on your mind?",
+    )
     contact_submit: Words = ("Submit", "Send", "Send Message")
     # e.g. "Thanks! Your case number is CS-482913." -> group 1 is the reference.
     confirmation_pattern: str = (
@@ -199,22 +312,93 @@ DEFAULT_VOCABULARY = Vocabulary()
 
 
 def _normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w#]+", " ", text.casefold()).split())
+    text = text.casefold().replace("&", " and ")
+    return " ".join(re.sub(r"[^\w#]+", " ", text).split())
+
+
+@dataclass(frozen=True)
+class StatusReading:
+    """What one status text says: the statuses named in it and the agreeing words' sets."""
+
+    raw: str
+    statuses: frozenset[OrderStatus]
+    agrees: tuple[frozenset[OrderStatus], ...]
+
+    @property
+    def says_anything(self) -> bool:
+        return bool(self.statuses or self.agrees)
+
+
+def read_status_text(raw: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> StatusReading:
+    """The known status phrases in ``raw``, as whole words, longest first, not overlapping.
+
+    A text of more than ``STATUS_TEXT_MAX_WORDS`` words is a sentence: it says nothing.
+    """
+    words = _normalise(raw).split()
+    if not words or len(words) > STATUS_TEXT_MAX_WORDS:
+        return StatusReading(raw, frozenset(), ())
+    table: dict[tuple[str, ...], OrderStatus | frozenset[OrderStatus]] = {}
+    for word, agreed in vocabulary.agreeing_status_words.items():
+        table[tuple(_normalise(word).split())] = frozenset(agreed)
+    for word, status in vocabulary.status_words.items():
+        table[tuple(_normalise(word).split())] = status
+    taken = [False] * len(words)
+    statuses: set[OrderStatus] = set()
+    agrees: list[frozenset[OrderStatus]] = []
+    for phrase in sorted((p for p in table if p), key=len, reverse=True):
+        size = len(phrase)
+        for at in range(len(words) - size + 1):
+            if tuple(words[at : at + size]) != phrase or any(taken[at : at + size]):
+                continue
+            taken[at : at + size] = [True] * size
+            meaning = table[phrase]
+            if isinstance(meaning, frozenset):
+                agrees.append(meaning)
+            else:
+                statuses.add(meaning)
+    return StatusReading(raw, frozenset(statuses), tuple(agrees))
+
+
+def _pair(first: OrderStatus, second: OrderStatus) -> OrderStatus:
+    if first is second:
+        return first
+    if OrderStatus.CANCELLED in (first, second):
+        return OrderStatus.CANCELLED
+    return STATUS_PAIRS.get(frozenset({first, second}), OrderStatus.UNKNOWN)
+
+
+def combined_status(readings: list[StatusReading]) -> OrderStatus:
+    """The one status several status texts say together (see ``STATUS_PAIRS``).
+
+    Within one text, two statuses that disagree are unknown; across texts (a
+    shipment's badge and an order's) the table settles them, or they are unknown.
+    """
+    result: OrderStatus | None = None
+    agrees: list[frozenset[OrderStatus]] = []
+    for reading in readings:
+        # A text that names no status ("On hold" beside "Shipped") leaves it open.
+        if not reading.says_anything:
+            return OrderStatus.UNKNOWN
+        if len(reading.statuses) > 1 or OrderStatus.UNKNOWN in reading.statuses:
+            return OrderStatus.UNKNOWN
+        agrees.extend(reading.agrees)
+        for status in reading.statuses:
+            result = status if result is None else _pair(result, status)
+            if result is OrderStatus.UNKNOWN:
+                return result
+    if result is None:
+        return OrderStatus.UNKNOWN
+    if any(result not in agreed for agreed in agrees):
+        return OrderStatus.UNKNOWN
+    return result
 
 
 def canonical_status(raw: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> OrderStatus:
-    """The canonical status a site's status words mean; ``UNKNOWN`` for any other word.
+    """The canonical status a short status text means; ``UNKNOWN`` for any other text.
 
-    The whole value is looked up first; failing that, a table word that *starts* the
-    value ("Delivered on 3 March") decides, longest word first so that "Return
-    Received" is not read as "Return". Words inside the value ("On Hold - payment
-    pending") do not count: a status the contract does not name must reach a person.
+    The text must hold exactly one known status phrase, as whole words ("Delivered on
+    3 March", "Order status: Being processed"). Two that disagree ("Shipped -
+    Cancelled"), none ("On Hold"), a phrase that means something else ("Payment
+    pending", "Partially shipped") or a whole sentence: a person must look.
     """
-    wanted = _normalise(raw)
-    table = {_normalise(word): status for word, status in vocabulary.status_words.items()}
-    if wanted in table:
-        return table[wanted]
-    for word in sorted(table, key=len, reverse=True):
-        if word and (wanted.startswith(word + " ")):
-            return table[word]
-    return OrderStatus.UNKNOWN
+    return combined_status([read_status_text(raw, vocabulary)])

@@ -109,7 +109,25 @@ class ReturnRefused(NeedsHuman):
 
 
 class UnknownStatus(NeedsHuman):
-    pass
+    """The order shows status words outside the contract (and outside the shop's profile).
+
+    Carries the shop's own words, so that the result JSON says ``status: "unknown"``
+    and ``raw_status`` even though the command ended in an error.
+    """
+
+    status = "unknown"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw_status: str | None = None,
+        hint: str | None = None,
+        phone: str | None = None,
+        evidence: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, phone=phone, evidence=evidence)
+        self.raw_status = raw_status
 
 
 class SiteNotUnderstood(NeedsHuman):

@@ -85,6 +85,9 @@ def test_an_unknown_status_word_needs_a_person_with_evidence_and_phone(
     assert (result["outcome"], result["action"]) == ("needs_human", "none")
     assert result["order"] == "70011"
     assert "On Hold" in result["message"]
+    assert (result["status"], result["raw_status"]) == ("unknown", "On Hold")
+    # The message names the profile lines that would teach the shop's words.
+    assert result["message"].endswith('[status]\n"On Hold" = "processing"')
     assert result["phone"] == PHONES["us"]
     assert Path(result["evidence"]).read_bytes().startswith(b"\x89PNG")
     assert any("On Hold" in line for line in run.said)

@@ -319,3 +319,19 @@ def test_error_json(exc: Exception, outcome: str) -> None:
     assert obj["outcome"] == outcome
     assert obj["order"] is None
     assert list(obj)[: len(CORE_KEYS)] == list(CORE_KEYS)
+
+
+def test_an_unknown_status_error_carries_the_status_and_the_shops_words() -> None:
+    from agent.errors import UnknownStatus
+    from agent.runner import unknown_status_message
+
+    message = unknown_status_message("70011", 'On "Hold"')
+    exc = UnknownStatus(message, raw_status='On "Hold"')
+    obj = error_object(exc, "70011")
+    assert (obj["status"], obj["raw_status"]) == ("unknown", 'On "Hold"')
+    # The exact profile lines that would teach it, as valid TOML.
+    assert message.endswith('\n[status]\n"On \\"Hold\\"" = "processing"')
+    import tomllib
+
+    taught = tomllib.loads(message.split("\n", 1)[1])
+    assert taught == {"status": {'On "Hold"': "processing"}}
