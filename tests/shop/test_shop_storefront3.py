@@ -134,6 +134,7 @@ def test_the_order_list_is_a_table_with_badges_and_icon_links(st: Visitor) -> No
     expect(page.get_by_role("heading", name="Order # 000070001")).to_be_visible()
 
 
+# The "ST badges" column of docs/architecture.md's seed table.
 @pytest.mark.parametrize(
     ("number", "badges"),
     [
@@ -143,8 +144,12 @@ def test_the_order_list_is_a_table_with_badges_and_icon_links(st: Visitor) -> No
         ("70004", ["Delivered", "Complete"]),
         ("70005", ["Canceled"]),
         ("70006", ["Return Requested"]),
+        ("70007", ["Refunded"]),
+        ("70008", ["Delivered", "Complete"]),
+        ("70009", ["Delivered", "Complete"]),
         ("70010", ["Out for Delivery", "Processing"]),
         ("70011", ["On Hold"]),
+        ("70012", ["Delivered", "Complete"]),
     ],
 )
 def test_the_order_page_shows_the_status_as_unlabelled_badges_by_the_heading(
