@@ -13,7 +13,42 @@ import structlog
 from agent import settings as settings_module
 from agent.browser import find_browser, launch_args
 from agent.redaction import clear_secrets
+from fixtures.paraphrase import SEED_VARIABLE, Paraphrase, paraphrase, seed_from
+from fixtures.regions import US
 from fixtures.server import ShopServer
+
+PARAPHRASE_SEED = pytest.StashKey[int]()
+
+
+# -- the paraphrase variant's seed: one per run, shown in the header and on every failure ------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--paraphrase-seed",
+        default=None,
+        help=f"seed of the paraphrase variant (default: ${SEED_VARIABLE}, else from the time)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Read before any test's clean environment drops ORDER_AGENT_* variables.
+    config.stash[PARAPHRASE_SEED] = seed_from(config.getoption("--paraphrase-seed"))
+
+
+def _replay(config: pytest.Config) -> str:
+    seed = config.stash[PARAPHRASE_SEED]
+    return f"paraphrase seed {seed} (replay: {SEED_VARIABLE}={seed} or --paraphrase-seed={seed})"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _replay(config)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and "paraphrase_seed" in getattr(item, "fixturenames", ()):
+        report.sections.append(("paraphrase variant", _replay(item.config)))
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +101,16 @@ def shop(shop_server: ShopServer) -> Iterator[ShopServer]:
     """The session's shop, put back to its seed state after the test."""
     yield shop_server
     shop_server.reset()
+
+
+@pytest.fixture(scope="session")
+def paraphrase_seed(pytestconfig: pytest.Config) -> int:
+    return pytestconfig.stash[PARAPHRASE_SEED]
+
+
+@pytest.fixture
+def paraphrased(shop: ShopServer, paraphrase_seed: int) -> Paraphrase:
+    """The US store with every contract phrase inside a longer name, mounted at ``/para/``."""
+    variant = paraphrase(US, paraphrase_seed)
+    shop.add_region(variant.region)
+    return variant

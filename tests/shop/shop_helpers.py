@@ -121,8 +121,7 @@ class Visitor:
 
     def open_order(self, number: str) -> None:
         region = self.region
-        name = region.order_link_format.format(number=region.display_number(number))
-        self.page.get_by_role("link", name=name, exact=True).click()
+        self.page.get_by_role("link", name=region.order_link_name(number), exact=True).click()
 
     def goto(self, route: str, **params: str) -> None:
         self.page.goto(self.shop.page_url(self.prefix, route, **params))
