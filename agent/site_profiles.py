@@ -5,7 +5,7 @@ status words to canonical statuses, gives start paths for steps a shop hides
 and the customer-service phone numbers. It is looked up, first hit wins:
 
 1. ``ORDER_AGENT_PROFILE``: a path to a ``.toml`` file, or the name of a
-   built-in profile (``maison-kora-us``, ``maison-kora-uk``: the fixture
+   built-in profile (``maison-kora-us``, ``maison-kora-uk``, ``maison-kora-st``: the fixture
    shop's two stores, shipped in ``agent/profiles/`` as examples);
 2. ``<user config dir>/profiles/<host>.toml`` (``~/.config/order-agent/profiles/
    shop.example.com.toml`` on Linux), then the same without a leading ``www.``.
