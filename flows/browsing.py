@@ -25,6 +25,7 @@ from playwright.sync_api import Locator, Page, Request, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agent.errors import BotCheck, SessionExpired, SiteNotUnderstood, TransientError
+from flows.findings import note_url
 from flows.forms import Filled, not_kept
 from flows.interruptions import dismiss_visible, interruption_dialogs
 from flows.labels import save_atomically
@@ -48,6 +49,15 @@ from flows.ways_in import MAX_TRIES, Destination, candidates, same_origin
 
 # Requests that stay open by design: they never make a page "busy".
 _LONG_LIVED = frozenset({"eventsource", "websocket", "media", "ping"})
+
+
+# The step ``order-agent doctor`` reports for each way in reached by address.
+_FINDING_STEPS = {
+    Destination.SIGN_IN: "sign_in_entry",
+    Destination.ORDERS: "order_list",
+    Destination.CONTACT: "contact",
+    Destination.RETURNS: "return_entry",
+}
 
 
 class NavigationWatch:
@@ -238,6 +248,10 @@ class Browsing:
         the platforms' well-known addresses: GETs on the shop's own origin only, at most
         ``MAX_TRIES``. The first address that shows ``arrived`` is remembered.
         """
+        if not self.page_is_settled():
+            # The control may still come: the caller's diagnosis says so (and it is retried).
+            return False
+        start = self.page.url
         tried = candidates(self.page, self.site_url, destination)
         remembered = self.remembered.get(destination.value)
         if remembered and same_origin(remembered, self.site_url):
@@ -248,7 +262,11 @@ class Browsing:
             self.watch(self.page).check()
             if wait_visible(arrived, OPTIONAL_MS):
                 self.remembered[destination.value] = self.page.url
+                note_url(_FINDING_STEPS[destination], url, "an address on the shop's own site")
                 return True
+        if tried and self.page.url != start:
+            # The diagnosis (and its screenshot) is of the page that lacked the control.
+            self.goto(start)
         return False
 
     def expect(self, wanted: Locator, what: str, *, page: Page | None = None) -> None:

@@ -94,8 +94,11 @@ _DETERMINERS = r"(?:(?:your|the|this|current|latest)\s+)?"
 
 
 def label_source(labels: Sequence[str], qualifiers: Sequence[str] = ()) -> str:
-    """The labels, each optionally after one qualifier word ("Shipment" Status)."""
-    source = alternatives(labels)
+    """The labels, each optionally after one qualifier word ("Shipment" Status).
+
+    A plural marker may follow: "Tracking number(s)".
+    """
+    source = rf"(?:{alternatives(labels)})(?:\(s\))?"
     if qualifiers:
         source = rf"{_DETERMINERS}(?:(?:{alternatives(qualifiers)})\s+)?(?:{source})"
     return source

@@ -15,7 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page
 
 from agent.models import Item, Order, OrderStatus
-from flows.facts import label_candidates, label_source, value_next_to, values_next_to
+from flows.facts import label_candidates, label_source, values_next_to
 from flows.findings import note
 from flows.forms import (
     Filled,
@@ -386,7 +386,9 @@ class OrderPage(SitePage):
         return found.group(0) if found else None
 
     def tracking(self) -> str | None:
-        return value_next_to(self.content, self.words.tracking_labels)
+        words = self.words
+        found = values_next_to(self.content, words.tracking_labels, words.tracking_label_qualifiers)
+        return found[0] if found else None
 
     def return_entry(self) -> Locator | None:
         return self.find_now(self.words.return_entry, Step.RETURN)

@@ -226,6 +226,8 @@ class Vocabulary:
         default_factory=lambda: AGREEING_STATUS_WORDS
     )
     tracking_labels: Words = ("Tracking", "Tracking Number", "Tracking #")
+    # Words that may stand before a tracking label: "Carrier tracking number".
+    tracking_label_qualifiers: Words = ("Carrier", "Courier", "Shipment", "Shipping", "Package")
     final_sale: Words = ("Final Sale",)
 
     # 4. Requesting a cancellation

@@ -29,7 +29,7 @@ sign_in_entry = ["Hello, sign in", "Account & Lists"]
 order_list_links = ["Your Orders"]
 
 [status]
-"Being processed" = "processing"
+"With the warehouse" = "processing"
 "Awaiting fulfillment" = "processing"
 "On its way" = "shipped"
 
@@ -52,10 +52,10 @@ def test_a_profile_adds_words_and_never_removes_the_contracts() -> None:
     assert "Hello, sign in" in words.sign_in_entry
     assert "Your Orders" in words.order_list_links
     assert words.contact_links == DEFAULT_VOCABULARY.contact_links
-    assert words.status_of("Being processed") is OrderStatus.PROCESSING
+    assert words.status_of("With the warehouse") is OrderStatus.PROCESSING
     assert words.status_of("On its way") is OrderStatus.SHIPPED
     assert words.status_of("Delivered") is OrderStatus.DELIVERED
-    assert DEFAULT_VOCABULARY.status_of("Being processed") is OrderStatus.UNKNOWN
+    assert DEFAULT_VOCABULARY.status_of("With the warehouse") is OrderStatus.UNKNOWN
 
 
 def test_paths_start_from_the_origin_or_from_the_site_url() -> None:
@@ -90,7 +90,8 @@ def test_built_in_profiles_are_valid_and_say_something(name: str) -> None:
 
 
 def test_built_in_profiles_have_the_stores_phones() -> None:
-    assert built_in_names() == ["maison-kora-uk", "maison-kora-us"]
+    assert built_in_names() == ["maison-kora-st", "maison-kora-uk", "maison-kora-us"]
+    assert find_profile(None, "maison-kora-st").phone == "1-800-555-0177"
     assert find_profile(None, "maison-kora-us").phone == "1-800-555-0199"
     assert find_profile(None, "maison-kora-uk").phone == "0800 555 0144"
 
