@@ -191,6 +191,7 @@ class OrderAgent:
             session.page,
             settings.site_url,
             remembered=ledger.remembered_urls(settings.site_url),
+            limits=settings.limits(),
         )
         # A session saved by an earlier run is tried once before signing in: see ensure_signed_in.
         self.saved_session_untried = session.storage_path.is_file()
@@ -239,7 +240,12 @@ class OrderAgent:
         from flows.site import RetailerSite
 
         assert self.settings.site_url
-        self.site = RetailerSite(page, self.settings.site_url, remembered=self.site.remembered)
+        self.site = RetailerSite(
+            page,
+            self.settings.site_url,
+            remembered=self.site.remembered,
+            limits=self.settings.limits(),
+        )
 
     def _order_reachable_directly(self) -> bool:
         from flows.site import ORDER_LIST

@@ -17,6 +17,8 @@ from playwright.sync_api import Frame, Locator, Page
 from agent.models import Item, Order, OrderStatus
 from flows.facts import label_candidates, value_next_to
 from flows.forms import choose_option, label_and_value, label_of, options_of, select_matching
+from flows.limits import current as current_limits
+from flows.limits import without_control_characters
 from flows.locating import (
     LOOK_MS,
     button,
@@ -32,6 +34,7 @@ from flows.locating import (
     wait_visible,
 )
 from flows.matching import (
+    bounded_reference,
     contains,
     first_group,
     names,
@@ -213,6 +216,12 @@ class OrderPage(SitePage):
         raw = value_next_to(self.content, self.words.status_labels)
         if raw is None:
             return None
+        raw = " ".join(without_control_characters(raw).split())
+        limit = current_limits().status_max_chars
+        if len(raw) > limit:
+            # No status is that long: whatever it starts with, it is not one the agent
+            # may act on. Only a bounded, marked piece of it is kept (ledger, JSON, alerts).
+            return f"{raw[:limit]}… ({len(raw):,} characters)", OrderStatus.UNKNOWN
         return raw, canonical_status(raw, self.words)
 
     def shows_order(self, number: str) -> str | None:
@@ -386,12 +395,13 @@ class SupportRequestsPage(SitePage):
         return []
 
     def _parse(self, text: str) -> SupportRequest:
+        text = without_control_characters(text)
         order_found = _ORDER_IN_TEXT.search(text)
         order = order_found.group(1) if order_found else None
         reference = reference_in(text, self.words.confirmation_pattern)
         if reference is None or reference == order:
             tokens = [t for t in _REFERENCE_TOKEN.findall(text) if t != order]
-            reference = tokens[0] if tokens else None
+            reference = bounded_reference(tokens[0]) if tokens else None
         return SupportRequest(reference=reference, order=order, text=" ".join(text.split()))
 
 

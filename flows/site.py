@@ -26,6 +26,8 @@ from flows.browsing import Browsing
 from flows.interruptions import install_dialog_handlers
 from flows.label_capture import capture_label
 from flows.labels import keep_label
+from flows.limits import Limits
+from flows.limits import use as use_limits
 from flows.locating import (
     LOOK_MS,
     OPTIONAL_MS,
@@ -95,7 +97,10 @@ class RetailerSite:
         *,
         vocabulary: Vocabulary = DEFAULT_VOCABULARY,
         remembered: dict[str, str] | None = None,
+        limits: Limits | None = None,
     ) -> None:
+        if limits is not None:
+            use_limits(limits)
         self.page = page
         self.site_url = site_url
         self.words = vocabulary
