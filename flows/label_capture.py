@@ -58,7 +58,13 @@ def capture_label(browsing: Browsing, page: Page, link: Locator) -> bytes:
         with LabelTransfer(page.context, limits) as transfer:
             for attempt in range(2):
                 where = page.url
-                browsing.click(link, page=page)
+                try:
+                    browsing.click(link, page=page)
+                except TransientError:
+                    # The transfer stopped the label on purpose: say why, not "failed".
+                    if transfer.refusal:
+                        raise LabelInvalid(transfer.refusal) from None
+                    raise
                 _wait_for_label(page, downloads, opened, Deadline(SUBMIT_MS / 2), transfer)
                 # A click that changed nothing at all (no file, no tab, same page) was lost,
                 # e.g. to a page still settling: clicking a label link again is harmless.

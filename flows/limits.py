@@ -50,9 +50,11 @@ def without_control_characters(text: str) -> str:
 
 
 def shown_size(size: int) -> str:
-    """``2.1 GB``, ``52.4 MB``, ``900 kB``: sizes in messages."""
+    """``2.1 GB``, ``52.4 MB``, ``900 kB``, ``100 bytes``: sizes in messages."""
     if size >= 1000 * MB:
         return f"{size / (1000 * MB):.1f} GB"
     if size >= MB:
         return f"{size / MB:.1f} MB"
-    return f"{max(size, 1) / 1000:.0f} kB"
+    if size >= 1000:
+        return f"{size / 1000:.0f} kB"
+    return f"{size} bytes"
