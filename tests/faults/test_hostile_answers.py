@@ -123,9 +123,11 @@ def test_a_status_text_of_a_megabyte_is_not_a_status_and_is_kept_short(
     measured = run_measured(agent, "cancel", "70001", "--json")
     run = measured.run
     assert run.code == EXIT_NEEDS_HUMAN, run.explain()
-    assert run.json["status"] == "unknown"
-    assert run.json["raw_status"].startswith("Processing and still")
-    assert run.json["raw_status"].endswith("(1,050,010 characters)")
+    assert run.json["error"] == "UnknownStatus", run.explain()[:3000]
+    message = run.json["message"]
+    assert "shows the status 'Processing and still processing" in message
+    assert "… (1,050,010 characters)'" in message
+    assert len(message) < 600
     assert len(run.stdout) < 5_000 and len(run.stderr) < 200_000
     assert shop.inbox("us") == []  # an unreadable status is never acted on
     assert measured.peak_mb < PEAK_BOUND_MB
