@@ -68,10 +68,13 @@ def test_drop_closes_the_connection_without_an_answer(
     shop.fail(r"^/us/$", "drop", times=3)
     with pytest.raises(http.client.RemoteDisconnected):
         client.get(US.url("home"))
-    # Chromium quietly retries a request that got no answer once: two drops make one error.
+    # Chromium may quietly retry a request that got no answer (on a reused connection it
+    # does): one or two drops make one error, whichever it did this time.
     with pytest.raises(PlaywrightError, match="ERR_EMPTY_RESPONSE"):
         us.home()
-    assert shop.shop.faults.pending() == []
+    left = [fault.times for fault in shop.shop.faults.pending()]
+    assert left in ([], [1])
+    shop.shop.faults.clear()
     us.page.wait_for_url("chrome-error://chromewebdata/")  # let the error page settle first
     us.home()
     expect(us.page.get_by_role("heading", name="Maison Kora")).to_be_visible()
