@@ -450,6 +450,7 @@ class SoakReport:
             "duplicates": self.duplicates,
             "wall_s": round(self.wall_s, 1),
             "cpu_hogs": self.hogs,
+            "cpu_hog_pids": self.hog_pids,
             "workers": self.workers,
             "scenarios": dict(Counter(run.scenario for run in self.runs)),
             "exits_by_kind": self.exits_by_kind(),
