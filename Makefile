@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench browser clean
+.PHONY: demo test lint bench soak browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(INSTALLED)
 
 bench: browser
 	$(PY) -m bench
+
+# 200 agent runs on the chaos shop with two CPU hogs; report in bench/results/soak.md.
+soak: browser
+	$(PY) -m bench.soak --runs 200
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -160,6 +160,13 @@ def _speed(text: str) -> float:
     return speed
 
 
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
 def _duration(text: str) -> timedelta:
     try:
         return parse_duration(text)
@@ -383,6 +390,14 @@ def _add_tool_commands(commands: argparse._SubParsersAction, parent: _Parser) ->
         metavar="X",
         help="shop time runs X times real time (0: frozen; default: the shop's own)",
     )
+    site.add_argument(
+        "--chaos",
+        type=_seed,
+        metavar="SEED",
+        help="a hostile shop, all drawn from SEED: 0-6 overlays 0-2 s after load, 0-800 ms "
+        "latency per request, one 503 or dropped connection on a GET, a session that expires "
+        "mid-run, late hydration (see fixtures/chaos.py)",
+    )
     site.set_defaults(handler=_site_command)
 
     demo = commands.add_parser("demo", parents=[parent], help="watch the agent work on a demo shop")
@@ -593,6 +608,8 @@ def _site_command(args: argparse.Namespace, context: Context) -> int:
     options: dict[str, object] = {"port": args.port, "control": args.control}
     if args.clock_speed is not None:
         options["clock_speed"] = args.clock_speed
+    if args.chaos is not None:
+        options["chaos"] = args.chaos
     serve(**options)
     return EXIT_OK
 

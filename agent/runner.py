@@ -245,6 +245,7 @@ class OrderAgent:
             remembered=remembered,
             start_urls=self.profile.start_urls(site_url),
             phone=self.profile.phone,
+            limits=self.settings.limits(),
         )
 
     def use_page(self, page: Page) -> None:

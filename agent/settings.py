@@ -29,6 +29,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from agent.errors import ConfigError
 from agent.logs import default_format
+from flows.limits import Limits
 
 ENV_PREFIX = "ORDER_AGENT_"
 SECRETS_DIR_ENV = f"{ENV_PREFIX}SECRETS_DIR"
@@ -100,6 +101,14 @@ class Settings(BaseSettings):
     timeout_ms: int = Field(default=15_000, gt=0, le=600_000)
     navigation_timeout_ms: int = Field(default=30_000, gt=0, le=600_000)
     notify: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Limits on what a shop's answer may cost (flows/limits.py): broken or hostile
+    # answers end with a clear message instead of eating time, memory or disk.
+    label_max_bytes: int = Field(default=10_000_000, gt=0)
+    label_timeout_ms: int = Field(default=60_000, gt=0, le=3_600_000)
+    pdf_max_decompressed_bytes: int = Field(default=50_000_000, gt=0)
+    page_max_bytes: int = Field(default=10_000_000, gt=0)
+    status_max_chars: int = Field(default=200, gt=0)
+    reference_max_chars: int = Field(default=40, ge=8)
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
 
@@ -194,6 +203,17 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [url for url in re.split(r"[,\s]+", value) if url]
         return value
+
+    def limits(self) -> Limits:
+        """The caps on a shop's answers, for the flows (``flows.limits``)."""
+        return Limits(
+            label_max_bytes=self.label_max_bytes,
+            label_timeout_ms=self.label_timeout_ms,
+            pdf_max_decompressed_bytes=self.pdf_max_decompressed_bytes,
+            page_max_bytes=self.page_max_bytes,
+            status_max_chars=self.status_max_chars,
+            reference_max_chars=self.reference_max_chars,
+        )
 
     @property
     def display_name(self) -> str:

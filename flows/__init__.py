@@ -16,6 +16,7 @@ cancellation, start a return, download its label). Behind it, one job per module
 * ``browsing`` - loading, clicking, and explaining what a page shows instead;
 * ``signing_in``, ``returning``, ``label_capture`` - the longer journeys;
 * ``labels`` - label PDF validation and the atomic 0600 save;
+* ``limits`` - the caps on what a shop's answer may cost (sizes, lengths, times);
 * ``results`` - receipts handed back to the runner;
 * ``findings`` - what the engine found and where, recorded only for ``doctor``;
 * ``inspection`` - read-only looks for ``doctor`` (contact fields, list statuses).

@@ -10,6 +10,7 @@ own errors:
   since the look may simply have come too soon;
 * the sign-in form in the middle of a flow: ``SessionExpired``;
 * "verify you are human": ``BotCheck``;
+* a page larger than ``ORDER_AGENT_PAGE_MAX_BYTES``: ``AnswerTooLarge``;
 * anything else: ``SiteNotUnderstood`` with what was missing and where.
 """
 
@@ -24,11 +25,19 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import BotCheck, SessionExpired, SiteNotUnderstood, TransientError
+from agent.errors import (
+    AnswerTooLarge,
+    BotCheck,
+    SessionExpired,
+    SiteNotUnderstood,
+    TransientError,
+)
 from flows.findings import note_url
 from flows.forms import Filled, not_kept
 from flows.interruptions import dismiss_visible, interruption_dialogs
 from flows.labels import save_atomically
+from flows.limits import current as current_limits
+from flows.limits import shown_size
 from flows.locating import (
     LOOK_MS,
     OPTIONAL_MS,
@@ -59,6 +68,32 @@ _FINDING_STEPS = {
     Destination.RETURNS: "return_entry",
 }
 
+REDIRECT_LOOP = "ERR_TOO_MANY_REDIRECTS"
+
+
+def _failure_reason(failure: str) -> str:
+    if REDIRECT_LOOP in failure:
+        return "the shop redirects in a loop"
+    return failure
+
+
+def _announced_size(response: Response) -> int:
+    """The body size a response announces (Content-Length), 0 when it does not say."""
+    try:
+        return int(response.headers.get("content-length") or 0)
+    except ValueError:
+        return 0
+
+
+def refuse_oversized(size: int, url: str) -> None:
+    """Raise ``AnswerTooLarge`` for a page bigger than ORDER_AGENT_PAGE_MAX_BYTES."""
+    limit = current_limits().page_max_bytes
+    if size > limit:
+        raise AnswerTooLarge(
+            f"the shop answered {url} with a page of {shown_size(size)}, more than the "
+            f"{shown_size(limit)} the agent reads (ORDER_AGENT_PAGE_MAX_BYTES)"
+        )
+
 
 class NavigationWatch:
     """What became of a page's last main-frame navigation: its status, failure, or no answer."""
@@ -69,6 +104,7 @@ class NavigationWatch:
         self.failure: str | None = None
         self.pending = False
         self._in_flight: set[Request] = set()
+        self.size = 0  # the body size the last page announced
         page.on("request", self._on_request)
         page.on("response", self._on_response)
         page.on("requestfinished", self._on_finished)
@@ -90,6 +126,7 @@ class NavigationWatch:
     def _on_response(self, response: Response) -> None:
         if self._is_main_navigation(response.request):
             self.status, self.failure, self.pending = response.status, None, False
+            self.size = _announced_size(response)
 
     def _on_finished(self, request: Request) -> None:
         self._in_flight.discard(request)
@@ -117,7 +154,8 @@ class NavigationWatch:
     def check(self) -> None:
         """Raise ``TransientError`` when the page is a server error or never arrived."""
         if self.failure:
-            raise TransientError(f"the site could not be reached ({self.failure})")
+            raise TransientError(f"the site could not be reached ({_failure_reason(self.failure)})")
+        refuse_oversized(self.size, self.page.url)
         if self.status is not None and self.status >= 500:
             raise TransientError(f"the site answered with a server error ({self.status})")
         if self.page.url.startswith("chrome-error:"):
@@ -186,9 +224,11 @@ class Browsing:
         except PlaywrightTimeoutError:
             raise TransientError(f"{url} did not load in time") from None
         except PlaywrightError as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else "error"
+            reason = _failure_reason(str(exc).splitlines()[0] if str(exc) else "error")
             raise TransientError(f"{url} could not be loaded ({reason})") from None
         status = response.status if response is not None else 200
+        if response is not None:
+            refuse_oversized(_announced_size(response), url)
         if status >= 500:
             raise TransientError(f"{url} answered with a server error ({status})")
         if ok_below is not None and status >= ok_below:

@@ -8,16 +8,20 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pypdf
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from pypdf.errors import LimitReachedError, PyPdfError
 
 from agent.errors import LabelInvalid, StorageError
+from flows.limits import current as current_limits
+from flows.limits import shown_size
 
 PDF_MAGIC = b"%PDF-"
 LABEL_MODE = 0o600
+MAX_LABEL_PAGES = 20  # a label is a page or two; hundreds of pages is not one
 
 
 def _squeezed(text: str) -> str:
@@ -32,13 +36,45 @@ def pdf_text(data: bytes) -> str:
     # pypdf logs warnings about harmless oddities of hand-made PDFs; they are not ours to show.
     previous = logging.getLogger("pypdf").level
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    limits = current_limits()
     try:
-        reader = PdfReader(io.BytesIO(data))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        with _pdf_limits(limits.pdf_max_decompressed_bytes):
+            reader = PdfReader(io.BytesIO(data))
+            if len(reader.pages) > MAX_LABEL_PAGES:
+                raise LabelInvalid(
+                    f"the return label has {len(reader.pages)} pages: not a label "
+                    f"(at most {MAX_LABEL_PAGES})"
+                )
+            return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except LimitReachedError:
+        raise LabelInvalid(
+            "the return label PDF expands to more than "
+            f"{shown_size(limits.pdf_max_decompressed_bytes)} "
+            "(ORDER_AGENT_PDF_MAX_DECOMPRESSED_BYTES): not a label"
+        ) from None
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise LabelInvalid(f"the return label PDF cannot be read ({type(exc).__name__})") from None
     finally:
         logging.getLogger("pypdf").setLevel(previous)
+
+
+@contextlib.contextmanager
+def _pdf_limits(max_bytes: int) -> Iterator[None]:
+    """pypdf's decompression caps set to ``max_bytes`` while a label is read."""
+    names = (
+        "zlib_maximum_output_length",
+        "lzw_maximum_output_length",
+        "run_length_maximum_output_length",
+        "brotli_maximum_output_length",
+        "jbig2_maximum_output_length",
+        "array_based_stream_maximum_output_length",
+        "maximum_declared_stream_length",
+        "image_maximum_buffer_size",
+    )
+    current = pypdf.get_configuration()
+    caps = {name: max_bytes for name in names if hasattr(current, name)}
+    with pypdf.apply_configuration(**caps):
+        yield
 
 
 def validate_label(data: bytes, expect: Sequence[str]) -> None:

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from flows.limits import current as current_limits
+from flows.limits import without_control_characters
+
 # The one normaliser; re-exported: the flows take it from here.
 from ordercore.order_numbers import order_number_core as order_number_core
 
@@ -111,8 +114,23 @@ _ORDER_BEFORE = re.compile(r"\border\W*$", re.IGNORECASE)
 
 
 def reference_in(text: str, source: str) -> str | None:
-    """Group 1 of the first match of a vocabulary reference pattern that is not an order's."""
+    """Group 1 of the first match of a vocabulary reference pattern that is not an order's.
+
+    Every case and return number the agent keeps comes through here (or through
+    :func:`bounded_reference`): it ends up in file names, JSON and notifications.
+    """
+    text = without_control_characters(text)
     for found in re.finditer(source, text, re.IGNORECASE):
         if not _ORDER_BEFORE.search(text[: found.start()]):
-            return found.group(1)
+            return bounded_reference(found.group(1))
     return None
+
+
+def bounded_reference(found: str) -> str | None:
+    """A reference the patterns found, or None when it is longer than any real one.
+
+    The patterns only take letters, digits and dashes, so what passes is safe in a file
+    name, a JSON string or a notification; a number of thousands of characters is a
+    broken page, and keeping a cut-off piece of it would be keeping a wrong number.
+    """
+    return found if len(found) <= current_limits().reference_max_chars else None

@@ -27,6 +27,8 @@ from flows.forms import (
     selected,
     typed,
 )
+from flows.limits import current as current_limits
+from flows.limits import without_control_characters
 from flows.locating import (
     LOOK_MS,
     best_of,
@@ -43,6 +45,7 @@ from flows.locating import (
     wait_visible,
 )
 from flows.matching import (
+    bounded_reference,
     contains,
     first_group,
     names,
@@ -373,8 +376,14 @@ class OrderPage(SitePage):
         texts = list(dict.fromkeys(texts))
         if not texts:
             return None
-        status = combined_status([read_status_text(text, words) for text in texts])
-        return " / ".join(texts), status
+        texts = [" ".join(without_control_characters(text).split()) for text in texts]
+        raw = " / ".join(texts)
+        limit = current_limits().status_max_chars
+        if len(raw) > limit:
+            # No status is that long: whatever it starts with, it is not one the agent
+            # may act on. Only a bounded, marked piece of it is kept (ledger, JSON, alerts).
+            return f"{raw[:limit]}… ({len(raw):,} characters)", OrderStatus.UNKNOWN
+        return raw, combined_status([read_status_text(text, words) for text in texts])
 
     def shows_order(self, number: str) -> str | None:
         """The order number as this page shows it ("MK-70001"), when it shows it."""
@@ -574,12 +583,13 @@ class SupportRequestsPage(SitePage):
         return []
 
     def _parse(self, text: str) -> SupportRequest:
+        text = without_control_characters(text)
         order_found = _ORDER_IN_TEXT.search(text)
         order = order_found.group(1) if order_found else None
         reference = reference_in(text, self.words.confirmation_pattern)
         if reference is None or reference == order:
             tokens = [t for t in _REFERENCE_TOKEN.findall(text) if t != order]
-            reference = tokens[0] if tokens else None
+            reference = bounded_reference(tokens[0]) if tokens else None
         return SupportRequest(reference=reference, order=order, text=" ".join(text.split()))
 
 

@@ -30,6 +30,8 @@ from flows.forms import Filled
 from flows.interruptions import install_dialog_handlers
 from flows.label_capture import capture_label
 from flows.labels import keep_label
+from flows.limits import Limits
+from flows.limits import use as use_limits
 from flows.locating import (
     LOOK_MS,
     OPTIONAL_MS,
@@ -106,6 +108,7 @@ class RetailerSite:
         remembered: dict[str, str] | None = None,
         start_urls: Mapping[str, str] | None = None,
         phone: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         """``start_urls`` and ``phone`` come from a site profile.
 
@@ -114,6 +117,8 @@ class RetailerSite:
         or button for it; ``phone`` is the customer-service number to give
         when the page shows none.
         """
+        if limits is not None:
+            use_limits(limits)
         self.page = page
         self.site_url = site_url
         self.words = vocabulary

@@ -19,7 +19,9 @@ code. The tree, with exit codes::
     │   └── SiteNotUnderstood          an expected link, field or button is missing
     ├── TryLater                   75  nothing possible now; run again later
     │   ├── SiteUnavailable            transient errors outlasted the retries
-    │   ├── LabelInvalid               the label link did not give a valid PDF
+    │   ├── LabelInvalid               the label link did not give a valid PDF (or one
+    │   │                              over the size / time limits)
+    │   ├── AnswerTooLarge             a page larger than ORDER_AGENT_PAGE_MAX_BYTES
     │   └── AlreadyRunning             another run holds the data-dir lock
     ├── TransientError              1  5xx, time-out, dropped connection, browser
     │   │                              crash: retried, then turned into SiteUnavailable
@@ -145,6 +147,10 @@ class SiteUnavailable(TryLater):
 
 class LabelInvalid(TryLater):
     pass
+
+
+class AnswerTooLarge(TryLater):
+    """The shop answered with more than the agent takes (a page over its size limit)."""
 
 
 class AlreadyRunning(TryLater):

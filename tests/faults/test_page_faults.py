@@ -37,8 +37,11 @@ def test_5xx_pages_are_retried_then_the_run_succeeds(agent: AgentCLI, shop: Shop
 def test_a_page_slower_than_every_wait_is_site_unavailable_and_nothing_is_sent(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
-    shop.fail(ORDER_PAGE, "slow", delay=40, times=10)
-    run = agent.run("cancel", "70001", timeout_ms="1000", navigation_timeout_ms="2000")
+    # Held until the test ends (reset releases it): slower than any wait, on any machine.
+    # Only page loads get a short time-out; clicks keep theirs, so a busy CPU cannot turn a
+    # promotion overlay that closes a little late into a different failure.
+    shop.fail(ORDER_PAGE, "slow", delay=600, times=10)
+    run = agent.run("cancel", "70001", navigation_timeout_ms="2000")
     assert run.code == EXIT_TRY_LATER, run.explain()
     assert run.said[0].startswith("the shop stayed unavailable after 3 attempts")
     assert run.said[0].endswith("(nothing was sent; run the command again later)")
@@ -48,8 +51,8 @@ def test_a_page_slower_than_every_wait_is_site_unavailable_and_nothing_is_sent(
 def test_a_page_slower_than_the_configured_timeout_is_site_unavailable(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
-    shop.fail(ORDER_PAGE, "slow", delay=3, times=10)
-    run = agent.run("cancel", "70001", timeout_ms="1000", navigation_timeout_ms="1000")
+    shop.fail(ORDER_PAGE, "slow", delay=600, times=10)
+    run = agent.run("cancel", "70001", navigation_timeout_ms="1000")
     assert run.code == EXIT_TRY_LATER, run.explain()
     assert shop.inbox("us") == []
 

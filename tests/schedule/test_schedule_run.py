@@ -135,8 +135,9 @@ def test_a_crashed_browser_is_restarted_and_the_check_resumes(
 ) -> None:
     scheduler = scheduler_for()
     scheduler.add("70001", WatchPlan())
-    # While the shop is answering the order page, the browser process dies.
-    slow_order_page = shop.fail(ORDER_PAGE_70001, "slow", delay=0.5)
+    # While the shop is answering the order page, the browser process dies. The shop holds
+    # that answer far longer than the kill can take, and lets it go once the browser is dead.
+    slow_order_page = shop.fail(ORDER_PAGE_70001, "slow", delay=600)
     earlier_browsers = browser_processes()
     killed: set[int] = set()
 
@@ -144,6 +145,7 @@ def test_a_crashed_browser_is_restarted_and_the_check_resumes(
         if slow_order_page.arrived.wait(120):
             killed.update(browser_processes() - earlier_browsers)
             kill(killed)
+        slow_order_page.release()
 
     crasher = threading.Thread(target=crash_the_browser)
     crasher.start()
@@ -151,6 +153,7 @@ def test_a_crashed_browser_is_restarted_and_the_check_resumes(
         report = on_worker(scheduler.run_pass)
     finally:
         slow_order_page.arrived.set()
+        slow_order_page.release()
         crasher.join(timeout=10)
 
     assert killed, "no browser was running when the order page was asked for"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
-import time
+import threading
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from fixtures.regions import UK, US
 from fixtures.server import ShopServer
 
-from .shop_helpers import Client, Visitor
+from .shop_helpers import Answer, Client, Visitor
 
 
 def test_5xx_answers_503_the_given_number_of_times(shop: ShopServer, client: Client) -> None:
@@ -36,15 +36,30 @@ def test_5xx_in_the_browser(us: Visitor, shop: ShopServer) -> None:
     expect(us.page.get_by_role("heading", name="Order History")).to_be_visible()
 
 
-def test_slow_answers_wait_then_serve(shop: ShopServer, client: Client) -> None:
-    shop.fail(r"/pages/shipping", "slow", delay=0.4)
-    started = time.monotonic()
-    answer = client.get(US.url("info", slug="shipping"))
-    assert time.monotonic() - started >= 0.4
+def test_slow_answers_are_held_until_released_then_served(shop: ShopServer, client: Client) -> None:
+    # A delay no test run reaches: the answer comes when the test releases it, not on a timer.
+    slow = shop.fail(r"/pages/shipping", "slow", delay=600)
+    answers: list[Answer] = []
+    asking = threading.Thread(
+        target=lambda: answers.append(client.get(US.url("info", slug="shipping")))
+    )
+    asking.start()
+    assert slow.arrived.wait(60), "the request never reached the shop"
+    assert answers == []  # the shop holds it
+    slow.release()
+    asking.join(60)
+    [answer] = answers
     assert answer.status == 200 and "Shipping Information" in answer.text
-    started = time.monotonic()
-    client.get(US.url("info", slug="shipping"))
-    assert time.monotonic() - started < 0.4
+    assert shop.shop.faults.pending() == []  # used up: the next one is served at once
+    assert client.get(US.url("info", slug="shipping")).status == 200
+
+
+def test_a_short_slow_fault_serves_the_page_after_its_delay(
+    shop: ShopServer, client: Client
+) -> None:
+    shop.fail(r"/pages/shipping", "slow", delay=0.01)
+    answer = client.get(US.url("info", slug="shipping"))
+    assert answer.status == 200 and "Shipping Information" in answer.text
 
 
 def test_drop_closes_the_connection_without_an_answer(
@@ -53,10 +68,13 @@ def test_drop_closes_the_connection_without_an_answer(
     shop.fail(r"^/us/$", "drop", times=3)
     with pytest.raises(http.client.RemoteDisconnected):
         client.get(US.url("home"))
-    # Chromium quietly retries a request that got no answer once: two drops make one error.
+    # Chromium may quietly retry a request that got no answer (on a reused connection it
+    # does): one or two drops make one error, whichever it did this time.
     with pytest.raises(PlaywrightError, match="ERR_EMPTY_RESPONSE"):
         us.home()
-    assert shop.shop.faults.pending() == []
+    left = [fault.times for fault in shop.shop.faults.pending()]
+    assert left in ([], [1])
+    shop.shop.faults.clear()
     us.page.wait_for_url("chrome-error://chromewebdata/")  # let the error page settle first
     us.home()
     expect(us.page.get_by_role("heading", name="Maison Kora")).to_be_visible()

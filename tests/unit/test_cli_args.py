@@ -208,6 +208,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         (["site", "--port", "99999"], "a port is between 0 and 65535"),
         (["site", "--port", "http"], "'http' is not a port number"),
         (["site", "--clock-speed", "fast"], "'fast' is not a number"),
+        (["site", "--chaos", "wild"], "'wild' is not a whole number"),
         (["cancel", "70001", "70002"], "unrecognized arguments: 70002"),
     ],
 )
@@ -591,6 +592,11 @@ def test_site_defaults(capsys: pytest.CaptureFixture[str], served: list[dict[str
 def test_site_options(capsys: pytest.CaptureFixture[str], served: list[dict[str, Any]]) -> None:
     assert run_cli(capsys, "site", "--port", "8123", "--control", "--clock-speed", "60")[0] == 0
     assert served == [{"port": 8123, "control": True, "clock_speed": 60.0}]
+
+
+def test_site_chaos_seed(capsys: pytest.CaptureFixture[str], served: list[dict[str, Any]]) -> None:
+    assert run_cli(capsys, "site", "--chaos", "1234")[0] == 0
+    assert served == [{"port": 8000, "control": False, "chaos": 1234}]
 
 
 def test_site_needs_no_credentials_but_valid_settings(

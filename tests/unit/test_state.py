@@ -684,26 +684,25 @@ sys.stdin.read()  # "clicking Submit" until killed
     assert pending.payload == {"message": "Please cancel"}
 
 
-def test_the_idle_check_is_fast_and_needs_no_browser(data_dir: Path) -> None:
+def test_the_idle_check_needs_no_browser(data_dir: Path) -> None:
     with Ledger.open(data_dir) as ledger:
         for number in range(70001, 70051):
             ledger.track(key(str(number)), Goal.CANCEL, every=timedelta(minutes=5))
             ledger.schedule_next(key(str(number)), datetime.now(UTC) + timedelta(hours=1))
     child = run_python(
         f"""
-import sys, time
-began = time.perf_counter()
+import sys
 from pathlib import Path
 from agent.state import Ledger
 with Ledger.open(Path({str(data_dir)!r})) as ledger:
     due = ledger.due()
-print(len(due), time.perf_counter() - began, "playwright" in sys.modules)
+print(len(due), "playwright" in sys.modules)
 """,
         stdout=subprocess.PIPE,
     )
     output, _ = child.communicate(timeout=30)
-    due, elapsed, playwright_loaded = output.split()
+    due, playwright_loaded = output.split()
     assert due == "0"
+    # What makes it cheap: no browser library is even imported. How fast it is on a quiet
+    # machine is the benchmark's to judge (`make bench`, "idle run"), not a test's.
     assert playwright_loaded == "False"
-    # The whole idle run has 0.5 s; this part measures ~0.08 s (mostly compiling: no .pyc here).
-    assert float(elapsed) < 0.4

@@ -1,0 +1,60 @@
+"""How much of a shop's answer the agent is willing to take: sizes, lengths and times.
+
+A shop that goes wrong (or is hostile) can answer with a "label" of gigabytes, a
+stream that never ends, a PDF that inflates to gigabytes, a page of tens of
+megabytes, a status text of a megabyte or a reference number of ten thousand
+characters. Each has a cap here, so time and memory stay bounded whatever comes.
+The values come from ``Settings`` (``ORDER_AGENT_LABEL_MAX_BYTES`` ...), set by the
+runner when it opens a site (:func:`use`); flows read them with :func:`current`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    label_max_bytes: int = 10 * MB  # a label file, as sent
+    label_timeout_ms: int = 60_000  # the whole label transfer
+    pdf_max_decompressed_bytes: int = 50 * MB  # any one stream inside the label PDF
+    page_max_bytes: int = 10 * MB  # an HTML page, as announced by the shop
+    status_max_chars: int = 200  # a status text; longer is not a status
+    reference_max_chars: int = 40  # a case / return number; longer is not one
+
+
+_current = Limits()
+
+
+def use(limits: Limits) -> None:
+    """The limits every flow applies from now on (one process, one shopper's settings)."""
+    global _current
+    _current = limits
+
+
+def current() -> Limits:
+    return _current
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` without control and format characters (escape sequences, NULs, bells,
+    zero-width spaces); line breaks and tabs become spaces."""
+    return "".join(
+        " " if char in "\t\n\r" else char
+        for char in text
+        if char in "\t\n\r" or unicodedata.category(char) not in ("Cc", "Cf")
+    )
+
+
+def shown_size(size: int) -> str:
+    """``2.1 GB``, ``52.4 MB``, ``900 kB``, ``100 bytes``: sizes in messages."""
+    if size >= 1000 * MB:
+        return f"{size / (1000 * MB):.1f} GB"
+    if size >= MB:
+        return f"{size / MB:.1f} MB"
+    if size >= 1000:
+        return f"{size / 1000:.0f} kB"
+    return f"{size} bytes"
