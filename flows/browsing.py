@@ -105,6 +105,7 @@ class NavigationWatch:
         self.pending = False
         self._in_flight: set[Request] = set()
         self.size = 0  # the body size the last page announced
+        self.loads = 0  # main-frame pages answered so far
         page.on("request", self._on_request)
         page.on("response", self._on_response)
         page.on("requestfinished", self._on_finished)
@@ -126,6 +127,7 @@ class NavigationWatch:
     def _on_response(self, response: Response) -> None:
         if self._is_main_navigation(response.request):
             self.status, self.failure, self.pending = response.status, None, False
+            self.loads += 1
             self.size = _announced_size(response)
 
     def _on_finished(self, request: Request) -> None:

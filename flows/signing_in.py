@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
@@ -21,6 +22,7 @@ from agent.errors import (
     BotCheck,
     CredentialsRejected,
     SiteNotUnderstood,
+    TransientError,
     TwoStepCodeMissing,
     UnsafeSignIn,
 )
@@ -271,6 +273,8 @@ class SignInFlow:
         before = texts_of(self._problems(main_frame))
         before_in_frame = texts_of(self._problems(form.frame)) if in_frame else []
         submit = form.submit_for(field, submit_words)
+        watch = self.browsing.watch(self.page)
+        loads_before = watch.loads
         if submit is not None:
             self.browsing.click(submit, signing_in=True)
         else:  # implicit submission, as a person pressing Enter
@@ -324,14 +328,22 @@ class SignInFlow:
                 return "code" if not second_step else None
             return None
 
+        def form_again() -> NoReturn:
+            """The shop answered with its sign-in form again and no word of why.
+
+            Seen when a session ends right after it began (the landing page sends us
+            back to sign in): transient, so the sign-in is tried again, a bounded
+            number of times; a shop that silently refuses a password ends the same way.
+            """
+            raise TransientError(
+                "the shop showed its sign-in form again after it was sent, without saying why"
+            )
+
         deadline = Deadline(SUBMIT_MS)
         while True:
             if not self._wait_for_outcome(outcomes, form.frame, frame_outcomes, deadline.left_ms()):
-                if self.page.url != before_url:
-                    raise SiteNotUnderstood(
-                        "the site did not sign us in: it showed the sign-in form again "
-                        f"at {self.page.url}, without saying why"
-                    )
+                if self.page.url != before_url or watch.loads > loads_before:
+                    form_again()
                 self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
             with contextlib.suppress(PlaywrightError):  # what came may still be loading
                 self.page.wait_for_load_state("domcontentloaded", timeout=deadline.left_ms())
@@ -346,6 +358,8 @@ class SignInFlow:
                     return said
                 return self._confirm_signed_in(before_url)
             if deadline.passed:
+                if watch.loads > loads_before:
+                    form_again()
                 self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
             # The form is back (re-rendered by a script): keep waiting for a real outcome.
 

@@ -103,3 +103,18 @@ def test_someone_elses_order_is_not_found_and_the_visible_ones_are_listed(
     assert run.json["phone"] == PHONES["us"]
     assert f"customer service: {PHONES['us']}" in run.said
     assert shop.inbox("us") == []
+
+
+def test_a_session_that_ends_right_after_signing_in_is_signed_in_again(
+    order_agent: OrderAgent, shop: ShopServer
+):
+    # The page the shop lands on after signing in finds the session already gone, and
+    # sends the browser back to the sign-in form, with no word of why.
+    shop.fail(r"^/us/account$", "expire_session", method="GET")
+
+    run = order_agent("status", "70001", "--json")
+
+    assert run.code == 0, run.stderr
+    assert run.json["status"] == "processing"
+    # Signed in twice: once answered by the form again, once for good.
+    assert len(shop.sign_in_attempts("us")) == 2
