@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from agent.decisions import Decision, Step, decide
 from agent.errors import (
     ConfigError,
     CredentialsRejected,
+    LabelInvalid,
     NeedsHuman,
     OrderAgentError,
     OrderNotFound,
@@ -502,7 +503,10 @@ class OrderAgent:
                 {"screenshot": str(shot), "fields": receipt.fields},
             )
         self.steps.doing("Requesting cancellation through Contact Us…")
-        submission = self.submitter().request_cancellation(key, order, request)
+        submission = self._signed_out_while_sending(
+            lambda: self.submitter().request_cancellation(key, order, request),
+            again=lambda: self.submitter().request_cancellation(key, order, request),
+        )
         if submission.how is not How.SENT:
             return self.found_request(key, order, submission)
         receipt = submission.receipt
@@ -535,6 +539,39 @@ class OrderAgent:
             self.phone,
             safe_read=lambda step: retrying(lambda: self._with_session(step)),
         )
+
+    def _signed_out_while_sending(
+        self, send: Callable[[], Submission], *, again: Callable[[], Submission]
+    ) -> Submission:
+        """Send; if the shop signed us out instead of answering, sign in and settle it now.
+
+        ``again`` goes through the same write-ahead path, which first looks at the shop
+        (its requests page, the order page) for what the lost submit did, so this never
+        sends twice; it is tried once.
+        """
+        try:
+            return send()
+        except SiteUnavailable as exc:
+            if not isinstance(exc.__cause__, SessionExpired):
+                raise
+            log.info("signed out while sending; signing in again to settle it")
+            self.steps.warn("The shop signed us out while sending; signing in again to check")
+        self.sign_in()
+        return again()
+
+    def _return_again(
+        self, key: OrderKey, order: Order, items: Sequence[str] | None, reason: str | None
+    ) -> Submission:
+        """The return, after a submit the shop answered by signing us out."""
+        fresh = self.open_order(order.number)
+        if fresh.status is not OrderStatus.DELIVERED:
+            # It moved on (the lost submit may have started it): the next run settles it.
+            raise SiteUnavailable(
+                f"order {order.number} changed while the return was being sent "
+                f"(now {fresh.raw_status!r})",
+                hint="it may have arrived; the next run checks before sending anything again",
+            )
+        return self.submitter().start_return(key, fresh, items=items, reason=reason)
 
     def found_request(self, key: OrderKey, order: Order, submission: Submission) -> Result:
         """No request sent: the ledger or the shop shows one already."""
@@ -583,7 +620,10 @@ class OrderAgent:
                 {"screenshot": str(shot), "items": list(receipt.items)},
             )
         self.steps.doing("Starting a return…")
-        submission = self.submitter().start_return(key, order, items=items, reason=options.reason)
+        submission = self._signed_out_while_sending(
+            lambda: self.submitter().start_return(key, order, items=items, reason=options.reason),
+            again=lambda: self._return_again(key, order, items, options.reason),
+        )
         if submission.how is How.ALREADY_SENT:
             # The shop has not shown the return yet; a second one would be a duplicate.
             return self.result(
@@ -673,9 +713,10 @@ class OrderAgent:
 
         try:
             path = attempt()
-        except TransientError:
-            # After a failed attempt the page may have moved on: go back to
-            # the order page, which keeps offering the label.
+        except (TransientError, LabelInvalid):
+            # After a failed attempt the page may have moved on: go back to the order
+            # page, which keeps offering the label. A "label" that is not a PDF is often
+            # the sign-in page of a session that just ended: the order page tells (once).
             def again() -> Path:
                 self.site.open_order(order.number)
                 return attempt()

@@ -301,7 +301,8 @@ class Browsing:
         for url in tried[:MAX_TRIES]:
             if self.goto(url, ok_below=400) is None:
                 continue
-            self.watch(self.page).check()
+            # Mid-flow, an address that leads to the sign-in form means we were signed out.
+            self.check_page(signing_in=destination is Destination.SIGN_IN)
             if wait_visible(arrived, OPTIONAL_MS):
                 self.remembered[destination.value] = self.page.url
                 note_url(_FINDING_STEPS[destination], url, "an address on the shop's own site")
@@ -404,6 +405,10 @@ class Browsing:
         if self.watch(page).pending:
             raise TransientError(f"{what}: the page is still loading after {LOOK_MS // 1000}s")
         self.check_page(page, signing_in=signing_in)
+        if not signing_in and self.offers_sign_in(page):
+            # Signed out between pages: the header offers to sign in again, and what was
+            # looked for (an account link, the order list) is not shown to visitors.
+            raise SessionExpired("the site signed us out (it offers to sign in again)")
         busy = page_busy(page, self.watch(page), self.words)
         if busy:
             # Only a settled page without it means the site is not understood.
@@ -414,6 +419,11 @@ class Browsing:
             phone=phone_on(page),
             evidence=said or None,
         )
+
+    def offers_sign_in(self, page: Page) -> bool:
+        """The page offers a way in to signing in and shows no sign of being signed in."""
+        site_page = SitePage(page, self.words)
+        return visible_now(site_page.sign_in_control()) and not site_page.shows_signed_in()
 
     def explain_browser_failure(self, action: str, *, timed_out: bool) -> NoReturn:
         """A Playwright error escaped a flow: say what the page shows, else that it is gone."""

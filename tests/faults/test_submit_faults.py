@@ -82,3 +82,17 @@ def test_return_whose_answer_was_lost_is_not_started_twice(
     assert Path(again.json["label"]).name == f"return-label-{started['return_number']}.pdf"
     assert len(shop.returns("quick")) == 1
     assert str(started["return_number"]) in pdf_text(Path(again.json["label"]).read_bytes())
+
+
+def test_a_return_answered_by_signing_us_out_is_settled_and_sent_once_in_the_same_run(
+    agent: AgentCLI, shop: ShopServer
+) -> None:
+    # The shop ends the session as the return form is sent: the POST meets the sign-in
+    # form. (Contact Us needs no session: the contact form never meets this.)
+    shop.fail(r"/us/account/orders/MK-70012/return$", "expire_session", method="POST")
+    run = agent.run("return", "70012", "-v")
+    assert run.code == 0, run.explain()
+    assert "signed us out while sending" in run.stderr, run.explain()
+    # Signed in again, read the order page first (no return had landed), then sent once.
+    assert len(shop.returns("us")) == 1
+    assert len(shop.sign_in_attempts("us")) == 2
