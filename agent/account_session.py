@@ -11,11 +11,11 @@ from contextlib import AbstractContextManager, ExitStack
 from typing import TYPE_CHECKING
 
 from agent.credentials import configured_fingerprint
-from agent.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 from agent.logs import get_logger
 from agent.output import StepPrinter
 from agent.settings import Settings
 from agent.state import Ledger, OrderKey
+from ordercore.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 
 if TYPE_CHECKING:
     from agent.runner import BrowserSession, OrderAgent

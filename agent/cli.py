@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from agent import __version__
 from agent.durations import format_duration, parse_duration, parse_optional_duration
-from agent.errors import (
+from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
+from agent.redaction import sanitize_exception, scrub
+from ordercore.errors import (
     EXIT_ERROR,
     EXIT_NEEDS_HUMAN,
     EXIT_OK,
@@ -34,9 +36,7 @@ from agent.errors import (
     OrderAgentError,
     UsageError,
 )
-from agent.models import CommandOptions, Outcome, Result
-from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
-from agent.redaction import sanitize_exception, scrub
+from ordercore.models import CommandOptions, Outcome, Result
 from ordercore.order_numbers import normalise_order_number as normalize_order_number
 
 if TYPE_CHECKING:

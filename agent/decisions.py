@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from agent.models import Goal, OrderStatus, Outcome
+from ordercore.models import Goal, OrderStatus, Outcome
 
 
 class Step(StrEnum):

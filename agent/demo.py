@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 from agent.cli import normalize_order_number
-from agent.errors import OrderAgentError
-from agent.models import Action, CommandOptions, Result
 from agent.output import StepPrinter, can_encode, render_human
 from agent.settings import load_settings
+from ordercore.errors import OrderAgentError
+from ordercore.models import Action, CommandOptions, Result
 
 DEMO_EMAIL = "jane@example.com"
 DEMO_PASSWORD = "correct-horse-battery-staple"  # the fixture shop's public demo account

@@ -8,7 +8,7 @@ other to the shop. Every command that acts takes the lock first::
         with Ledger.open(settings.data_dir) as ledger:
             ...
 
-A second holder fails at once with :class:`agent.errors.AlreadyRunning` (exit 75,
+A second holder fails at once with :class:`ordercore.errors.AlreadyRunning` (exit 75,
 "try later"), naming the holder's pid. The lock is ``flock`` on
 ``<data_dir>/.lock``: the kernel drops it when the holder dies, even by SIGKILL,
 so there is never a stale lock to clean up. The descriptor is not inherited by
@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from agent.errors import AlreadyRunning, StorageError
+from ordercore.errors import AlreadyRunning, StorageError
 
 LOCK_FILENAME = ".lock"
 

@@ -3,7 +3,7 @@ and about an order for the shopper."""
 
 from __future__ import annotations
 
-from agent.errors import (
+from ordercore.errors import (
     AccountLocked,
     BotCheck,
     CredentialsRejected,
@@ -14,7 +14,7 @@ from agent.errors import (
     TwoStepCodeMissing,
     UnsafeSignIn,
 )
-from agent.models import Item, Order
+from ordercore.models import Item, Order
 
 DEFAULT_REASON = "I no longer need it"
 

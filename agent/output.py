@@ -10,9 +10,9 @@ import json
 import sys
 from typing import Any, TextIO
 
-from agent.errors import OrderAgentError
-from agent.models import Action, Outcome, Result
 from agent.redaction import redact, scrub
+from ordercore.errors import OrderAgentError
+from ordercore.models import Action, Outcome, Result
 
 CORE_KEYS = ("order", "status", "raw_status", "action", "outcome", "reference", "label", "message")
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from agent import __version__
-from agent.errors import StorageError
-from agent.models import Action
 from agent.redaction import redact
+from ordercore.errors import StorageError
+from ordercore.models import Action
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600

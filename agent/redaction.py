@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, quote_plus
 
-from agent.errors import OrderAgentError
+from ordercore.errors import OrderAgentError
 
 REDACTED = "[REDACTED]"
 

@@ -31,7 +31,18 @@ from tenacity import (
 from agent.browser import find_browser, launch_options
 from agent.credentials import configured_fingerprint
 from agent.decisions import Decision, Step, decide
-from agent.errors import (
+from agent.locking import DataDirLock
+from agent.logs import get_logger
+from agent.messages import cancellation_message, next_step, order_summary
+from agent.output import StepPrinter
+from agent.receipts import ProofStore, safe_name
+from agent.redaction import register_secret
+from agent.settings import Settings, env_name
+from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
+from agent.state import IntentKind, Ledger, OrderKey
+from agent.submitting import How, Submission, Submitter
+from agent.tracing import Tracer, trace_name
+from ordercore.errors import (
     ConfigError,
     CredentialsRejected,
     LabelInvalid,
@@ -45,18 +56,7 @@ from agent.errors import (
     TransientError,
     UnknownStatus,
 )
-from agent.locking import DataDirLock
-from agent.logs import get_logger
-from agent.messages import cancellation_message, next_step, order_summary
-from agent.models import Action, CommandOptions, Goal, Order, OrderStatus, Outcome, Result
-from agent.output import StepPrinter
-from agent.receipts import ProofStore, safe_name
-from agent.redaction import register_secret
-from agent.settings import Settings, env_name
-from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
-from agent.state import IntentKind, Ledger, OrderKey
-from agent.submitting import How, Submission, Submitter
-from agent.tracing import Tracer, trace_name
+from ordercore.models import Action, CommandOptions, Goal, Order, OrderStatus, Outcome, Result
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page

@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from agent.durations import format_duration
-from agent.errors import EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
-from agent.models import Action, Outcome, Result
 from agent.output import result_object
 from agent.redaction import redact, scrub
 from agent.state import EndState, Finding, OrderKey, TrackedOrder
+from ordercore.errors import EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
+from ordercore.models import Action, Outcome, Result
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -51,7 +51,24 @@ from datetime import datetime, timedelta
 from agent.account_session import AccountSession, SessionOpener
 from agent.credentials import configured_fingerprint
 from agent.durations import format_duration
-from agent.errors import (
+from agent.locking import DataDirLock
+from agent.logs import get_logger
+from agent.messages import DEFAULT_REASON, follow_up_message
+from agent.notify import Notifier, NotifyEvent
+from agent.output import StepPrinter
+from agent.schedule_reports import Check, PassReport, WatchReport, shown
+from agent.settings import Settings
+from agent.state import (
+    EndState,
+    Finding,
+    IntentKind,
+    Ledger,
+    OrderKey,
+    OrderOptions,
+    TrackedOrder,
+    utc_now,
+)
+from ordercore.errors import (
     AccountLocked,
     BotCheck,
     ConfigError,
@@ -68,24 +85,7 @@ from agent.errors import (
     UnsafeSignIn,
     UsageError,
 )
-from agent.locking import DataDirLock
-from agent.logs import get_logger
-from agent.messages import DEFAULT_REASON, follow_up_message
-from agent.models import CommandOptions, Goal, Order, OrderStatus, Outcome, Result
-from agent.notify import Notifier, NotifyEvent
-from agent.output import StepPrinter
-from agent.schedule_reports import Check, PassReport, WatchReport, shown
-from agent.settings import Settings
-from agent.state import (
-    EndState,
-    Finding,
-    IntentKind,
-    Ledger,
-    OrderKey,
-    OrderOptions,
-    TrackedOrder,
-    utc_now,
-)
+from ordercore.models import CommandOptions, Goal, Order, OrderStatus, Outcome, Result
 
 log = get_logger("agent.scheduler")
 

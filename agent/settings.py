@@ -27,9 +27,9 @@ from platformdirs import user_data_dir
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
-from agent.errors import ConfigError
 from agent.logs import default_format
 from flows.limits import Limits
+from ordercore.errors import ConfigError
 
 ENV_PREFIX = "ORDER_AGENT_"
 SECRETS_DIR_ENV = f"{ENV_PREFIX}SECRETS_DIR"

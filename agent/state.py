@@ -12,7 +12,7 @@ Opening::
 
 The data dir is created 0700 and the file 0600 before SQLite touches it. A file
 that is not SQLite, not an order-agent ledger, or written by a newer version is
-never modified: :class:`agent.errors.LedgerError` says which file and what to do.
+never modified: :class:`ordercore.errors.LedgerError` says which file and what to do.
 The schema is versioned with ``PRAGMA user_version`` and moved forward by
 :data:`MIGRATIONS` (append a function for v2; never edit a released one).
 
@@ -85,8 +85,8 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
-from agent.errors import LedgerError, StorageError, UsageError
-from agent.models import Goal, OrderStatus
+from ordercore.errors import LedgerError, StorageError, UsageError
+from ordercore.models import Goal, OrderStatus
 from ordercore.order_numbers import normalise_order_number
 
 LEDGER_FILENAME = "ledger.sqlite3"

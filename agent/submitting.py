@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from agent.errors import NeedsHuman, SiteUnavailable, TransientError, UsageError
 from agent.logs import get_logger
-from agent.models import Order
 from agent.state import EndState, Intent, IntentKind, Ledger, OrderKey, normalise_order_number
+from ordercore.errors import NeedsHuman, SiteUnavailable, TransientError, UsageError
+from ordercore.models import Order
 
 if TYPE_CHECKING:
     from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest

@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
-from agent.errors import OrderAgentError
 from agent.logs import get_logger
 from agent.receipts import DIR_MODE, ProofStore, safe_name
 from agent.redaction import REDACTED, is_secret_key, register_secret, scrub
+from ordercore.errors import OrderAgentError
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext

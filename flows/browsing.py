@@ -25,13 +25,6 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import (
-    AnswerTooLarge,
-    BotCheck,
-    SessionExpired,
-    SiteNotUnderstood,
-    TransientError,
-)
 from flows.findings import note_url
 from flows.forms import Filled, not_kept
 from flows.interruptions import dismiss_visible, interruption_dialogs
@@ -55,6 +48,13 @@ from flows.pages import SitePage
 from flows.recognition import Step
 from flows.vocabulary import Vocabulary
 from flows.ways_in import MAX_TRIES, Destination, candidates, same_origin
+from ordercore.errors import (
+    AnswerTooLarge,
+    BotCheck,
+    SessionExpired,
+    SiteNotUnderstood,
+    TransientError,
+)
 
 # Requests that stay open by design: they never make a page "busy".
 _LONG_LIVED = frozenset({"eventsource", "websocket", "media", "ping"})

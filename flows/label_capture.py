@@ -21,12 +21,12 @@ from playwright.sync_api import Download, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import LabelInvalid, TransientError
 from flows.browsing import Browsing
 from flows.label_transfer import LabelRefused, LabelTransfer, fetch_capped
 from flows.limits import Limits, shown_size
 from flows.limits import current as current_limits
 from flows.locating import SUBMIT_MS, Deadline
+from ordercore.errors import LabelInvalid, TransientError
 
 # Each turn of watching for a download while a new tab may be opening.
 _TURN_MS = 250

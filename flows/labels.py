@@ -15,9 +15,9 @@ import pypdf
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError, PyPdfError
 
-from agent.errors import LabelInvalid, StorageError
 from flows.limits import current as current_limits
 from flows.limits import shown_size
+from ordercore.errors import LabelInvalid, StorageError
 
 PDF_MAGIC = b"%PDF-"
 LABEL_MODE = 0o600

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page
 
-from agent.models import Item, Order, OrderStatus
 from flows.facts import label_candidates, label_source, values_next_to
 from flows.findings import note
 from flows.forms import (
@@ -60,6 +59,7 @@ from flows.order_items import PRICE, items_in_tables
 from flows.recognition import Step, name_pattern, ranked
 from flows.results import SupportRequest
 from flows.vocabulary import Vocabulary, combined_status, read_status_text
+from ordercore.models import Item, Order, OrderStatus
 
 _ITEMS_HEADING = re.compile(
     r"^\W*(?:order\s+)?(?:items?|products?|your\s+items|items\s+in\s+(?:this|your)\s+order)"

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page
 
-from agent.errors import ReturnRefused, SiteNotUnderstood
-from agent.models import Order
 from flows.browsing import Browsing
 from flows.forms import Filled, ticked
 from flows.locating import (
@@ -31,6 +29,8 @@ from flows.locating import (
 from flows.matching import pattern
 from flows.pages import OrderPage, ReturnConfirmationPage, ReturnPage
 from flows.results import ReturnReceipt
+from ordercore.errors import ReturnRefused, SiteNotUnderstood
+from ordercore.models import Order
 
 # Alerts that ask for a correction rather than refuse.
 _VALIDATION = r"\b(?:please\s+(?:choose|select|enter|pick|tick|provide)|required)\b"

@@ -17,15 +17,6 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator
 
-from agent.errors import (
-    AccountLocked,
-    BotCheck,
-    CredentialsRejected,
-    SiteNotUnderstood,
-    TransientError,
-    TwoStepCodeMissing,
-    UnsafeSignIn,
-)
 from flows.browsing import Browsing
 from flows.findings import note, note_url
 from flows.forms import Filled, typed
@@ -50,6 +41,15 @@ from flows.matching import contains
 from flows.pages import HomePage, SignInPage, SitePage
 from flows.recognition import Step
 from flows.ways_in import Destination
+from ordercore.errors import (
+    AccountLocked,
+    BotCheck,
+    CredentialsRejected,
+    SiteNotUnderstood,
+    TransientError,
+    TwoStepCodeMissing,
+    UnsafeSignIn,
+)
 
 # How long each look lasts when the form's frame and the page are watched in turn.
 _SLICE_MS = 500

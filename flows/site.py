@@ -4,7 +4,7 @@ The engine moves the way a person does, from the site URL through links and
 buttons, remembering the URLs it reached (``remembered``) to go straight there
 next time, and clicking through again when a remembered URL no longer works.
 
-Every failure comes out as an ``agent.errors`` exception (see
+Every failure comes out as an ``ordercore.errors`` exception (see
 ``flows.browsing``): transient trouble to retry, a person to ask, or a site not
 understood. Nothing here retries, least of all a submission.
 """
@@ -21,8 +21,6 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agent.errors import OrderNotFound, SiteNotUnderstood
-from agent.models import Order
 from flows.account_names import account_page_link, name_on_page
 from flows.browsing import Browsing
 from flows.findings import note, note_url
@@ -62,6 +60,8 @@ from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
+from ordercore.errors import OrderNotFound, SiteNotUnderstood
+from ordercore.models import Order
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
 

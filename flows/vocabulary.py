@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from agent.models import OrderStatus
+from ordercore.models import OrderStatus
 
 Words = tuple[str, ...]
 

@@ -18,10 +18,10 @@ from typing import Any, Protocol
 import pytest
 
 from agent.cli import PROG, main
-from agent.models import CommandOptions, Result
 from agent.output import StepPrinter
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
+from ordercore.models import CommandOptions, Result
 
 from .shopper import JANE, PASSWORD
 from .variants import VARIANTS

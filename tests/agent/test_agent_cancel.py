@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from agent.models import Action, CommandOptions, OrderStatus, Outcome
 from agent.output import StepPrinter
 from fixtures.server import ShopServer
+from ordercore.models import Action, CommandOptions, OrderStatus, Outcome
 
 from .conftest import OrderAgent, RunAgent
 from .shopper import JANE, JANE_NAME

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from agent.errors import EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
 from fixtures.server import ShopServer
+from ordercore.errors import EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
 
 from .harness import AgentCLI, AgentRun, files_under
 

@@ -12,12 +12,12 @@ from dataclasses import fields, replace
 import pytest
 from playwright.sync_api import Page, expect
 
-from agent.errors import SiteNotUnderstood, TransientError
 from fixtures.regions import US, Paths
 from fixtures.server import ShopServer
 from flows.browsing import Browsing
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY
+from ordercore.errors import SiteNotUnderstood, TransientError
 
 from .shopper import JANE, PASSWORD
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import SiteNotUnderstood
-from agent.models import Order, OrderStatus
 from fixtures.regions import US
 from fixtures.server import ShopServer
+from ordercore.errors import SiteNotUnderstood
+from ordercore.models import Order, OrderStatus
 
 from .shopper import JANE, OpenSite
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import LabelInvalid
 from fixtures.pdf import label_pdf
 from flows.labels import keep_label, validate_label
+from ordercore.errors import LabelInvalid
 
 
 def a_label(return_number: str = "RA-123456", order: str = "MK-70004") -> bytes:

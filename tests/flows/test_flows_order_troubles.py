@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.errors import SessionExpired, TransientError
-from agent.models import OrderStatus
 from fixtures.server import ShopServer
+from ordercore.errors import SessionExpired, TransientError
+from ordercore.models import OrderStatus
 
 from .shopper import OpenSite
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from agent.errors import OrderNotFound
-from agent.models import OrderStatus
 from flows.site import RetailerSite
+from ordercore.errors import OrderNotFound
+from ordercore.models import OrderStatus
 
 ReadingSite = Callable[[str], RetailerSite]
 

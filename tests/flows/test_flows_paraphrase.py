@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from agent.models import OrderStatus
 from fixtures.paraphrase import Paraphrase, paraphrase
 from fixtures.regions import UK, US
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
+from ordercore.models import OrderStatus
 
 from .shopper import JANE, PASSWORD, TOM, OpenSite, totp_code
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agent.models import OrderStatus
 from fixtures.regions import US, Paths
 from fixtures.server import ShopServer
 from flows.locating import best_of, button, control, labelled
@@ -18,6 +17,7 @@ from flows.pages import OrderPage
 from flows.recognition import Step, name_pattern
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY as V
+from ordercore.models import OrderStatus
 
 from .shopper import JANE, PASSWORD, OpenSite
 

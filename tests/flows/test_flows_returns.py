@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from agent.errors import LabelInvalid, ReturnRefused
 from fixtures.regions import UK, US
 from fixtures.server import ShopServer
+from ordercore.errors import LabelInvalid, ReturnRefused
 
 from .shopper import OpenSite
 

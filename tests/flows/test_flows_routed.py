@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, Request, Route
 
-from agent.errors import SiteNotUnderstood
 from flows.site import RetailerSite
+from ordercore.errors import SiteNotUnderstood
 
 from .shopper import JANE, PASSWORD
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Route
 
-from agent.errors import (
+from fixtures.server import ShopServer
+from flows.site import RetailerSite
+from ordercore.errors import (
     AccountLocked,
     BotCheck,
     CredentialsRejected,
@@ -13,8 +15,6 @@ from agent.errors import (
     TwoStepCodeMissing,
     UnsafeSignIn,
 )
-from fixtures.server import ShopServer
-from flows.site import RetailerSite
 
 from .shopper import JANE, PASSWORD, TOM, OpenSite, totp_code
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.models import OrderStatus
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY
+from ordercore.models import OrderStatus
 
 from .shopper import JANE, PASSWORD, TOM, OpenSite, totp_code
 

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import pytest
 
-from agent.models import OrderStatus
 from flows.matching import (
     contains,
     first_group,
@@ -18,6 +17,7 @@ from flows.matching import (
     pattern,
 )
 from flows.vocabulary import DEFAULT_VOCABULARY, canonical_status
+from ordercore.models import OrderStatus
 
 V = DEFAULT_VOCABULARY
 

@@ -12,9 +12,9 @@ import pytest
 
 from agent.cli import main
 from agent.durations import format_duration, parse_duration, parse_optional_duration
-from agent.errors import UsageError
 from agent.scheduler import WatchPlan
 from agent.state import EndState, Ledger, OrderKey
+from ordercore.errors import UsageError
 
 from .helpers import JANE, REPO, agent_env
 

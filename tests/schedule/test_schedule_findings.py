@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from agent.models import Action, Goal, OrderStatus, Outcome
 from agent.schedule_reports import Check, tracked_line
 from agent.scheduler import (
     FINDING_FIRST_RETRY,
@@ -25,6 +24,7 @@ from agent.scheduler import (
 )
 from agent.state import EndState, IntentKind, Ledger, OrderKey
 from fixtures.server import ShopServer
+from ordercore.models import Action, Goal, OrderStatus, Outcome
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
 from .helpers import JANE, WORKER_TIMEOUT_S, AgentClock, agent_command, agent_env, on_worker

@@ -10,11 +10,11 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.models import Outcome
 from agent.schedule_reports import WatchReport
 from agent.scheduler import WatchPlan
 from agent.state import IntentKind, IntentState, Ledger, OrderKey
 from fixtures.server import ShopServer
+from ordercore.models import Outcome
 
 from .conftest import SchedulerFactory, SettingsFactory
 from .helpers import JANE, AgentClock, agent_command, agent_env, on_worker

@@ -6,10 +6,10 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from agent.models import Action, OrderStatus, Outcome
 from agent.scheduler import WatchPlan
 from agent.state import EndState, IntentKind, IntentState, Ledger
 from fixtures.server import ShopServer
+from ordercore.models import Action, OrderStatus, Outcome
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
 from .helpers import AgentClock, browser_processes, kill, on_worker

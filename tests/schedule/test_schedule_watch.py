@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from agent.models import Action, OrderStatus, Outcome
 from agent.schedule_reports import Check
 from agent.scheduler import WatchPlan
 from agent.state import EndState, IntentKind, IntentState, Ledger
 from fixtures.server import ShopServer
+from ordercore.models import Action, OrderStatus, Outcome
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
 from .helpers import AgentClock, on_worker

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 from playwright.sync_api import Page
 
-from agent.models import Order, OrderStatus
 from agent.receipts import ProofStore
 from agent.runner import OrderAgent
 from flows.vocabulary import DEFAULT_VOCABULARY
+from ordercore.models import Order, OrderStatus
 
 MASK = [255, 0, 255]  # Playwright's default mask colour
 

@@ -21,7 +21,9 @@ import structlog
 
 from agent import cli
 from agent.cli import EXIT_CODE_BY_OUTCOME, EXIT_CODES, main, normalize_order_number
-from agent.errors import (
+from agent.output import CORE_KEYS, StepPrinter
+from agent.settings import Settings
+from ordercore.errors import (
     AlreadyRunning,
     ConfigError,
     CredentialsRejected,
@@ -33,9 +35,7 @@ from agent.errors import (
     UnknownStatus,
     UsageError,
 )
-from agent.models import Action, CommandOptions, OrderStatus, Outcome, Result
-from agent.output import CORE_KEYS, StepPrinter
-from agent.settings import Settings
+from ordercore.models import Action, CommandOptions, OrderStatus, Outcome, Result
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from agent.decisions import Decision, Step, decide
-from agent.models import Goal, OrderStatus, Outcome
+from ordercore.models import Goal, OrderStatus, Outcome
 
 S = OrderStatus
 G = Goal

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import EXIT_TRY_LATER, AlreadyRunning
 from agent.locking import DataDirLock
+from ordercore.errors import EXIT_TRY_LATER, AlreadyRunning
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -99,7 +99,7 @@ def test_a_second_process_exits_at_once_with_try_later(
         f"""
 import sys
 from pathlib import Path
-from agent.errors import AlreadyRunning
+from ordercore.errors import AlreadyRunning
 from agent.locking import DataDirLock
 try:
     DataDirLock(Path({str(tmp_path / "data")!r})).acquire()

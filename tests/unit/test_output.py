@@ -7,8 +7,6 @@ import json
 
 import pytest
 
-from agent.errors import CredentialsRejected, StorageError, TryLater
-from agent.models import Action, OrderStatus, Outcome, Result
 from agent.output import (
     CORE_KEYS,
     StepPrinter,
@@ -19,6 +17,8 @@ from agent.output import (
     result_object,
 )
 from agent.redaction import REDACTED, register_secret
+from ordercore.errors import CredentialsRejected, StorageError, TryLater
+from ordercore.models import Action, OrderStatus, Outcome, Result
 
 
 def make_result(**changes: object) -> Result:
@@ -322,8 +322,8 @@ def test_error_json(exc: Exception, outcome: str) -> None:
 
 
 def test_an_unknown_status_error_carries_the_status_and_the_shops_words() -> None:
-    from agent.errors import UnknownStatus
     from agent.runner import unknown_status_message
+    from ordercore.errors import UnknownStatus
 
     message = unknown_status_message("70011", 'On "Hold"')
     exc = UnknownStatus(message, raw_status='On "Hold"')

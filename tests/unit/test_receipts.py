@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import StorageError
-from agent.models import Action
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import REDACTED, register_secret
+from ordercore.errors import StorageError
+from ordercore.models import Action
 
 
 def mode(path: Path) -> int:

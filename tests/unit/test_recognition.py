@@ -13,7 +13,6 @@ import re
 
 import pytest
 
-from agent.models import OrderStatus
 from flows.recognition import Fit, Step, fit, name_pattern
 from flows.vocabulary import (
     DEFAULT_VOCABULARY,
@@ -21,6 +20,7 @@ from flows.vocabulary import (
     combined_status,
     read_status_text,
 )
+from ordercore.models import OrderStatus
 
 V = DEFAULT_VOCABULARY
 

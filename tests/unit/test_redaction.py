@@ -12,13 +12,6 @@ from urllib.parse import quote, quote_plus
 import pytest
 import structlog
 
-from agent.errors import (
-    CredentialsRejected,
-    NeedsHuman,
-    OrderAgentError,
-    SiteNotUnderstood,
-    TryLater,
-)
 from agent.logs import bind_run, clear_run, configure_logging, get_logger
 from agent.redaction import (
     REDACTED,
@@ -27,6 +20,13 @@ from agent.redaction import (
     register_secret,
     sanitize_exception,
     scrub,
+)
+from ordercore.errors import (
+    CredentialsRejected,
+    NeedsHuman,
+    OrderAgentError,
+    SiteNotUnderstood,
+    TryLater,
 )
 
 

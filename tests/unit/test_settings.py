@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from platformdirs import user_data_dir
 
-from agent.errors import ConfigError
 from agent.settings import load_settings, split_name
+from ordercore.errors import ConfigError
 
 
 def config_error(**overrides: object) -> str:

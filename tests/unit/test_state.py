@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 
 from agent import state
-from agent.errors import LedgerError, UsageError
-from agent.models import Goal, OrderStatus
 from agent.state import (
     EndState,
     IntentConflict,
@@ -31,6 +29,8 @@ from agent.state import (
     OrderOptions,
     normalise_order_number,
 )
+from ordercore.errors import LedgerError, UsageError
+from ordercore.models import Goal, OrderStatus
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = "http://127.0.0.1:8000/us/"
@@ -659,7 +659,7 @@ def test_an_intent_survives_the_process_being_killed(data_dir: Path) -> None:
         f"""
 import sys
 from pathlib import Path
-from agent.models import Goal
+from ordercore.models import Goal
 from agent.state import IntentKind, Ledger, OrderKey
 ledger = Ledger.open(Path({str(data_dir)!r}))
 key = OrderKey({SITE!r}, {EMAIL!r}, "70001")
