@@ -17,6 +17,7 @@ from flows.forms import options_of
 from flows.locating import textbox, visible_now
 from flows.matching import alternatives, first_group, order_link_numbers, pattern
 from flows.pages import ContactPage, OrderListPage
+from flows.recognition import Step
 from flows.vocabulary import Vocabulary
 
 
@@ -61,19 +62,21 @@ def contact_fields(contact: ContactPage) -> list[FieldCheck]:
             )
         )
     form = contact.form_block()
+    # The same lookups, with the same recognition steps, as ContactPage.fill_request.
     wanted = [
-        ("order number field", "order_number_labels"),
-        ("e-mail field", "contact_email_labels"),
+        ("order number field", "order_number_labels", Step.FIELD),
+        ("e-mail field", "contact_email_labels", Step.EMAIL),
     ]
-    if visible_now(textbox(form, words.name_labels)):
-        wanted.append(("name field", "name_labels"))
+    if visible_now(textbox(form, words.name_labels, Step.FULL_NAME)):
+        wanted.append(("name field", "name_labels", Step.FULL_NAME))
     else:
         wanted += [
-            ("first name field", "first_name_labels"),
-            ("last name field", "last_name_labels"),
+            ("first name field", "first_name_labels", Step.FIELD),
+            ("last name field", "last_name_labels", Step.FIELD),
         ]
-    for step, phrases in wanted:
-        checks.append(_check(step, phrases, textbox(form, getattr(words, phrases))))
+    for step, phrases, recognition_step in wanted:
+        field = textbox(form, getattr(words, phrases), recognition_step)
+        checks.append(_check(step, phrases, field))
     checks.append(_check("message field", "message_labels", textbox(form, words.message_labels)))
     message = contact.message
     submit = contact.submit_control() if visible_now(message) else None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.regions import US, US_STATUS_WORDS
+from fixtures.regions import US, US_STATUS_WORDS, unguessable
 from fixtures.server import ShopServer
 
 from .conftest import OrderAgent
@@ -27,8 +27,8 @@ STEPS = [
     "order number field",
     "e-mail field",
 ]
-BEING_PROCESSED = replace(
-    US, prefix="doctor-bp", status_words={**US_STATUS_WORDS, "processing": "Being processed"}
+WAREHOUSE_WORD = replace(
+    US, prefix="doctor-bp", status_words={**US_STATUS_WORDS, "processing": "With the warehouse"}
 )
 
 
@@ -88,7 +88,7 @@ def test_an_unknown_status_word_is_a_miss_with_the_profile_line_that_teaches_it(
     order_agent: OrderAgent, monkeypatch: pytest.MonkeyPatch, shop: ShopServer,
     data_dir: Path, tmp_path: Path,
 ) -> None:  # fmt: skip
-    shop.add_region(BEING_PROCESSED)
+    shop.add_region(WAREHOUSE_WORD)
 
     checked = order_agent("doctor", "70001", "--json", region="doctor-bp")
 
@@ -98,46 +98,49 @@ def test_an_unknown_status_word_is_a_miss_with_the_profile_line_that_teaches_it(
     missed = [row["step"] for row in report["rows"] if row["found"] is False]
     assert missed == ["order status"]
     row = rows["order status"]
-    assert row["matched"].startswith("'Being processed' → unknown")
+    assert row["matched"].startswith("'With the warehouse' → unknown")
     assert row["add_to_profile"] == [
-        '[status] "Being processed" = "…"  # processing, shipped, delivered, cancelled, '
+        '[status] "With the warehouse" = "…"  # processing, shipped, delivered, cancelled, '
         "return_started or returned"
     ]
     assert Path(row["screenshot"]).parent == data_dir / "doctor"
     assert Path(row["screenshot"]).read_bytes().startswith(b"\x89PNG")
-    assert {"order": "MK-70001", "words": "Being processed", "status": "unknown"}.items() <= (
-        next(w for w in report["status_words"] if w["words"] == "Being processed").items()
+    assert {"order": "MK-70001", "words": "With the warehouse", "status": "unknown"}.items() <= (
+        next(w for w in report["status_words"] if w["words"] == "With the warehouse").items()
     )
-    assert '[status]\n"Being processed" = "…"' in report["profile_lines"]
+    assert '[status]\n"With the warehouse" = "…"' in report["profile_lines"]
     profile_path = tmp_path / "config" / "order-agent" / "profiles" / "127.0.0.1.toml"
     assert report["profile_file"] == str(profile_path)
 
     # The line, filled in, teaches it: the doctor and the agent read the word now.
     profile_path.parent.mkdir(parents=True)
-    profile_path.write_text('[status]\n"Being processed" = "processing"\n', encoding="utf-8")
+    profile_path.write_text('[status]\n"With the warehouse" = "processing"\n', encoding="utf-8")
     again = order_agent("doctor", "70001", "--json", region="doctor-bp")
     assert again.code == 0, again.stdout
-    assert _rows(again.json)["order status"]["matched"].startswith("'Being processed' → processing")
+    assert _rows(again.json)["order status"]["matched"].startswith(
+        "'With the warehouse' → processing"
+    )
     status = order_agent("status", "70001", "--json", region="doctor-bp")
     assert (status.code, status.json["status"], status.json["raw_status"]) == (
         0,
         "processing",
-        "Being processed",
+        "With the warehouse",
     )
 
 
 HIDDEN_WAYS = replace(
     US,
     prefix="doctor-paths",
+    paths=unguessable(US.paths),  # nor addresses to guess them by
     sign_in_link="Members area",
     order_list_link="Purchases",
     contact_link="Reach the team",
 )
 PATHS_PROFILE = """\
 [paths]
-sign_in = "account/login"
-orders = "account/orders"
-contact = "contact-us"
+sign_in = "member/enter"
+orders = "member/purchases"
+contact = "write-us"
 """
 
 
@@ -166,8 +169,8 @@ def test_a_shop_that_hides_its_ways_in_is_taught_by_the_profiles_start_paths(
     assert taught.code == 0, taught.stdout
     rows = _rows(taught.json)
     base = shop.region_url("doctor-paths")
-    assert rows["sign-in link"]["matched"] == f"the profile's start path: {base}account/login"
-    assert rows["order list"]["matched"] == f"the profile's start path: {base}account/orders"
+    assert rows["sign-in link"]["matched"] == f"the profile's start path: {base}member/enter"
+    assert rows["order list"]["matched"] == f"the profile's start path: {base}member/purchases"
     assert rows["contact link"]["matched"].startswith("the profile's start path: ")
 
     status = order_agent("status", "70001", "--json", region="doctor-paths")

@@ -7,12 +7,12 @@ once loaded (as a widget would); a ``slow`` fault on that path keeps the page bu
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from fixtures.regions import US, Paths
+from fixtures.regions import US, unguessable
 from fixtures.server import ShopServer
 from flows.browsing import Browsing
 from flows.site import RetailerSite
@@ -25,23 +25,13 @@ WIDGET = "/pages/shipping"  # any page of the region will do as the widget's sou
 LOADED = "document.body.getAttribute('data-late-fetched') === 'true'"
 
 
-# Addresses that say nothing a person's way in would: no "login", "account", "order"...
-_PLAIN_WORDS = {"account": "member", "login": "enter", "order": "purchase", "contact": "write"}
-
-
-def _plain(path: str) -> str:
-    for word, plain in _PLAIN_WORDS.items():
-        path = path.replace(word, plain)
-    return path
-
-
 def _no_sign_in_link(shop: ShopServer, prefix: str) -> str:
     """A shop whose way in is named outside the contract ("Enter"), with a widget.
 
     Its addresses say nothing of where they lead, so that no other way in (a link whose
     address says "login", a platform's well-known path) reaches the form either.
     """
-    paths = replace(US.paths, **{f.name: _plain(getattr(US.paths, f.name)) for f in fields(Paths)})
+    paths = unguessable(US.paths)
     return shop.add_region(
         replace(
             US, prefix=prefix, paths=paths, sign_in_link="Enter", late_fetch=f"/{prefix}{WIDGET}"
