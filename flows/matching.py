@@ -79,12 +79,12 @@ def any_text() -> re.Pattern[str]:
 def order_number_in_text(given: str) -> re.Pattern[str]:
     """Text that contains this order, with or without ``#`` and a shop prefix.
 
-    "Order #70001" and "View order MK-70001" match 70001; "Order #700011" and
-    "Order #170001" do not.
+    "Order #70001", "View order MK-70001" and a zero-padded "Order # 000070001" match
+    70001; "Order #700011" and "Order #170001" do not.
     """
-    core = re.escape(order_number_core(given))
+    core = re.escape(order_number_core(given).lstrip("0") or "0")
     return re.compile(
-        rf"(?<![A-Za-z0-9])(?:[A-Za-z]{{1,6}}-?)?{core}(?![A-Za-z0-9]|-[A-Za-z0-9])",
+        rf"(?<![A-Za-z0-9])(?:[A-Za-z]{{1,6}}-?)?0*{core}(?![A-Za-z0-9]|-[A-Za-z0-9])",
         re.IGNORECASE,
     )
 

@@ -13,11 +13,13 @@ Two of its status words are outside the contract: "Being processed" and (beside 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from fixtures.regions import ST, ST_STATUS_WORDS
 from fixtures.server import ShopServer
 
 from .conftest import OrderAgent
@@ -118,11 +120,15 @@ def test_the_status_is_read_from_the_badges_by_the_order_heading(
 def test_a_status_word_no_profile_teaches_stops_and_says_the_profile_line(
     order_agent: OrderAgent, shop: ShopServer
 ) -> None:
-    run = order_agent("cancel", "70001", "--json", region="st", name=JANE_NAME)
+    # "Being processed" is a phrase the agent knows by now; this shop words it its own way.
+    shop.add_region(
+        replace(ST, prefix="st-own", status_words={**ST_STATUS_WORDS, "processing": "In the works"})
+    )
+    run = order_agent("cancel", "70001", "--json", region="st-own", name=JANE_NAME)
 
     assert run.code == 3
     result = run.json
-    assert (result["status"], result["raw_status"]) == ("unknown", "Being processed")
-    # The [status] line that would teach it, e.g. "Being processed" = "processing".
-    assert '"Being processed" =' in run.message
-    assert shop.inbox("st") == [] and shop.returns("st") == []
+    assert (result["status"], result["raw_status"]) == ("unknown", "In the works")
+    # The [status] line that would teach it, e.g. "In the works" = "processing".
+    assert '"In the works" =' in run.message
+    assert shop.inbox("st-own") == [] and shop.returns("st-own") == []
