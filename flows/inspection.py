@@ -125,7 +125,9 @@ def list_statuses(listing: OrderListPage) -> list[tuple[str, str | None]]:
     for index in range(links.count()):
         link = links.nth(index)
         try:
-            name = " ".join(link.inner_text().split())
+            # An icon link ("View order 70001" as its aria-label) has no text to read.
+            label = link.get_attribute("aria-label")
+            name = " ".join((label or link.inner_text()).split())
             number = numbered.search(name)
             raw = link.evaluate(_STATUS_BESIDE_LINK, [source, numbered.pattern])
         except PlaywrightError:

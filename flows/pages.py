@@ -113,6 +113,10 @@ _SHORT_TEXTS_NEAR = r"""(heading, number) => {
 }"""
 
 
+# The names links go by, near enough: their aria-label, else their text.
+_NAMES_OF = "(els) => els.map((el) => el.getAttribute('aria-label') || el.innerText || '')"
+
+
 class SitePage:
     """Any page of the shop: its header, menus, footer and main content."""
 
@@ -318,8 +322,13 @@ class OrderListPage(SitePage):
     def order_numbers(self) -> list[str]:
         numbered = order_link_numbers(self.words.order_link_formats)
         numbers = []
-        for name in texts_of(self.order_links()):
-            found = numbered.search(name)
+        try:
+            # An icon link ("View order 70001" as its aria-label) has no text to read.
+            names = self.order_links().evaluate_all(_NAMES_OF)
+        except PlaywrightError:
+            names = []
+        for name in names:
+            found = numbered.search(" ".join(str(name).split()))
             if found:
                 numbers.append(first_group(found))
         return list(dict.fromkeys(numbers))
