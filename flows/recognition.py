@@ -64,7 +64,7 @@ class Step(Enum):
 # Pieces of the other-intents table (regex sources, case-insensitive, Python and JS).
 _THIRD_PARTY = (
     r"\b(?:with|via|using|through)\s+(?!(?:your\s+|an?\s+|the\s+)?"
-    r"(?:e\W?mail|password|account|username|user\s*name|code|us)\b)\w+"
+    r"(?:e\W?mail|password|account|username|user\s*name|code|us|return|order|request|items?)\b)\w+"
 )
 _SIGN_OUT = r"\b(?:sign|log)\W*(?:out|off)\b|\blogout\b"
 _FORGOT = r"\bforg[eo]t|\blost\b[\s\S]*\bpassword|\breset\b[\s\S]*\bpassword|\bpassword\s+reset"

@@ -359,6 +359,13 @@ class RetailerSite:
         if link is not None:
             note(CONTACT, link)
             browsing.click(link)
+            if not wait_visible(contact.form_field(), LOOK_MS):
+                # A help page named like the contact link ("Help & Contact") leads on to
+                # the form through its own, better named link ("Contact us"): once.
+                onward = self._contact_link()
+                if onward is not None:
+                    note(CONTACT, onward)
+                    browsing.click(onward)
         elif not self._go_to_start(CONTACT) and not browsing.other_way_in(
             Destination.CONTACT, contact.form_field()
         ):
