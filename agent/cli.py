@@ -470,10 +470,11 @@ def _watch_plan(args: argparse.Namespace) -> WatchPlan:
 
 
 def _schedule_setup(
-    args: argparse.Namespace, *, require_credentials: bool
+    args: argparse.Namespace, *, require_credentials: bool, profile_now: bool = True
 ) -> tuple[Settings, StepPrinter]:
     settings = load_settings(require_credentials=require_credentials)
-    check_profile(settings)
+    if profile_now:
+        check_profile(settings)
     steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
     _configure_logging(settings, steps)
     return settings, steps
@@ -569,7 +570,8 @@ def _forget_command(args: argparse.Namespace, context: Context) -> int:
 
 def _run_command(args: argparse.Namespace, context: Context) -> int:
     # Credentials are checked only once an order is due: an idle run needs none.
-    settings, steps = _schedule_setup(args, require_credentials=False)
+    # The profile too is read only once an order is due: an idle run loads no flows.
+    settings, steps = _schedule_setup(args, require_credentials=False, profile_now=False)
     bind_run(args.command)
     from agent.scheduler import Scheduler
 

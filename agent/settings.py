@@ -19,7 +19,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -28,8 +28,10 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_valid
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from agent.logs import default_format
-from flows.limits import Limits
 from ordercore.errors import ConfigError
+
+if TYPE_CHECKING:
+    from flows.limits import Limits
 
 ENV_PREFIX = "ORDER_AGENT_"
 SECRETS_DIR_ENV = f"{ENV_PREFIX}SECRETS_DIR"
@@ -206,6 +208,9 @@ class Settings(BaseSettings):
 
     def limits(self) -> Limits:
         """The caps on a shop's answers, for the flows (``flows.limits``)."""
+        # Imported here: an idle `run` reads settings and must not load the flows.
+        from flows.limits import Limits
+
         return Limits(
             label_max_bytes=self.label_max_bytes,
             label_timeout_ms=self.label_timeout_ms,
