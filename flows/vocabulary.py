@@ -1,6 +1,6 @@
 """Every word of the retailer contract, in one overridable table.
 
-The contract (``shared/retailer-contract.md``) names what a person sees on any
+The contract (``docs/shops.md``) names what a person sees on any
 shop: link and button names, field labels, status words, confirmation phrasing.
 The flows read those words from here and nowhere else, so a shop whose wording
 differs is supported by a site profile (``agent.site_profiles``, docs/shops.md)
