@@ -14,11 +14,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from agent.cli import normalize_order_number
 from agent.output import StepPrinter, can_encode, render_human
 from agent.settings import load_settings
 from ordercore.errors import OrderAgentError
 from ordercore.models import Action, CommandOptions, Result
+from ordercore.order_numbers import normalise_order_number as normalize_order_number
 
 DEMO_EMAIL = "jane@example.com"
 DEMO_PASSWORD = "correct-horse-battery-staple"  # the fixture shop's public demo account

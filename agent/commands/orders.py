@@ -1,0 +1,188 @@
+"""The one-shot order commands: ``status``, ``cancel``, ``return``.
+
+Each signs in once, reads the order, decides and (unless ``status`` or
+``--dry-run``) acts, in a real browser; the runner does the work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from agent.commands.base import (
+    ORDER_HELP,
+    PROG,
+    ItemName,
+    Reason,
+    ascii_only,
+    bind_run,
+    command_setup,
+    epilog,
+    json_option,
+    order_argument,
+    print_json_text,
+    trace_option,
+    verbose_option,
+    working_on,
+)
+from agent.commands.exit_codes import EXIT_CODE_BY_OUTCOME, EXIT_INTERRUPTED
+from agent.output import render_human, render_json
+from ordercore.errors import EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER, EXIT_USAGE
+from ordercore.models import CommandOptions
+
+if TYPE_CHECKING:
+    from ordercore.models import Result
+
+# Every outcome of a run in a browser can end a one-shot command.
+ORDER_EXIT_CODES = (
+    EXIT_OK,
+    EXIT_TRY_LATER,
+    EXIT_NEEDS_HUMAN,
+    EXIT_USAGE,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+)
+DRY_RUN_HELP = "Look and decide, fill in every form, send nothing (a screenshot shows the form)."
+
+
+def run_order_command(
+    command: str, order_text: str, options: CommandOptions, *, verbose: bool
+) -> int:
+    order = working_on(order_text)
+    assert order is not None
+    # Settings problems must surface here, before any browser starts.
+    settings, steps = command_setup(
+        json_output=options.json, verbose=verbose, require_credentials=True
+    )
+    bind_run(command, order)
+
+    from agent.runner import run  # Playwright is imported only by commands that need it
+
+    result: Result = run(command, order, options, settings, steps)
+    if options.json:
+        print_json_text(render_json(result))
+    else:
+        print(render_human(result, ascii_only=ascii_only()), flush=True)
+    return EXIT_CODE_BY_OUTCOME[result.outcome]
+
+
+@click.command(
+    "status",
+    short_help="Show an order's status, items and tracking number.",
+    help="Signs in, finds the order and prints its status (in order-agent's words and the "
+    f"shop's), its items and tracking number. Changes nothing. {ORDER_HELP}",
+    epilog=epilog(
+        [
+            f"{PROG} status MK-70001",
+            f"{PROG} status 70003 --json",
+        ],
+        ORDER_EXIT_CODES,
+        {
+            EXIT_OK: "the status was read",
+            EXIT_TRY_LATER: "the shop stayed unavailable after retries; run again later",
+        },
+    ),
+)
+@order_argument
+@json_option
+@trace_option
+@verbose_option
+def status(order: str, json_output: bool, trace: bool, verbose: bool) -> int:
+    options = CommandOptions(json=json_output, trace=trace)
+    return run_order_command("status", order, options, verbose=verbose)
+
+
+@click.command(
+    "cancel",
+    short_help="Cancel an order (or return it, once delivered).",
+    help="Requests the cancellation of a processing order through the shop's Contact Us "
+    "form and keeps the case number; a delivered order is returned instead (unless "
+    "--no-return) and its prepaid label saved; a shipped one can only be waited for "
+    f"(`{PROG} watch`). Running it twice never sends two requests. {ORDER_HELP}",
+    epilog=epilog(
+        [
+            f'{PROG} cancel 70001 --reason "Ordered the wrong size"',
+            f"{PROG} cancel '#MK-70001' --dry-run",
+            f"{PROG} cancel 70012 --no-return --json",
+        ],
+        ORDER_EXIT_CODES,
+        {
+            EXIT_OK: "cancellation requested, return started, or nothing left to do",
+            EXIT_TRY_LATER: f"nothing possible yet (shipped, shop down): `{PROG} watch` it",
+        },
+    ),
+)
+@order_argument
+@click.option("--reason", type=Reason(), help="Why, in the message to the shop.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option(
+    "--no-return", is_flag=True, help="If the order is already delivered, do not start a return."
+)
+@json_option
+@trace_option
+@verbose_option
+def cancel(
+    order: str,
+    reason: str | None,
+    dry_run: bool,
+    no_return: bool,
+    json_output: bool,
+    trace: bool,
+    verbose: bool,
+) -> int:
+    options = CommandOptions(
+        reason=reason or None,
+        dry_run=dry_run,
+        no_return=no_return,
+        json=json_output,
+        trace=trace,
+    )
+    return run_order_command("cancel", order, options, verbose=verbose)
+
+
+@click.command(
+    "return",
+    short_help="Return a delivered order and save its label.",
+    help="Starts a return for a delivered order (every returnable item, or the ones named "
+    "with --item), saves the prepaid return label (PDF) and keeps the return number. "
+    f"{ORDER_HELP}",
+    epilog=epilog(
+        [
+            f"{PROG} return 70004",
+            f'{PROG} return 70004 --item "Logo Cashmere Scarf" --reason "Too small"',
+            f"{PROG} return 70012 --dry-run --json",
+        ],
+        ORDER_EXIT_CODES,
+        {
+            EXIT_OK: "return started and its label saved, or nothing left to do",
+            EXIT_TRY_LATER: "nothing possible yet (not delivered, shop down); run again later",
+        },
+    ),
+)
+@order_argument
+@click.option(
+    "--item",
+    "items",
+    multiple=True,
+    type=ItemName(),
+    help="Return only this item (repeat for several; default: every returnable item).",
+)
+@click.option("--reason", type=Reason(), help="Return reason, when the shop asks.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@json_option
+@trace_option
+@verbose_option
+def return_(
+    order: str,
+    items: tuple[str, ...],
+    reason: str | None,
+    dry_run: bool,
+    json_output: bool,
+    trace: bool,
+    verbose: bool,
+) -> int:
+    options = CommandOptions(
+        reason=reason or None, dry_run=dry_run, items=items, json=json_output, trace=trace
+    )
+    return run_order_command("return", order, options, verbose=verbose)

@@ -1,0 +1,234 @@
+"""Tools around the agent: ``doctor``, ``site``, ``demo``, ``completion``.
+
+The demo and the fixture shop are for people trying order-agent out: they are
+imported only inside their commands, never on an order command's path.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Any
+
+import click
+
+from agent.commands.base import (
+    PROG,
+    StepPrinter,
+    ascii_only,
+    bind_run,
+    command_setup,
+    configure_logging,
+    epilog,
+    json_option,
+    load_settings,
+    print_json,
+    verbose_option,
+    working_on,
+)
+from agent.commands.exit_codes import EXIT_INTERRUPTED
+from agent.commands.root import COMPLETE_VAR
+from ordercore.errors import (
+    EXIT_ERROR,
+    EXIT_NEEDS_HUMAN,
+    EXIT_OK,
+    EXIT_TRY_LATER,
+    EXIT_USAGE,
+    UsageError,
+)
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@click.command(
+    "doctor",
+    short_help="Check, read-only, that order-agent understands the shop.",
+    help="Signs in, finds the order list, opens one order (or ORDER), finds the returns "
+    "entry on a delivered order and the Contact Us form with its fields; submits nothing. "
+    "Prints one row per step (found or not, what it matched, where), the status words on "
+    "the order list, and for every miss the site-profile lines to add.",
+    epilog=epilog(
+        [f"{PROG} doctor", f"{PROG} doctor 70004 --json"],
+        (EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED),
+        {
+            EXIT_OK: "every step was found",
+            EXIT_NEEDS_HUMAN: "some were not: a screenshot of each miss is in DATA_DIR/doctor",
+        },
+    ),
+)
+@click.argument("order", metavar="[ORDER]", required=False)
+@json_option
+@verbose_option
+def doctor(order: str | None, json_output: bool, verbose: bool) -> int:
+    number = working_on(order)
+    settings, steps = command_setup(
+        json_output=json_output, verbose=verbose, require_credentials=True
+    )
+    bind_run("doctor", number)
+    from agent.doctor import run_doctor
+
+    report = run_doctor(settings, number, steps)
+    if json_output:
+        print_json(report.to_json())
+    else:
+        print(report.render(ascii_only=ascii_only()), flush=True)
+    return report.exit_code
+
+
+class Port(click.ParamType):
+    name = "PORT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            port = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a port number", param, ctx)
+        if not 0 <= port <= 65535:
+            self.fail("a port is between 0 and 65535", param, ctx)
+        return port
+
+
+class ClockSpeed(click.ParamType):
+    name = "X"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            speed = float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not 0 <= speed <= 1_000_000:
+            self.fail("the clock speed is between 0 and 1000000", param, ctx)
+        return speed
+
+
+class Seed(click.ParamType):
+    name = "SEED"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+
+
+def port_problem(port: int, exc: OSError) -> UsageError | None:
+    """The one-line answer to a port the shop cannot listen on; None: not a port problem."""
+    if exc.errno == errno.EADDRINUSE:
+        return UsageError(
+            f"port {port} is already in use: pick another with --port (--port 0 takes any free one)"
+        )
+    if exc.errno == errno.EACCES:
+        return UsageError(
+            f"port {port} is reserved for the system administrator: pick one above 1023 with --port"
+        )
+    return None
+
+
+@click.command(
+    "site",
+    short_help="Serve the demo shop (Maison Kora) on this machine.",
+    help="Serves the fixture shop that the tests and the demo use, at "
+    "http://127.0.0.1:PORT/us/ (also /uk/ and /st/), until Ctrl-C. Sign in as "
+    "jane@example.com with the password correct-horse-battery-staple; point "
+    "ORDER_AGENT_SITE_URL at it to try every command.",
+    epilog=epilog(
+        [
+            f"{PROG} site",
+            f"{PROG} site --port 8080 --clock-speed 60   # an hour a minute",
+            f"{PROG} site --control --chaos 1234         # a hostile shop",
+        ],
+        (EXIT_OK, EXIT_USAGE, EXIT_ERROR),
+        {
+            EXIT_OK: "stopped with Ctrl-C",
+            EXIT_USAGE: "bad arguments or settings, or the port is taken",
+        },
+    ),
+)
+@click.option(
+    "--port", type=Port(), default=8000, show_default=True, help="Port to listen on (0: any free)."
+)
+@click.option("--control", is_flag=True, help="Also serve the test control API (/__control).")
+@click.option(
+    "--clock-speed",
+    type=ClockSpeed(),
+    help="Shop time runs X times real time (0: frozen; default: the shop's own).",
+)
+@click.option(
+    "--chaos",
+    type=Seed(),
+    help="A hostile shop, all drawn from SEED: 0-6 overlays 0-2 s after load, 0-800 ms "
+    "latency per request, one 503 or dropped connection on a GET, a session that expires "
+    "mid-run, late hydration (see fixtures/chaos.py).",
+)
+@verbose_option
+def site(
+    port: int, control: bool, clock_speed: float | None, chaos: int | None, verbose: bool
+) -> int:
+    configure_logging(load_settings(require_credentials=False))
+    from fixtures.server import serve
+
+    options: dict[str, object] = {"port": port, "control": control}
+    if clock_speed is not None:
+        options["clock_speed"] = clock_speed
+    if chaos is not None:
+        options["chaos"] = chaos
+    try:
+        serve(**options)
+    except OSError as exc:
+        problem = port_problem(port, exc)
+        if problem is None:
+            raise
+        raise problem from None
+    return EXIT_OK
+
+
+@click.command(
+    "demo",
+    short_help="Watch the agent work on its own demo shop (no settings needed).",
+    help="Starts the demo shop on a free port and, as its demo shopper, reads the status "
+    "of two orders, asks to cancel a processing one (Contact Us, case number) and returns "
+    "a delivered one (return number, label PDF). The proof lands in ./demo-data (or "
+    "ORDER_AGENT_DEMO_DIR).",
+    epilog=epilog(
+        [f"{PROG} demo", f"ORDER_AGENT_DEMO_DIR=/tmp/demo {PROG} demo"],
+        (EXIT_OK, EXIT_TRY_LATER, EXIT_NEEDS_HUMAN, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED),
+        {EXIT_OK: "every step of the demo worked; otherwise the failed step's own code"},
+    ),
+)
+@verbose_option
+def demo(verbose: bool) -> int:
+    # The demo prints every step itself; logs below warning would repeat them.
+    configure_logging(load_settings(require_credentials=False), StepPrinter(enabled=True))
+    from agent.demo import main as demo_main
+
+    code = demo_main()
+    return EXIT_OK if code is None else int(code)
+
+
+@click.command(
+    "completion",
+    short_help="Print the shell completion script for bash, zsh or fish.",
+    help="Prints the script that completes order-agent's commands and options in SHELL. "
+    "Load it from the shell's start-up file (see the examples) or save it where the shell "
+    "looks for completions.",
+    epilog=epilog(
+        [
+            f'eval "$({PROG} completion bash)"               # in ~/.bashrc',
+            f'eval "$({PROG} completion zsh)"                # in ~/.zshrc',
+            f"{PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
+        ],
+        (EXIT_OK, EXIT_USAGE),
+        {EXIT_OK: "the script was printed", EXIT_USAGE: "not one of bash, zsh, fish"},
+    ),
+)
+@click.argument("shell", type=click.Choice(SHELLS), metavar="SHELL")
+@click.pass_context
+def completion(ctx: click.Context, shell: str) -> int:
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # click knows all three
+    root = ctx.find_root().command
+    click.echo(completer(root, {}, PROG, COMPLETE_VAR).source())
+    return EXIT_OK
