@@ -50,7 +50,9 @@ ROOT_EPILOG = keep_lines(
 
 def unknown_command_message(name: str, known: list[str]) -> str:
     """``no such command 'canel'; did you mean 'cancel'? (see `order-agent --help`)``."""
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    # Swapped letters first ("lsit" is "list", though difflib rates "site" as close).
+    close = [word for word in known if sorted(word) == sorted(name)]
+    close = close or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     guess = f"; did you mean {close[0]!r}?" if close else ""
     return f"no such command {name!r}{guess} (see `{PROG} --help`)"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import subprocess
 import sys
 import types
@@ -16,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import structlog
 
-from agent import cli
-from agent.cli import EXIT_CODE_BY_OUTCOME, EXIT_CODES, main, normalize_order_number
+from agent.cli import COMMANDS, EXIT_CODE_BY_OUTCOME, EXIT_CODES, main, normalize_order_number
+from agent.commands.root import build_group
 from agent.output import CORE_KEYS, StepPrinter
 from agent.settings import Settings
 from ordercore.errors import (
@@ -158,7 +160,7 @@ def test_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(capsys, "--help")
     assert code == 0
     assert err == ""
-    assert "exit codes:" in out
+    assert "Exit codes:" in out
     for exit_code, meaning in EXIT_CODES:
         assert f"{exit_code:>3}  {meaning}" in out
     for command in ("status", "cancel", "return", "site", "demo"):
@@ -184,7 +186,8 @@ def test_sub_command_help(capsys: pytest.CaptureFixture[str], command: str) -> N
     assert code == 0
     assert "ORDER" in out
     assert "--json" in out
-    assert "exit codes:" in out
+    assert "Exit codes:" in out
+    assert "Examples:" in out
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -196,20 +199,21 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        ([], "the following arguments are required: COMMAND"),
-        (["cancel"], "the following arguments are required: ORDER"),
-        (["frobnicate", "70001"], "invalid choice: 'frobnicate'"),
-        (["cancel", "70001", "--bogus"], "unrecognized arguments: --bogus"),
+        (["cancel"], "missing argument 'ORDER'"),
+        (["frobnicate", "70001"], "no such command 'frobnicate'"),
+        (["cancel", "70001", "--bogus"], "no such option '--bogus'"),
         (["return", "70004", "--item", "  "], "an item name cannot be empty"),
-        (["status", "70001", "--reason", "x"], "unrecognized arguments: --reason x"),
-        (["status", "70001", "--dry-run"], "unrecognized arguments: --dry-run"),
-        (["return", "70004", "--no-return"], "unrecognized arguments: --no-return"),
+        (["status", "70001", "--reason", "x"], "no such option '--reason'"),
+        (["status", "70001", "--dry-run"], "no such option '--dry-run'"),
+        (["return", "70004", "--no-return"], "no such option '--no-return'"),
+        (["watch", "70001", "--every", "soon"], "'soon' is not a duration"),
+        (["completion", "powershell"], "'powershell' is not one of 'bash', 'zsh', 'fish'"),
         (["cancel", "70001", "--reason", "x" * 1001], "at most 1000 characters"),
         (["site", "--port", "99999"], "a port is between 0 and 65535"),
         (["site", "--port", "http"], "'http' is not a port number"),
         (["site", "--clock-speed", "fast"], "'fast' is not a number"),
         (["site", "--chaos", "wild"], "'wild' is not a whole number"),
-        (["cancel", "70001", "70002"], "unrecognized arguments: 70002"),
+        (["cancel", "70001", "70002"], "got unexpected extra argument (70002)"),
     ],
 )
 def test_argument_errors_are_one_line_and_exit_2(
@@ -221,7 +225,8 @@ def test_argument_errors_are_one_line_and_exit_2(
     assert len(err.splitlines()) == 1
     assert err.startswith("order-agent: ")
     assert fragment in err
-    assert "usage:" not in err
+    assert err.rstrip().endswith(" --help`)")  # where to look next
+    assert "usage:" not in err.lower()
     assert runner.calls == []
 
 
@@ -244,7 +249,7 @@ def test_usage_error_with_json_also_prints_the_json_object(
 ) -> None:
     code, out, err = run_cli(capsys, "cancel", "--json")
     assert code == 2
-    assert err.startswith("order-agent: the following arguments are required: ORDER")
+    assert err.startswith("order-agent: missing argument 'ORDER'")
     obj = json.loads(out)
     assert obj["outcome"] == "error"
     assert obj["order"] is None
@@ -569,7 +574,8 @@ def test_keyboard_interrupt_exits_130(
     runner.raises = KeyboardInterrupt()
     code, _out, err = run_cli(capsys, "cancel", "70001")
     assert code == 130
-    assert err == "order-agent: interrupted\n"
+    # A blank line first ends the terminal's "^C" echo line.
+    assert err.strip("\n").splitlines() == ["order-agent: interrupted"]
 
 
 # -- site and demo ----------------------------------------------------------------
@@ -654,7 +660,159 @@ def test_cli_module_does_not_import_playwright() -> None:
     assert finished.stdout.strip() == "False"
 
 
-def test_handlers_are_registered_per_command() -> None:
-    parser = cli.build_parser()
-    for argv in (["status", "1"], ["cancel", "1"], ["return", "1"], ["site"], ["demo"]):
-        assert callable(parser.parse_args(argv).handler)
+def test_every_command_in_the_table_is_a_click_command() -> None:
+    group = build_group(COMMANDS)
+    context = click.Context(group)
+    for name in COMMANDS:
+        command = group.get_command(context, name)
+        assert isinstance(command, click.Command), name
+        assert command.name == name
+
+
+# -- help: bare, "did you mean", examples and exit codes on every command ----------------
+
+
+def _help_of(capsys: pytest.CaptureFixture[str], *command: str) -> str:
+    code, out, err = run_cli(capsys, *command, "--help")
+    assert (code, err) == (0, "")
+    return out
+
+
+def _section(help_text: str, title: str) -> list[str]:
+    """The indented lines under ``title`` (e.g. "Examples:") up to the next blank line."""
+    lines = help_text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == title)
+    section = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        section.append(line.strip())
+    return section
+
+
+def _exit_codes(help_text: str) -> set[int]:
+    return {int(line.split()[0]) for line in _section(help_text, "Exit codes:")}
+
+
+def test_bare_order_agent_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys)
+    assert (code, err) == (0, "")
+    assert out.startswith("Usage: order-agent ")
+    assert out == _help_of(capsys)
+    for command in COMMANDS:
+        assert f"  {command} " in out
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("canel", "cancel"), ("stauts", "status"), ("retrun", "return"), ("lsit", "list")],
+)
+def test_a_misspelled_command_gets_a_suggestion(
+    capsys: pytest.CaptureFixture[str], runner: FakeRunner, typed: str, meant: str
+) -> None:
+    code, out, err = run_cli(capsys, typed, "70001")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"order-agent: no such command '{typed}'; did you mean '{meant}'? "
+        "(see `order-agent --help`)\n"
+    )
+    assert runner.calls == []
+
+
+def test_verbose_has_help_text_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    wanted = "-v, --verbose  Print each step on stderr as it happens"
+    assert wanted in _help_of(capsys)
+    for command in COMMANDS:
+        if command == "completion":
+            continue  # prints a script: no steps to show
+        flat = " ".join(_help_of(capsys, command).split())
+        assert "-v, --verbose Print each step on stderr as it happens" in flat, command
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_has_a_description_examples_and_exit_codes(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    text = _help_of(capsys, command)
+    description = text.split("\n\n")[1].strip()
+    assert len(description) > 40, description  # more than the one-line summary
+    examples = _section(text, "Examples:")
+    assert examples and all(
+        e.startswith(("order-agent ", "ORDER_AGENT_", "eval ")) for e in examples
+    )
+    assert command in " ".join(examples)
+    assert _exit_codes(text) >= {0, 2}
+
+
+# What each command can end with: list/forget/add touch only the ledger (no shop, no lock:
+# never 75 or 3), doctor reports misses as 3, site stops with Ctrl-C as 0.
+EXIT_CODES_BY_COMMAND = {
+    "status": {0, 75, 3, 2, 1, 130},
+    "cancel": {0, 75, 3, 2, 1, 130},
+    "return": {0, 75, 3, 2, 1, 130},
+    "watch": {0, 75, 3, 2, 1, 130},
+    "run": {0, 75, 3, 2, 1, 130},
+    "add": {0, 2, 1, 130},
+    "list": {0, 2, 1, 130},
+    "forget": {0, 2, 1, 130},
+    "doctor": {0, 3, 2, 1, 130},
+    "site": {0, 2, 1},
+    "demo": {0, 75, 3, 2, 1, 130},
+    "completion": {0, 2},
+}
+
+
+def test_each_help_lists_only_the_exit_codes_its_command_can_return(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert set(EXIT_CODES_BY_COMMAND) == set(COMMANDS)
+    for command, codes in EXIT_CODES_BY_COMMAND.items():
+        assert _exit_codes(_help_of(capsys, command)) == codes, command
+
+
+def _examples(capsys: pytest.CaptureFixture[str]) -> list[list[str]]:
+    texts = [_help_of(capsys)] + [_help_of(capsys, command) for command in COMMANDS]
+    found = []
+    for text in texts:
+        for line in _section(text, _examples_title(text)):
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            words = list(lexer)
+            for cut, word in enumerate(words):
+                if word in (">", "|", "&&", ";"):  # the shell's part of the line
+                    words = words[:cut]
+                    break
+            while words and "=" in words[0]:  # ORDER_AGENT_DEMO_DIR=... order-agent demo
+                words.pop(0)
+            if words[:1] == ["order-agent"]:
+                found.append(words[1:])
+    return found
+
+
+def _examples_title(help_text: str) -> str:
+    return next(
+        line.strip() for line in help_text.splitlines() if line.strip().startswith("Examples")
+    )
+
+
+def test_every_example_parses_and_names_a_real_demo_order_and_item(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fixtures.seed import ORDERS
+
+    items = {order.number: {item.name for item in order.items} for order in ORDERS}
+    group = build_group(COMMANDS)
+    examples = _examples(capsys)
+    assert len(examples) >= 2 * len(COMMANDS)
+    for words in examples:
+        if words[-1:] == ["--help"] or words[:1] == ["COMMAND"]:
+            continue
+        command = group.get_command(click.Context(group), words[0])
+        assert command is not None, words
+        context = command.make_context(words[0], words[1:])  # raises on any bad option
+        order = context.params.get("order")
+        if order:
+            number = normalize_order_number(order)
+            assert number in items, words
+            for item in context.params.get("items", ()):
+                assert item in items[number], words

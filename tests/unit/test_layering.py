@@ -1,12 +1,17 @@
-"""The engine stays generic: ``flows`` imports nothing of ``agent`` and names no shop."""
+"""The engine stays generic: ``flows`` imports nothing of ``agent`` and names no shop; and the
+agent's order commands stay apart from the tools for people trying it (demo, fixture shop)."""
 
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-FLOWS = Path(__file__).resolve().parents[2] / "flows"
+ROOT = Path(__file__).resolve().parents[2]
+FLOWS = ROOT / "flows"
 
 # The fixture shop's store name and the platforms whose pages taught the rules: none of
 # them may steer the engine (their wording lives in profiles, docs and tests).
@@ -46,3 +51,50 @@ def test_flows_name_no_shop_host_or_platform() -> None:
         if SHOP_NAMES.search(line)
     ]
     assert not offenders
+
+
+# The demo, the fixture shop, doctor and history are for people trying order-agent out
+# or looking back: an order command must not even import them.
+NOT_ON_THE_ORDER_PATH = ("agent.demo", "fixtures", "agent.doctor", "agent.history")
+
+
+def _modules_after(code: str) -> dict[str, object]:
+    probe = f"import contextlib, io, json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return {"modules": json.loads(done.stdout.splitlines()[-1]), "stdout": done.stdout}
+
+
+def _loaded(modules: list[str], package: str) -> list[str]:
+    return [name for name in modules if name == package or name.startswith(package + ".")]
+
+
+def test_the_cli_imports_no_demo_fixtures_doctor_or_history() -> None:
+    found = _modules_after("import agent.cli")
+    for package in (*NOT_ON_THE_ORDER_PATH, "click", "pydantic", "structlog", "playwright"):
+        assert _loaded(found["modules"], package) == [], package
+
+
+def test_cancel_help_loads_only_the_order_commands() -> None:
+    found = _modules_after(
+        "from agent.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['cancel', '--help']) == 0"
+    )
+    modules = found["modules"]
+    assert "agent.commands.orders" in modules
+    for package in (*NOT_ON_THE_ORDER_PATH, "agent.commands.tools", "agent.commands.schedule"):
+        assert _loaded(modules, package) == [], package
+    assert _loaded(modules, "playwright") == []
+
+
+def test_the_demo_does_not_import_the_cli() -> None:
+    # agent.cli -> (lazily) demo is the only direction: no import cycle between them.
+    assert "agent.cli" not in _imported_modules(ROOT / "agent" / "demo.py")
