@@ -76,8 +76,10 @@ COMMANDS: dict[str, str] = {
 
 # -- ASCII-only terminals ------------------------------------------------------------------
 
-ASCII_ERRORS = "order-agent-ascii"
-_ASCII_FORMS = {
+# Error handlers for a stdout/stderr that cannot take what order-agent prints.
+ASCII_FORMS = "order-agent-ascii"  # stdout: "✓" -> "+", "…" -> "...", "é" -> "e"
+ASCII_ESCAPES = "order-agent-ascii-escape"  # stderr: the same symbols, else "\\xe9"
+_SYMBOL_FORMS = {
     "✓": "+",
     "✗": "x",
     "•": "*",
@@ -94,29 +96,38 @@ _ASCII_FORMS = {
 }
 
 
-def _ascii_forms(error: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: ``✓`` -> ``+``, ``…`` -> ``...``, ``é`` -> ``e``, else ``?``."""
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    shown = []
-    for char in error.object[error.start : error.end]:
-        form = _ASCII_FORMS.get(char)
-        if form is None:
-            form = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or "?"
-        shown.append(form)
-    return "".join(shown), error.end
+def _ascii_form(char: str, *, transliterate: bool) -> str:
+    form = _SYMBOL_FORMS.get(char)
+    if form is not None:
+        return form
+    if transliterate:
+        return unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or "?"
+    return char.encode("ascii", "backslashreplace").decode("ascii")
 
 
-codecs.register_error(ASCII_ERRORS, _ascii_forms)
+def _handler(*, transliterate: bool) -> Any:
+    def handle(error: UnicodeError) -> tuple[str, int]:
+        if not isinstance(error, UnicodeEncodeError):
+            raise error
+        unencodable = error.object[error.start : error.end]
+        shown = "".join(_ascii_form(char, transliterate=transliterate) for char in unencodable)
+        return shown, error.end
+
+    return handle
+
+
+codecs.register_error(ASCII_FORMS, _handler(transliterate=True))
+codecs.register_error(ASCII_ESCAPES, _handler(transliterate=False))
 
 
 def use_ascii_fallbacks() -> None:
     """On a stdout/stderr that cannot take ``✓`` or ``…`` (PYTHONIOENCODING=ascii, an old
-    console), every character it cannot take is written in an ASCII form instead of
-    failing the command with a UnicodeEncodeError."""
-    for stream in (sys.stdout, sys.stderr):
+    console), what it cannot take is written in an ASCII form instead of failing the
+    command with a UnicodeEncodeError: results read "Pave" for "Pavé"; messages, which
+    may quote what was typed, keep it exact as ``\\xe9``."""
+    for stream, errors in ((sys.stdout, ASCII_FORMS), (sys.stderr, ASCII_ESCAPES)):
         if isinstance(stream, io.TextIOWrapper) and not can_encode(stream, "✓…’é"):
-            stream.reconfigure(errors=ASCII_ERRORS)
+            stream.reconfigure(errors=errors)
 
 
 # -- reporting -----------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,18 +26,35 @@ pytestmark = pytest.mark.slow
 PROCESS_TIMEOUT_S = 110
 
 
-def order_agent_process(
-    tmp_path: Path, *argv: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    work = tmp_path / "cwd"
-    work.mkdir(exist_ok=True)
+# The console script `pip install` makes for the entry point agent.cli:main.
+ORDER_AGENT = Path(sys.executable).with_name("order-agent")
+
+
+def order_agent_command() -> list[str]:
+    assert ORDER_AGENT.is_file(), f"{ORDER_AGENT} is missing: `make browser` installs it"
+    return [str(ORDER_AGENT)]
+
+
+def process_env(tmp_path: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """No ORDER_AGENT_* from outside, no secrets dir, no real user's profiles: then ``env``."""
     (tmp_path / "no-secrets").mkdir(exist_ok=True)
     clean = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
     clean["ORDER_AGENT_SECRETS_DIR"] = str(tmp_path / "no-secrets")
+    clean["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    return {**clean, **(env or {})}
+
+
+def order_agent_process(
+    tmp_path: Path, *argv: str, env: dict[str, str] | None = None, script: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``python -m agent ARGV``, or with ``script`` the installed ``order-agent ARGV``."""
+    work = tmp_path / "cwd"
+    work.mkdir(exist_ok=True)
+    command = order_agent_command() if script else [sys.executable, "-m", "agent"]
     return subprocess.run(
-        [sys.executable, "-m", "agent", *argv],
+        [*command, *argv],
         cwd=work,
-        env={**clean, **(env or {})},
+        env=process_env(tmp_path, env),
         capture_output=True,
         text=True,
         timeout=PROCESS_TIMEOUT_S,
@@ -138,3 +157,174 @@ def test_the_demo_needs_no_configuration_and_shows_a_case_and_a_valid_label(tmp_
     for shown in re.findall(r"screenshot: +(/\S+)", proof):
         assert Path(shown).read_bytes().startswith(b"\x89PNG")
     assert len(re.findall(r"receipt: +(/\S+)", proof)) == 2
+
+
+# -- the command line itself, as the installed `order-agent` script ------------------------
+
+
+def test_bare_order_agent_prints_the_help_and_exits_0(tmp_path: Path):
+    done = order_agent_process(tmp_path, script=True)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("Usage: order-agent [OPTIONS] [COMMAND]")
+    assert "Commands:" in done.stdout and "Examples" in done.stdout
+    assert "-v, --verbose  Print each step on stderr as it happens" in done.stdout
+
+
+def test_a_misspelled_command_gets_did_you_mean_and_exit_2(tmp_path: Path):
+    done = order_agent_process(tmp_path, "canel", "70001", script=True)
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "order-agent: no such command 'canel'; did you mean 'cancel'? (see `order-agent --help`)\n"
+    )
+
+
+def test_list_and_forget_help_list_only_their_exit_codes(tmp_path: Path):
+    for command in ("list", "forget"):
+        done = order_agent_process(tmp_path, command, "--help", script=True)
+        assert done.returncode == 0
+        codes = done.stdout.split("Exit codes:", 1)[1].split()
+        listed = {int(word) for word in codes if word.isdigit()}
+        assert listed == {0, 1, 2, 130}, command
+        assert "Examples:" in done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_site_on_a_taken_port_says_so_in_one_line_and_exits_2(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = order_agent_process(tmp_path, "site", "--port", str(port), script=True)
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"order-agent: port {port} is already in use: pick another with --port "
+        "(--port 0 takes any free one)\n"
+    )
+
+
+ASCII_ONLY = {"PYTHONIOENCODING": "ascii", "LANG": "C", "LC_ALL": "C"}
+
+
+def test_an_ascii_only_terminal_gets_ascii_results(shop: ShopServer, tmp_path: Path):
+    env = shopper_env(shop, tmp_path, **ASCII_ONLY)
+
+    # 70003's watch is a "Lexington Pavé Gold-Tone Watch": not ASCII.
+    status = order_agent_process(tmp_path, "status", "70003", "-v", env=env, script=True)
+    assert status.returncode == 0, status.stderr
+    assert "Lexington Pave Gold-Tone Watch" in status.stdout
+    assert status.stdout.startswith("+ Nothing to do: order MK-70003")
+    assert "+ Signed in" in status.stderr
+    assert "unexpected error" not in status.stderr
+
+    as_json = order_agent_process(tmp_path, "status", "70003", "--json", env=env, script=True)
+    assert as_json.returncode == 0, as_json.stderr
+    assert "Pav\\u00e9" in as_json.stdout  # escaped, not lost: the JSON says "Pavé"
+    assert "Pavé" in one_json_object(as_json.stdout)["message"]
+
+    cancel = order_agent_process(tmp_path, "cancel", "70001", "-v", env=env, script=True)
+    assert cancel.returncode == 0, cancel.stderr
+    [request] = shop.inbox("us")
+    assert cancel.stdout.startswith("+ Cancellation requested: order MK-70001")
+    assert f"Case:      {request['case']}" in cancel.stdout
+    assert "-> Requesting cancellation through Contact Us..." in cancel.stderr
+    for done in (status, cancel):
+        (done.stdout + done.stderr).encode("ascii")  # nothing else got through
+
+
+def test_an_ascii_only_terminal_gets_ascii_errors(tmp_path: Path):
+    done = order_agent_process(tmp_path, "cancel", "MK-7000é", env=ASCII_ONLY, script=True)
+
+    assert done.returncode == 2
+    # What was typed stays exact (escaped), so the message does not seem to contradict itself.
+    assert done.stderr == (
+        "order-agent: 'MK-7000\\xe9' does not look like an order number "
+        "(letters, digits and dashes, e.g. 70001)\n"
+    )
+
+
+def test_ctrl_c_on_watch_says_the_order_is_still_tracked_and_exits_130(
+    shop: ShopServer, tmp_path: Path
+):
+    env = process_env(tmp_path, shopper_env(shop, tmp_path))
+    watch = subprocess.Popen(
+        [*order_agent_command(), "watch", "70001", "--every", "30m"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first_check = watch.stdout.readline() if watch.stdout else ""
+        assert "order MK-70001: waiting: Cancellation requested" in first_check
+        watch.send_signal(signal.SIGINT)
+        _out, err = watch.communicate(timeout=PROCESS_TIMEOUT_S)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+
+    assert watch.returncode == 130
+    said_lines = said(err)
+    assert said_lines[0].startswith(
+        "order-agent: watch interrupted; order 70001 is still tracked (every 30m until "
+    )
+    assert "next check" in said_lines[0]
+    assert said_lines[1] == (
+        "order-agent: `order-agent run` (cron or a systemd timer) or the same "
+        "`order-agent watch` again carries on from there; "
+        "`order-agent forget 70001` stops tracking it"
+    )
+    # True: the ledger still has it, and `run` would carry on with it.
+    listing = order_agent_process(tmp_path, "list", "--json", env=shopper_env(shop, tmp_path))
+    [tracked] = one_json_object(listing.stdout)["orders"]
+    assert (tracked["order"], tracked["end_state"], tracked["every"]) == ("70001", "none", "30m")
+    assert tracked["next_check"] is not None
+    assert len(shop.inbox("us")) == 1
+
+
+def test_bash_completes_a_command_from_the_printed_script(tmp_path: Path):
+    script = order_agent_process(tmp_path, "completion", "bash", script=True)
+    assert script.returncode == 0
+    assert "complete -o nosort -F _order_agent_completion order-agent" in script.stdout
+    (tmp_path / "order-agent.bash").write_text(script.stdout)
+    probe = (
+        f"source {tmp_path / 'order-agent.bash'}\n"
+        "COMP_WORDS=(order-agent can); COMP_CWORD=1; COMPREPLY=()\n"
+        "_order_agent_completion order-agent\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+        "COMP_WORDS=(order-agent cancel --dr); COMP_CWORD=2; COMPREPLY=()\n"
+        "_order_agent_completion order-agent\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = process_env(tmp_path, {"PATH": f"{ORDER_AGENT.parent}{os.pathsep}{os.environ['PATH']}"})
+    done = subprocess.run(
+        ["bash", "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["cancel", "--dry-run"]
+
+
+def test_the_completion_protocol_answers_directly(tmp_path: Path):
+    env = {"_ORDER_AGENT_COMPLETE": "bash_complete", "COMP_WORDS": "order-agent can"}
+    done = order_agent_process(tmp_path, env={**env, "COMP_CWORD": "1"}, script=True)
+    assert (done.returncode, done.stdout) == (0, "plain,cancel\n")
+    for shell, marker in (("zsh", "#compdef order-agent"), ("fish", "complete --no-files")):
+        printed = order_agent_process(tmp_path, "completion", shell, script=True)
+        assert printed.returncode == 0
+        assert marker in printed.stdout and "_ORDER_AGENT_COMPLETE" in printed.stdout

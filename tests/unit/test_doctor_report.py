@@ -84,5 +84,5 @@ def test_the_json_and_the_lines_for_a_person() -> None:
 def test_doctor_is_in_the_help(capsys) -> None:
     assert main(["doctor", "--help"]) == 0
     out = capsys.readouterr().out
-    assert "usage: order-agent doctor [-h] [-v] [--json] [ORDER]" in out
+    assert "Usage: order-agent doctor [OPTIONS] [ORDER]" in out
     assert "submits nothing" in out
