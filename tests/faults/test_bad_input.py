@@ -35,8 +35,8 @@ def assert_one_clean_message(run: AgentRun) -> None:
     [
         (("status", "70001; rm -rf /"), "does not look like an order number"),
         (("status", "#"), "the order number is empty"),
-        (("status",), "the following arguments are required: ORDER"),
-        (("cancel", "70001", "--bogus"), "unrecognized arguments: --bogus"),
+        (("status",), "missing argument 'ORDER'"),
+        (("cancel", "70001", "--bogus"), "no such option '--bogus'"),
         (("return", "70004", "--item", "   "), "an item name cannot be empty"),
     ],
 )
