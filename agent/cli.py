@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import io
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -210,7 +211,12 @@ def _usage_error(exc: click.ClickException) -> UsageError:
     """click's own complaint (missing argument, unknown option...) as our one-liner."""
     message = " ".join(exc.format_message().split()).rstrip(".")
     message = message[:1].lower() + message[1:]
-    message = message.replace(". Did you mean", "; did you mean")
+    # One sentence, like ours: "no such option '--jsn'; did you mean '--json'?".
+    message = re.sub(
+        r"\.\s*\(?(Did you mean|Choose from)([^()]*)\)?",
+        lambda match: f"; {match.group(1).lower()}{match.group(2)}",
+        message,
+    )
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else PROG
     return UsageError(f"{message} (see `{where} --help`)")

@@ -30,7 +30,7 @@ DESCRIPTION = (
 )
 
 ROOT_EPILOG = keep_lines(
-    f"Examples (on the demo shop: `{PROG} site` in another terminal, then these settings):\n"
+    f"Examples (on the demo shop: `{PROG} site` in another terminal first):\n"
     "  export ORDER_AGENT_SITE_URL=http://127.0.0.1:8000/us/\n"
     "  export ORDER_AGENT_EMAIL=jane@example.com\n"
     "  export ORDER_AGENT_PASSWORD=correct-horse-battery-staple\n"

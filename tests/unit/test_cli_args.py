@@ -202,6 +202,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         (["cancel"], "missing argument 'ORDER'"),
         (["frobnicate", "70001"], "no such command 'frobnicate'"),
         (["cancel", "70001", "--bogus"], "no such option '--bogus'"),
+        (["cancel", "70001", "--jsn"], "no such option '--jsn'; did you mean one of: '--json'"),
+        (["completion"], "missing argument 'SHELL'; choose from: bash, zsh, fish"),
         (["return", "70004", "--item", "  "], "an item name cannot be empty"),
         (["status", "70001", "--reason", "x"], "no such option '--reason'"),
         (["status", "70001", "--dry-run"], "no such option '--dry-run'"),
