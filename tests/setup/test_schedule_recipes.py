@@ -4,6 +4,7 @@ accepts, and a cron line that works as written on a fresh account."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -154,3 +155,22 @@ def test_cron_line_from_init_runs_on_a_fresh_home_and_appends_to_its_log(
     assert text.startswith("No tracked order is waiting for anything.")  # appended, not replaced
     assert f"order MK-70001: waiting: Cancellation requested: case {request['case']}" in text
     assert PASSWORD not in text
+
+
+# -- the README shows what init writes ----------------------------------------------------------
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_EXECUTABLE = Path("/home/jane/src/order-agent/.venv/bin/order-agent")
+
+
+def readme_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_shows_the_units_and_cron_line_init_writes(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HOME", "/home/jane")
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    units = systemd_units(README_EXECUTABLE)
+    assert units.service in readme_blocks("ini")
+    assert units.timer in readme_blocks("ini")
+    [cron] = readme_blocks("cron")
+    assert cron.splitlines()[-1] == cron_line(README_EXECUTABLE)
