@@ -196,9 +196,10 @@ class Saved:
     password_where: str
 
 
-def choose_store(store: Store, *, for_cron: bool) -> Literal["keyring", "file"]:
-    """Where the password goes. ``auto``: the keyring when one works, except for cron,
-    whose jobs run without the login session a keyring needs."""
+def choose_store(store: Store, *, unattended: bool) -> Literal["keyring", "file"]:
+    """Where the password goes. ``auto``: the keyring when one works, except for scheduled
+    runs (``unattended``): cron jobs, and timers while you are logged out, run without the
+    unlocked login session a desktop keyring needs."""
     if store == "file":
         return "file"
     has_keyring = usable_keyring() is not None
@@ -209,7 +210,7 @@ def choose_store(store: Store, *, for_cron: bool) -> Literal["keyring", "file"]:
                 hint="use --store file (a 0600 file) or --password-command",
             )
         return "keyring"
-    return "keyring" if has_keyring and not for_cron else "file"
+    return "keyring" if has_keyring and not unattended else "file"
 
 
 def save(

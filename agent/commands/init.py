@@ -197,11 +197,13 @@ def _ask_password(prompter: ClickPrompter, email: str) -> SecretStr:
     "password in the system keyring (else a 0600 file) and writes the settings to "
     "~/.config/order-agent/config.env. Can also install a systemd timer or print a cron "
     "line for scheduled runs.",
-    epilog="Examples:\n\n"
-    "  order-agent init\n\n"
-    "  order-agent init --password-command 'pass show shop.example.com'\n\n"
-    "  printf '%s\\n' \"$PASSWORD\" | order-agent init --site-url https://shop.example.com/ "
-    "--email jane@example.com --name 'Jane Shopper' --password-stdin --schedule cron",
+    # \b keeps click from re-wrapping the examples into one paragraph.
+    epilog="Examples:\n\n\b\n"
+    "  order-agent init\n"
+    "  order-agent init --password-command 'pass show shop.example.com'\n"
+    "  printf '%s\\n' \"$PASSWORD\" | order-agent init --password-stdin \\\n"
+    "      --site-url https://shop.example.com/ --email jane@example.com \\\n"
+    "      --name 'Jane Shopper' --schedule cron",
 )
 @click.option("--site-url", help="the shop's home page (https://…); asked when not given")
 @click.option("--email", help="the account's e-mail; asked when not given")
@@ -221,7 +223,7 @@ def _ask_password(prompter: ClickPrompter, email: str) -> SecretStr:
     default="auto",
     show_default=True,
     help="where the password goes: the system keyring or a 0600 file; auto: the keyring "
-    "when one works (not with --schedule cron: cron jobs cannot reach it)",
+    "when one works, the file for scheduled runs (they run without an unlocked keyring)",
 )
 @click.option(
     "--schedule",
@@ -269,7 +271,7 @@ def command(
             name = default
     if interactive and schedule is None:
         schedule = _ask_schedule(prompter)
-    where = choose_store(store, for_cron=schedule == "cron")
+    where = choose_store(store, unattended=schedule in ("cron", "systemd"))
     saved = save(
         checked.settings,
         name=name.strip() if name and name.strip() else None,

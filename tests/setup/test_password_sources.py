@@ -258,7 +258,7 @@ def test_init_keeps_the_password_in_the_keyring_when_there_is_one(
         settings,
         name="Jane Shopper",
         password_command=None,
-        store=choose_store("auto", for_cron=False),
+        store=choose_store("auto", unattended=False),
     )
 
     assert memory_keyring.stored == {(KEYRING_SERVICE, JANE): CANARY}
@@ -270,16 +270,16 @@ def test_init_keeps_the_password_in_the_keyring_when_there_is_one(
     assert again.password_source == SOURCE_KEYRING
 
 
-def test_init_for_cron_keeps_the_password_in_the_file_even_with_a_keyring(
+def test_init_for_scheduled_runs_keeps_the_password_in_the_file_even_with_a_keyring(
     memory_keyring: MemoryKeyring,
 ) -> None:
-    assert choose_store("auto", for_cron=True) == "file"
-    assert choose_store("keyring", for_cron=True) == "keyring"
+    assert choose_store("auto", unattended=True) == "file"
+    assert choose_store("keyring", unattended=True) == "keyring"  # asked for: the person knows
 
 
 def test_asking_for_the_keyring_without_one_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="no system keyring is available"):
-        choose_store("keyring", for_cron=False)
+        choose_store("keyring", unattended=False)
 
 
 # -- init's 0600 file ---------------------------------------------------------------------------
