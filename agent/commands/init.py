@@ -15,7 +15,7 @@ import click
 from pydantic import SecretStr
 
 from agent.output import StepPrinter, can_encode
-from agent.password_sources import password_from_command
+from agent.password_sources import SOURCE_KEYRING, password_from_command
 from agent.redaction import register_secret, scrub
 from agent.schedule_recipes import (
     EVERY_MINUTES,
@@ -51,6 +51,9 @@ class ClickPrompter:
 
     def ask(self, question: str, default: str | None = None) -> str:
         return str(click.prompt(question, default=default or None, show_default=bool(default)))
+
+    def confirm(self, question: str) -> bool:
+        return bool(click.confirm(question, default=False))
 
     def ask_secret(self, question: str) -> str:
         return str(click.prompt(question, hide_input=True))
@@ -92,19 +95,23 @@ def _shown_command(executable: Path) -> str:
     return str(executable)
 
 
-def _keep_existing(prompter: ClickPrompter, interactive: bool, wants_schedule: bool) -> bool:
-    """Whether a complete earlier set-up is kept (only the schedule is wanted)."""
-    path = config_file()
-    if not path.is_file():
-        return False
+def _earlier_set_up() -> Settings | None:
+    """The settings of a complete earlier set-up, if there is one."""
+    if not config_file().is_file():
+        return None
     try:
-        load_settings(require_credentials=True)
+        return load_settings(require_credentials=True)
     except OrderAgentError:
-        return False  # incomplete or broken: set it up again
-    if not interactive:
-        return wants_schedule
-    answer = prompter.ask(f"{path} is set up already. Set it up again? (y/N)", "n")
-    return not answer.strip().lower().startswith("y")
+        return None  # incomplete or broken: set it up again
+
+
+def _warn_keyring_for_schedule(prompter: ClickPrompter, earlier: Settings, schedule: str) -> None:
+    if schedule != "no" and earlier.password_source == SOURCE_KEYRING:
+        prompter.say(
+            "! The password is in the system keyring, which scheduled runs may not reach "
+            "(cron, or a timer while you are logged out): `order-agent init --store file` "
+            "keeps it in a 0600 file instead."
+        )
 
 
 def _ask_schedule(prompter: ClickPrompter) -> str:
@@ -246,9 +253,15 @@ def command(
     if password_stdin and password_command is not None:
         raise UsageError("give --password-stdin or --password-command, not both")
     flags_given = any((site_url, email, name, password_stdin, password_command is not None))
-    if not flags_given and _keep_existing(prompter, interactive, schedule is not None):
+    earlier = None if flags_given else _earlier_set_up()
+    if earlier is not None and (
+        prompter.confirm(f"{config_file()} is set up already. Keep it?")
+        if interactive
+        else schedule is not None
+    ):
         if interactive and schedule is None:
             schedule = _ask_schedule(prompter)
+        _warn_keyring_for_schedule(prompter, earlier, schedule or "no")
         _schedule(schedule or "no", prompter, executable)
         return EXIT_OK
 
