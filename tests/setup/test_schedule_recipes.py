@@ -9,12 +9,13 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from agent.browser import find_browser
-from agent.schedule_recipes import SYSTEMCTL_COMMANDS, cron_line, systemd_units
+from agent.schedule_recipes import SYSTEMCTL_COMMANDS, agent_executable, cron_line, systemd_units
 from fixtures.server import ShopServer
 
 from .conftest import FreshHome
@@ -174,3 +175,19 @@ def test_readme_shows_the_units_and_cron_line_init_writes(monkeypatch: pytest.Mo
     assert units.timer in readme_blocks("ini")
     [cron] = readme_blocks("cron")
     assert cron.splitlines()[-1] == cron_line(README_EXECUTABLE)
+
+
+def test_executable_is_the_running_script_else_the_one_beside_this_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link_dir = tmp_path / "bin"
+    link_dir.mkdir()
+    script = link_dir / "order-agent"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["bin/order-agent", "init"])
+    assert agent_executable() == script  # absolute, links kept (a pipx upgrade keeps it)
+
+    monkeypatch.setattr(sys, "argv", [str(tmp_path / "agent" / "__main__.py"), "init"])
+    assert agent_executable() == Path(sys.executable).parent / "order-agent"
