@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from agent.credentials import configured_fingerprint
 from agent.logs import get_logger
 from agent.output import StepPrinter
-from agent.settings import Settings
+from agent.settings import INIT_HINT, Settings, resolve_password
 from agent.state import Ledger, OrderKey
 from ordercore.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 
@@ -75,11 +75,10 @@ class AccountSession:
 
     def agent(self) -> OrderAgent:
         if self._agent is None:
-            if self.settings.password is None:
+            if resolve_password(self.settings) is None:  # a failing password command raises
                 raise ConfigError(
                     "ORDER_AGENT_PASSWORD is missing",
-                    hint="orders are due: set it in the environment, a .env file or a secrets "
-                    "directory",
+                    hint="orders are due: " + INIT_HINT.format(it="it"),
                 )
             from agent.receipts import ProofStore
             from agent.runner import OrderAgent, open_browser  # Playwright only from here on

@@ -1,9 +1,16 @@
 """Everything order-agent can be told, from one place: ``Settings``.
 
 Sources, strongest first: keyword overrides (tests, the demo), environment
-variables ``ORDER_AGENT_*``, a ``.env`` file, a secrets directory holding one
-file per setting named like the variable (``/run/secrets/ORDER_AGENT_PASSWORD``,
-Docker/Kubernetes style), then the defaults below.
+variables ``ORDER_AGENT_*``, a ``.env`` file (``ORDER_AGENT_ENV_FILE``, else
+``./.env``), the per-user config file ``order-agent init`` writes
+(``~/.config/order-agent/config.env``, see ``agent.user_config``), a secrets
+directory holding one file per setting named like the variable
+(``/run/secrets/ORDER_AGENT_PASSWORD``, Docker/Kubernetes style), then the
+defaults below.
+
+The password has more sources when ``ORDER_AGENT_PASSWORD`` is not set (a
+password command, the system keyring, init's 0600 file: ``agent.password_sources``),
+looked up only when a command needs it (``resolve_password``).
 
 ``load_settings`` is the only way in: it turns every validation problem into
 one ``ConfigError`` naming the variable, worded by us, because pydantic's own
@@ -43,11 +50,16 @@ LogLevel = Literal["debug", "info", "warning"]
 LogFormat = Literal["console", "json"]
 
 SECRET_FIELDS = frozenset({"password", "totp_secret", "notify"})
+# What to do about a missing credential: `init` asks for all of them.
+INIT_HINT = (
+    "run `order-agent init`, or set {it} in the environment, a .env file or a secrets directory"
+)
 CREDENTIAL_FIELDS = ("site_url", "email", "password")
 _OPTIONAL_TEXT_FIELDS = (
     "site_url",
     "email",
     "password",
+    "password_command",
     "totp_secret",
     "name",
     "browser",
@@ -91,6 +103,8 @@ class Settings(BaseSettings):
     site_url: str | None = None
     email: str | None = None
     password: SecretStr | None = None
+    # A command printing the password (``pass show shop``): see agent.password_sources.
+    password_command: str | None = None
     totp_secret: SecretStr | None = None
     name: str | None = None
     # A site profile: a .toml path or a built-in's name (see agent.site_profiles).
@@ -113,6 +127,10 @@ class Settings(BaseSettings):
     reference_max_chars: int = Field(default=40, ge=8)
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
+    # Where the password came from ("ORDER_AGENT_PASSWORD", "the system keyring", ...),
+    # once looked up; and the failure of a lookup, kept so a command runs only once.
+    _password_source: str | None = PrivateAttr(default=None)
+    _password_error: ConfigError | None = PrivateAttr(default=None)
 
     @field_validator(*_OPTIONAL_TEXT_FIELDS, mode="before")
     @classmethod
@@ -236,6 +254,13 @@ class Settings(BaseSettings):
         """Things worth telling the user that did not stop loading (log them)."""
         return list(self._warnings)
 
+    @property
+    def password_source(self) -> str | None:
+        """Where the password was found, for people: a variable, the keyring, a file path."""
+        if self.password is not None and self._password_source is None:
+            return env_name("password")
+        return self._password_source
+
     def secret_values(self) -> list[str]:
         """Every configured secret's text, for the redactor.
 
@@ -271,6 +296,14 @@ def _resolve_env_file(explicit: str | os.PathLike[str] | None) -> Path | None:
             raise ConfigError(f"{ENV_FILE_ENV} is not a file: {path}")
         return path
     return DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None
+
+
+def _user_config_file() -> Path | None:
+    """The per-user config file ``order-agent init`` writes, when it exists."""
+    from agent.user_config import config_file
+
+    path = config_file()
+    return path if path.is_file() else None
 
 
 def _env_file_warnings(path: Path) -> list[str]:
@@ -328,8 +361,11 @@ def load_settings(
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
     secrets_path = _resolve_secrets_dir(secrets_dir)
     env_path = _resolve_env_file(env_file)
+    config_path = _user_config_file()
+    # Later files win: ./.env (or ORDER_AGENT_ENV_FILE) outranks the user's config file.
+    env_files = tuple(path for path in (config_path, env_path) if path is not None)
     try:
-        settings = Settings(_env_file=env_path, _secrets_dir=secrets_path, **overrides)
+        settings = Settings(_env_file=env_files or None, _secrets_dir=secrets_path, **overrides)
     except ValidationError as exc:
         problems = [_describe(error) for error in exc.errors(include_input=False)]
         raise ConfigError("; ".join(problems)) from None
@@ -337,6 +373,8 @@ def load_settings(
         # e.g. an unreadable secrets file; the message names the field, not its value
         raise ConfigError(f"cannot read the settings: {exc}") from None
 
+    if require_credentials and settings.site_url and settings.email:
+        resolve_password(settings)  # raises when a configured source fails
     if require_credentials:
         missing = [
             env_name(field) for field in CREDENTIAL_FIELDS if getattr(settings, field) is None
@@ -348,12 +386,38 @@ def load_settings(
                 names += f" and {missing[-1]}"
             raise ConfigError(
                 f"{names} {verb} missing",
-                hint=f"set {'it' if len(missing) == 1 else 'them'} in the environment, "
-                "a .env file or a secrets directory",
+                hint=INIT_HINT.format(it="it" if len(missing) == 1 else "them"),
             )
 
     warnings = _environment_warnings()
-    if env_path is not None:
-        warnings += _env_file_warnings(env_path)
+    for path in env_files:
+        warnings += _env_file_warnings(path)
     settings._warnings = warnings
     return settings
+
+
+def resolve_password(settings: Settings) -> SecretStr | None:
+    """``settings.password``, looked up in its other sources first when it is not set.
+
+    ``ORDER_AGENT_PASSWORD`` (environment, .env, config file, secrets directory) wins;
+    then ``ORDER_AGENT_PASSWORD_COMMAND``, the system keyring, init's 0600 file
+    (``agent.password_sources``). Done once: the answer, or the failure, is kept, so a
+    password command runs at most once per command. Commands that may not need the
+    password (an idle ``run``) call this only once it is needed.
+    """
+    if settings.password is not None:
+        return settings.password
+    if settings._password_error is not None:
+        raise settings._password_error
+    from agent.password_sources import find_password
+    from agent.user_config import config_dir
+
+    try:
+        found = find_password(settings, config_dir())
+    except ConfigError as exc:
+        settings._password_error = exc
+        raise
+    if found is None:
+        return None
+    settings.password, settings._password_source = found
+    return settings.password

@@ -63,7 +63,7 @@ def test_missing_or_empty_credentials_exit_2_naming_the_variable(
     run = agent.run("status", "70001", **missing)
     assert run.code == EXIT_USAGE, run.explain()
     assert_one_clean_message(run)
-    assert run.said[0].startswith(f"{variable} is missing (set it in the environment")
+    assert run.said[0].startswith(f"{variable} is missing (run `order-agent init`, or set it")
     assert not agent.data_dir.exists()
 
 

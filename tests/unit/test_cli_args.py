@@ -273,7 +273,8 @@ def test_missing_settings_exit_2_before_the_runner_is_even_imported(
     assert out == ""
     assert err == (
         "order-agent: ORDER_AGENT_PASSWORD is missing "
-        "(set it in the environment, a .env file or a secrets directory)\n"
+        "(run `order-agent init`, or set it in the environment, a .env file or a secrets "
+        "directory)\n"
     )
 
 

@@ -1,0 +1,40 @@
+"""How the tests start `order-agent init` and `order-agent` itself, as separate processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+PROCESS_TIMEOUT_S = 110
+# The fixture shop's main account (docs/architecture.md seeds it).
+JANE = "jane@example.com"
+JANE_NAME = "Jane Shopper"
+PASSWORD = "correct-horse-battery-staple"
+
+
+def init_argv(*args: str) -> list[str]:
+    """The command line of `order-agent init ARGS` (the one place that names it).
+
+    Until the CLI registers `init`, the command module runs on its own.
+    """
+    return [sys.executable, "-m", "agent.commands.init", *args]
+
+
+def agent_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "agent", *args]
+
+
+def run(
+    argv: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+        check=False,
+    )
