@@ -26,6 +26,7 @@ from agent import __version__
 from agent.durations import format_duration, parse_duration, parse_optional_duration
 from agent.output import StepPrinter, can_encode, render_error_json, render_human, render_json
 from agent.redaction import sanitize_exception, scrub
+from agent.terminal import colour_wanted
 from ordercore.errors import (
     EXIT_ERROR,
     EXIT_NEEDS_HUMAN,
@@ -407,7 +408,7 @@ def _add_tool_commands(commands: argparse._SubParsersAction, parent: _Parser) ->
 def _interactive_log_level(settings: Settings, steps: StepPrinter | None) -> str:
     # People watching steps on a terminal would otherwise read everything
     # twice; an explicit ORDER_AGENT_LOG_LEVEL always wins.
-    if steps is not None and steps.enabled and "log_level" not in settings.model_fields_set:
+    if steps is not None and steps.replaces_logs and "log_level" not in settings.model_fields_set:
         return "warning"
     return settings.log_level
 
@@ -453,7 +454,8 @@ def _order_command(args: argparse.Namespace, context: Context) -> int:
         print(render_json(result), flush=True)
     else:
         ascii_only = not can_encode(sys.stdout, "✓…✗•")
-        print(render_human(result, ascii_only=ascii_only), flush=True)
+        colour = colour_wanted(sys.stdout)
+        print(render_human(result, ascii_only=ascii_only, colour=colour), flush=True)
     return EXIT_CODE_BY_OUTCOME[result.outcome]
 
 

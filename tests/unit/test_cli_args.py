@@ -392,12 +392,25 @@ def test_verbose_prints_steps_on_stderr(
     assert runner.calls[-1][4] is not None and runner.calls[-1][4].enabled
 
 
-def test_json_silences_steps_even_when_verbose(
+def test_json_silences_steps_unless_verbose(
     capsys: pytest.CaptureFixture[str], runner: FakeRunner, shop_env: dict[str, str]
 ) -> None:
-    runner.during = lambda steps: steps.done("Signed in") if steps else None
-    _code, _out, err = run_cli(capsys, "cancel", "70001", "-v", "--json")
+    runner.during = _sign_in_and_log
+    _code, out, err = run_cli(capsys, "cancel", "70001", "--json")
     assert "Signed in" not in err
+    # -v with --json: stdout stays one JSON object; the steps and the log go to stderr.
+    _code, out, err = run_cli(capsys, "cancel", "70001", "-v", "--json")
+    [line] = out.splitlines()
+    assert json.loads(line)["order"] == "MK-70001"
+    assert "✓ Signed in\n" in err
+    logged = [json.loads(text) for text in err.splitlines() if text.startswith("{")]
+    assert [entry["event"] for entry in logged] == ["unit of work"]
+
+
+def _sign_in_and_log(steps: StepPrinter | None) -> None:
+    if steps:
+        steps.done("Signed in")
+    structlog.get_logger("agent.runner").info("unit of work", outcome="done")
 
 
 class _Terminal(io.StringIO):
