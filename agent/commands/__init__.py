@@ -1,0 +1,1 @@
+"""The ``order-agent`` commands, one module each."""
