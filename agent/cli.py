@@ -444,6 +444,8 @@ def _order_command(args: argparse.Namespace, context: Context) -> int:
     steps = StepPrinter.for_command(json_output=args.json, verbose=args.verbose)
     _configure_logging(settings, steps)
     bind_run(args.command, order)
+    # On a terminal, the live line is up before the runner (and Playwright) even loads.
+    steps.progress("Starting the browser")
 
     from agent.runner import run  # Playwright is imported only by commands that need it
 
