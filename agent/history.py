@@ -214,7 +214,6 @@ class _Receipt:
     action: str
     reference: str | None
     site: str | None
-    shown_number: str | None
     files: list[Proof]
 
 
@@ -257,13 +256,13 @@ def _read_folder(folder: Path | None, *, site: str | None) -> _Folder:
     found = _Folder()
     if folder is None:
         return found
+    found.shown_number = folder.name  # the order as the shop shows it ("MK-70001")
     referenced: set[Path] = set()
     for path in sorted(folder.glob("*.json")):
         receipt = _read_receipt(path)
         if receipt is None or (site and receipt.site and normalise_site(receipt.site) != site):
             continue
         found.receipts.append(receipt)
-        found.shown_number = found.shown_number or receipt.shown_number
         referenced.update(proof.path for proof in receipt.files)
     for path in sorted(folder.glob("*.png")):
         named = _PROOF_NAME.match(path.name)
@@ -307,7 +306,6 @@ def _read_receipt(path: Path) -> _Receipt | None:
         action=str(data["action"]),
         reference=str(reference) if reference else None,
         site=str(data["site_url"]) if data.get("site_url") else None,
-        shown_number=str(data["order"]) if data.get("order") else None,
         files=files,
     )
 
