@@ -199,7 +199,8 @@ class StepPrinter:
         self._print(self._symbols.done, text, "green")
 
     def info(self, text: str) -> None:
-        """Something learned: "• Status: processing"."""
+        """Something learned: "• Status: processing" (what was being done is over)."""
+        self._clear()
         self._print(self._symbols.info, text, "dim")
 
     def doing(self, text: str) -> _Activity:
