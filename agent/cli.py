@@ -63,10 +63,9 @@ COMMANDS: dict[str, str] = {
     "list": "agent.commands.schedule:list_",
     "forget": "agent.commands.schedule:forget",
     "run": "agent.commands.schedule:run",
-    # ---- merger: add the commands written outside h-cli here ----------------------
-    # "init": "agent.commands.init:command",
-    # "history": "agent.commands.history:command",
-    # --------------------------------------------------------------------------------
+    "history": "agent.commands.history:command",
+    # Setting up: the config file, the password, a systemd timer or a cron line.
+    "init": "agent.commands.init:command",
     # Tools.
     "doctor": "agent.commands.tools:doctor",
     "site": "agent.commands.tools:site",

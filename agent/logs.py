@@ -17,9 +17,22 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-import structlog
-
 from agent.redaction import redact_event, register_secrets
+from agent.terminal import colour_wanted, follow_live_line
+
+# structlog imports rich's console and traceback (with pygments) when rich is installed,
+# for tracebacks we never let it draw (see ``_renderer``): tens of milliseconds on every
+# start. rich is for the spinner on a terminal and is imported by ``agent.terminal``
+# only when one is shown, so it is hidden while structlog loads.
+_HIDE_RICH = "rich" not in sys.modules and "structlog" not in sys.modules
+if _HIDE_RICH:
+    sys.modules["rich"] = None  # type: ignore[assignment]  # `import rich` fails
+try:
+    import structlog
+finally:
+    if _HIDE_RICH and sys.modules.get("rich", False) is None:
+        del sys.modules["rich"]
+
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 FORMATS = ("console", "json")
@@ -70,7 +83,7 @@ def _shared_processors() -> list[Any]:
 def _renderer(fmt: str, stream: TextIO) -> Any:
     if fmt == "json":
         return structlog.processors.JSONRenderer()
-    colors = default_format(stream) == "console"
+    colors = colour_wanted(stream)  # NO_COLOR, FORCE_COLOR, TERM=dumb
     # The traceback arrives as text already scrubbed; the default (rich)
     # formatter would re-render it from the live exception, locals included.
     return structlog.dev.ConsoleRenderer(
@@ -99,6 +112,9 @@ def configure_logging(
     register_secrets(secrets)
 
     renderer = _renderer(fmt, stream)
+    # Log lines go above a spinner shown on the same terminal, never through it;
+    # written byte for byte as before everywhere else.
+    stream = follow_live_line(stream)
     structlog.configure(
         processors=[
             *_shared_processors(),

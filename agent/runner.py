@@ -285,7 +285,8 @@ class OrderAgent:
         # Never record while signing in: a trace keeps typed values and the sign-in POST.
         self.session.tracer.stop()
         try:
-            retrying(lambda: self.site.sign_in(settings.email or "", password, self._totp()))
+            with self.steps.progress("Signing in"):
+                retrying(lambda: self.site.sign_in(settings.email or "", password, self._totp()))
         except CredentialsRejected as exc:
             # One attempt per credentials: hammering a shop with a wrong
             # password gets the account locked. A locked account is not blocked
@@ -320,7 +321,8 @@ class OrderAgent:
     # -- the order -------------------------------------------------------
 
     def open_order(self, number: str) -> Order:
-        order = retrying(lambda: self._with_session(lambda: self._open_order(number)))
+        with self.steps.progress(f"Opening order {number}"):
+            order = retrying(lambda: self._with_session(lambda: self._open_order(number)))
         self.steps.done(f"Found order {order.number}")
         words = f' ("{order.raw_status}")' if order.raw_status else ""
         self.steps.info(f"Status: {order.status.value}{words}")
@@ -489,10 +491,10 @@ class OrderAgent:
         }
         if options.dry_run:
             shot = self.proofs.screenshot_path(order.number, "cancellation-dry-run")
-            self.steps.doing("Filling in the contact form (dry run)…")
-            receipt = self.site.request_cancellation(
-                order, **request, dry_run=True, screenshot=shot
-            )
+            with self.steps.doing("Filling in the contact form (dry run)…"):
+                receipt = self.site.request_cancellation(
+                    order, **request, dry_run=True, screenshot=shot
+                )
             return self.result(
                 order,
                 Action.NONE,
@@ -502,11 +504,11 @@ class OrderAgent:
                 f"Dry run: the contact form is filled in but was not sent; screenshot: {shot}",
                 {"screenshot": str(shot), "fields": receipt.fields},
             )
-        self.steps.doing("Requesting cancellation through Contact Us…")
-        submission = self._signed_out_while_sending(
-            lambda: self.submitter().request_cancellation(key, order, request),
-            again=lambda: self.submitter().request_cancellation(key, order, request),
-        )
+        with self.steps.doing("Requesting cancellation through Contact Us…"):
+            submission = self._signed_out_while_sending(
+                lambda: self.submitter().request_cancellation(key, order, request),
+                again=lambda: self.submitter().request_cancellation(key, order, request),
+            )
         if submission.how is not How.SENT:
             return self.found_request(key, order, submission)
         receipt = submission.receipt
@@ -606,10 +608,10 @@ class OrderAgent:
         items = options.items or None
         if options.dry_run:
             shot = self.proofs.screenshot_path(order.number, "return-dry-run")
-            self.steps.doing("Filling in the return form (dry run)…")
-            receipt = self.site.start_return(
-                order, items=items, reason=options.reason, dry_run=True, screenshot=shot
-            )
+            with self.steps.doing("Filling in the return form (dry run)…"):
+                receipt = self.site.start_return(
+                    order, items=items, reason=options.reason, dry_run=True, screenshot=shot
+                )
             return self.result(
                 order,
                 Action.NONE,
@@ -619,11 +621,13 @@ class OrderAgent:
                 f"Dry run: the return form is filled in but was not submitted; screenshot: {shot}",
                 {"screenshot": str(shot), "items": list(receipt.items)},
             )
-        self.steps.doing("Starting a return…")
-        submission = self._signed_out_while_sending(
-            lambda: self.submitter().start_return(key, order, items=items, reason=options.reason),
-            again=lambda: self._return_again(key, order, items, options.reason),
-        )
+        with self.steps.doing("Starting a return…"):
+            submission = self._signed_out_while_sending(
+                lambda: self.submitter().start_return(
+                    key, order, items=items, reason=options.reason
+                ),
+                again=lambda: self._return_again(key, order, items, options.reason),
+            )
         if submission.how is How.ALREADY_SENT:
             # The shop has not shown the return yet; a second one would be a duplicate.
             return self.result(
@@ -706,22 +710,22 @@ class OrderAgent:
     def download_label(self, order: Order, reference: str | None) -> Path:
         dest = self.proofs.label_path(order.number, reference or "label")
         expect = [value for value in (reference, order.number) if value]
-        self.steps.doing("Downloading the prepaid return label…")
 
         def attempt() -> Path:
             return self.site.download_label(dest, expect=expect)
 
-        try:
-            path = attempt()
-        except (TransientError, LabelInvalid):
-            # After a failed attempt the page may have moved on: go back to the order
-            # page, which keeps offering the label. A "label" that is not a PDF is often
-            # the sign-in page of a session that just ended: the order page tells (once).
-            def again() -> Path:
-                self.site.open_order(order.number)
-                return attempt()
+        # After a failed attempt the page may have moved on: go back to the order
+        # page, which keeps offering the label. A "label" that is not a PDF is often
+        # the sign-in page of a session that just ended: the order page tells (once).
+        def again() -> Path:
+            self.site.open_order(order.number)
+            return attempt()
 
-            path = retrying(lambda: self._with_session(again))
+        with self.steps.doing("Downloading the prepaid return label…"):
+            try:
+                path = attempt()
+            except (TransientError, LabelInvalid):
+                path = retrying(lambda: self._with_session(again))
         self.steps.done(f"Label saved: {path}")
         return path
 
@@ -801,6 +805,8 @@ def _handle_in_browser(
     trace: str | None,
 ) -> Result:
     """One browser's go at the order; ``_BrowserDied`` when the browser itself went away."""
+    # The first sign of life on a terminal, before Playwright is even imported.
+    steps.progress("Starting the browser")
     with open_browser(settings, trace=trace) as session:
         agent = OrderAgent(settings, ledger, proofs, session, steps)
         try:
@@ -866,11 +872,15 @@ def run(
             duration_ms=round((time.monotonic() - started) * 1000),
         )
         return result
-    except Exception as exc:
-        log.info(
-            "order handled",
-            outcome=getattr(exc, "outcome", outcome),
-            error=type(exc).__name__,
-            duration_ms=round((time.monotonic() - started) * 1000),
-        )
+    except BaseException as exc:
+        steps.fail()  # "✗ Signing in": what was under way when it stopped
+        if isinstance(exc, Exception):
+            log.info(
+                "order handled",
+                outcome=getattr(exc, "outcome", outcome),
+                error=type(exc).__name__,
+                duration_ms=round((time.monotonic() - started) * 1000),
+            )
         raise
+    finally:
+        steps.stop()  # the live line goes before the result is printed

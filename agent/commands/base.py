@@ -189,7 +189,7 @@ def bind_run(command: str, order: str | None = None) -> None:
 def _interactive_log_level(settings: Settings, steps: StepPrinter | None) -> str:
     # People watching steps on a terminal would otherwise read everything
     # twice; an explicit ORDER_AGENT_LOG_LEVEL always wins.
-    if steps is not None and steps.enabled and "log_level" not in settings.model_fields_set:
+    if steps is not None and steps.replaces_logs and "log_level" not in settings.model_fields_set:
         return "warning"
     return settings.log_level
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 from pydantic import SecretStr
 
+from agent.commands.base import epilog
+from agent.commands.exit_codes import EXIT_INTERRUPTED
 from agent.output import StepPrinter, can_encode
 from agent.password_sources import SOURCE_KEYRING, password_from_command
 from agent.redaction import register_secret, scrub
@@ -38,7 +40,15 @@ from agent.setup_wizard import (
     validated,
 )
 from agent.user_config import config_file, read_config
-from ordercore.errors import EXIT_OK, OrderAgentError, UsageError
+from ordercore.errors import (
+    EXIT_ERROR,
+    EXIT_NEEDS_HUMAN,
+    EXIT_OK,
+    EXIT_TRY_LATER,
+    EXIT_USAGE,
+    OrderAgentError,
+    UsageError,
+)
 
 SCHEDULES = ("systemd", "cron", "no")
 
@@ -204,13 +214,22 @@ def _ask_password(prompter: ClickPrompter, email: str) -> SecretStr:
     "password in the system keyring (else a 0600 file) and writes the settings to "
     "~/.config/order-agent/config.env. Can also install a systemd timer or print a cron "
     "line for scheduled runs.",
-    # \b keeps click from re-wrapping the examples into one paragraph.
-    epilog="Examples:\n\n\b\n"
-    "  order-agent init\n"
-    "  order-agent init --password-command 'pass show shop.example.com'\n"
-    "  printf '%s\\n' \"$PASSWORD\" | order-agent init --password-stdin \\\n"
-    "      --site-url https://shop.example.com/ --email jane@example.com \\\n"
-    "      --name 'Jane Shopper' --schedule cron",
+    epilog=epilog(
+        [
+            "order-agent init",
+            "order-agent init --password-command 'pass show shop.example.com'",
+            "order-agent init --schedule systemd",
+            "printf '%s\\n' \"$PASSWORD\" | order-agent init --password-stdin "
+            "--site-url https://shop.example.com/ --email jane@example.com "
+            "--name 'Jane Shopper' --schedule cron",
+        ],
+        (EXIT_OK, EXIT_TRY_LATER, EXIT_NEEDS_HUMAN, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED),
+        {
+            EXIT_OK: "set up: the shop accepted the e-mail and password",
+            EXIT_TRY_LATER: "the shop could not be reached: nothing was written; try again",
+            EXIT_NEEDS_HUMAN: "the shop refused the password three times: nothing was written",
+        },
+    ),
 )
 @click.option("--site-url", help="the shop's home page (https://…); asked when not given")
 @click.option("--email", help="the account's e-mail; asked when not given")
@@ -298,25 +317,3 @@ def command(
     _schedule(schedule or "no", prompter, executable)
     prompter.say(f"Next: {_shown_command(executable)} status ORDER")
     return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Until the CLI registers ``init``: run it alone, errors mapped like ``order-agent``."""
-    from agent.logs import configure_logging, default_format
-
-    configure_logging("warning", default_format(), [])
-    try:
-        return int(command.main(args=argv, prog_name=f"{PROG} init", standalone_mode=False) or 0)
-    except click.exceptions.Abort:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except OrderAgentError as exc:
-        print(f"{PROG}: {scrub(str(exc))}", file=sys.stderr)
-        return exc.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,6 +6,7 @@ Each signs in once, reads the order, decides and (unless ``status`` or
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -56,6 +57,8 @@ def run_order_command(
         json_output=options.json, verbose=verbose, require_credentials=True
     )
     bind_run(command, order)
+    # On a terminal, the live line is up before the runner (and Playwright) even loads.
+    steps.progress("Starting the browser")
 
     from agent.runner import run  # Playwright is imported only by commands that need it
 
@@ -63,7 +66,10 @@ def run_order_command(
     if options.json:
         print_json_text(render_json(result))
     else:
-        print(render_human(result, ascii_only=ascii_only()), flush=True)
+        from agent.terminal import colour_wanted
+
+        colour = colour_wanted(sys.stdout)
+        print(render_human(result, ascii_only=ascii_only(), colour=colour), flush=True)
     return EXIT_CODE_BY_OUTCOME[result.outcome]
 
 

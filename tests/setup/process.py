@@ -14,11 +14,8 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def init_argv(*args: str) -> list[str]:
-    """The command line of `order-agent init ARGS` (the one place that names it).
-
-    Until the CLI registers `init`, the command module runs on its own.
-    """
-    return [sys.executable, "-m", "agent.commands.init", *args]
+    """The command line of `order-agent init ARGS` (the one place that names it)."""
+    return agent_argv("init", *args)
 
 
 def agent_argv(*args: str) -> list[str]:

@@ -400,12 +400,25 @@ def test_verbose_prints_steps_on_stderr(
     assert runner.calls[-1][4] is not None and runner.calls[-1][4].enabled
 
 
-def test_json_silences_steps_even_when_verbose(
+def test_json_silences_steps_unless_verbose(
     capsys: pytest.CaptureFixture[str], runner: FakeRunner, shop_env: dict[str, str]
 ) -> None:
-    runner.during = lambda steps: steps.done("Signed in") if steps else None
-    _code, _out, err = run_cli(capsys, "cancel", "70001", "-v", "--json")
+    runner.during = _sign_in_and_log
+    _code, out, err = run_cli(capsys, "cancel", "70001", "--json")
     assert "Signed in" not in err
+    # -v with --json: stdout stays one JSON object; the steps and the log go to stderr.
+    _code, out, err = run_cli(capsys, "cancel", "70001", "-v", "--json")
+    [line] = out.splitlines()
+    assert json.loads(line)["order"] == "MK-70001"
+    assert "✓ Signed in\n" in err
+    logged = [json.loads(text) for text in err.splitlines() if text.startswith("{")]
+    assert [entry["event"] for entry in logged] == ["unit of work"]
+
+
+def _sign_in_and_log(steps: StepPrinter | None) -> None:
+    if steps:
+        steps.done("Signed in")
+    structlog.get_logger("agent.runner").info("unit of work", outcome="done")
 
 
 class _Terminal(io.StringIO):
@@ -726,8 +739,8 @@ def test_verbose_has_help_text_everywhere(capsys: pytest.CaptureFixture[str]) ->
     wanted = "-v, --verbose  Print each step on stderr as it happens"
     assert wanted in _help_of(capsys)
     for command in COMMANDS:
-        if command == "completion":
-            continue  # prints a script: no steps to show
+        if command in ("completion", "history", "init"):
+            continue  # a script, a report, a dialogue: each prints all it does anyway
         flat = " ".join(_help_of(capsys, command).split())
         assert "-v, --verbose Print each step on stderr as it happens" in flat, command
 
@@ -762,6 +775,8 @@ EXIT_CODES_BY_COMMAND = {
     "site": {0, 2, 1},
     "demo": {0, 75, 3, 2, 1, 130},
     "completion": {0, 2},
+    "history": {0, 2, 1, 130},
+    "init": {0, 75, 3, 2, 1, 130},
 }
 
 

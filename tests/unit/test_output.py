@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -219,7 +220,16 @@ def run_steps(printer: StepPrinter) -> None:
     printer.warn("Retrying after a server error")
 
 
-def test_steps_on_a_terminal() -> None:
+@pytest.fixture
+def no_colour_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither NO_COLOR nor FORCE_COLOR from the outer shell, and a capable TERM."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+
+
+def test_steps_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
     stream = _Terminal()
     printer = StepPrinter.for_command(json_output=False, stream=stream)
     assert printer.enabled
@@ -239,10 +249,11 @@ def test_steps_on_a_terminal() -> None:
     [
         (True, False, False, True),
         (True, True, False, False),
-        (True, True, True, False),
+        # -v with --json: the steps too, on stderr (stdout keeps its one JSON object).
+        (True, True, True, True),
         (False, False, False, False),
         (False, False, True, True),
-        (False, True, True, False),
+        (False, True, True, True),
     ],
 )
 def test_when_steps_are_printed(
@@ -253,6 +264,82 @@ def test_when_steps_are_printed(
     assert printer.enabled is enabled
     run_steps(printer)
     assert bool(stream.getvalue()) is enabled
+
+
+def test_with_json_the_steps_leave_the_logs_on() -> None:
+    # A person reading steps needs no info logs; a program asking for both gets both.
+    assert StepPrinter.for_command(json_output=False, stream=_Terminal()).replaces_logs
+    verbose_json = StepPrinter.for_command(json_output=True, verbose=True, stream=io.StringIO())
+    assert verbose_json.enabled and not verbose_json.replaces_logs
+
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.usefixtures("no_colour_settings")
+def test_a_terminal_gets_colour_marks() -> None:
+    stream = _Terminal()
+    run_steps(StepPrinter.for_command(json_output=False, stream=stream))
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "\x1b[32m✓\x1b[0m Signed in"
+    assert lines[-1] == "\x1b[33m!\x1b[0m Retrying after a server error"
+    assert [SGR.sub("", line) for line in lines][3] == "→ Requesting cancellation…"
+
+
+@pytest.mark.usefixtures("no_colour_settings")
+@pytest.mark.parametrize(
+    ("variable", "value", "terminal", "coloured"),
+    [
+        ("NO_COLOR", "1", True, False),
+        ("TERM", "dumb", True, False),
+        ("FORCE_COLOR", "1", False, True),
+        ("FORCE_COLOR", "0", False, False),
+        ("NO_COLOR", "", True, True),  # empty: not set, as no-color.org says
+    ],
+)
+def test_colour_follows_no_color_force_color_and_term(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, terminal: bool, coloured: bool
+) -> None:
+    monkeypatch.setenv(variable, value)
+    stream = _Terminal() if terminal else io.StringIO()
+    StepPrinter(stream).done("Signed in")
+    assert bool(SGR.search(stream.getvalue())) is coloured
+    assert SGR.sub("", stream.getvalue()) == "✓ Signed in\n"
+
+
+@pytest.mark.usefixtures("no_colour_settings")
+def test_off_a_terminal_progress_says_nothing_and_steps_are_plain() -> None:
+    stream = io.StringIO()
+    printer = StepPrinter(stream)
+    with printer.progress("Starting the browser"):
+        pass
+    run_steps(printer)
+    printer.fail()
+    printer.stop()
+    assert "\x1b" not in stream.getvalue()
+    assert stream.getvalue().splitlines()[0] == "✓ Signed in"
+
+
+@pytest.mark.usefixtures("no_colour_settings")
+def test_a_terminal_that_cannot_redraw_gets_progress_as_plain_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    stream = _Terminal()
+    printer = StepPrinter(stream)
+    printer.progress("Starting the browser")
+    printer.done("Signed in")
+    assert stream.getvalue().splitlines() == ["→ Starting the browser…", "✓ Signed in"]
+
+
+@pytest.mark.usefixtures("no_colour_settings")
+def test_the_result_block_is_coloured_only_when_asked() -> None:
+    waiting = make_result(outcome=Outcome.WAITING, action=Action.NONE, reference=None)
+    assert render_human(waiting, colour=True).startswith("\x1b[33m…\x1b[0m Nothing possible yet")
+    assert render_human(make_result(), colour=True).startswith("\x1b[32m✓\x1b[0m Cancellation")
+    failed = make_result(outcome=Outcome.ERROR)
+    assert render_human(failed, colour=True).startswith("\x1b[31m✗\x1b[0m")
+    assert "\x1b" not in render_human(waiting)
 
 
 def test_steps_default_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,558 @@
+"""``order-agent history``: what was done for each order, when, with which case or return
+number, and which proof files (receipts, screenshots, labels) back it up.
+
+Read, never written: the ledger (``<data_dir>/ledger.sqlite3``: orders, their events and
+the write-ahead intents of every request sent) and the proof folders
+(``<data_dir>/orders/<order>/``, see ``agent.receipts``). Nothing here creates the data
+dir or the ledger; a current ledger is opened read-only.
+
+Everything leaves through the redactor (``history_json`` is redacted, text is scrubbed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from agent.redaction import redact, scrub
+from agent.state import (
+    LEDGER_FILENAME,
+    MIGRATIONS,
+    Event,
+    Intent,
+    IntentKind,
+    IntentState,
+    Ledger,
+    TrackedOrder,
+    normalise_site,
+    utc_now,
+)
+from ordercore.errors import UsageError
+from ordercore.order_numbers import normalise_order_number
+
+# Proof files are named "<UTC timestamp>-<what>.<ext>" by agent.receipts.ProofStore.
+_PROOF_NAME = re.compile(r"^(?P<at>\d{8}T\d{6}Z)-(?P<what>.+?)(?:-\d+)?\.(?P<ext>png|json)$")
+_LABEL_NAME = re.compile(r"^return-label-(?P<reference>.+)\.pdf$")
+# A screenshot taken this close around a request belongs to it (the filled form before
+# the click, the confirmation after): the runner takes them within seconds.
+_SCREENSHOT_WINDOW = timedelta(seconds=90)
+
+_REQUESTS = {
+    IntentKind.CANCELLATION_REQUEST: ("Cancellation requested", "Case"),
+    IntentKind.FOLLOW_UP: ("Follow-up sent", "Case"),
+    IntentKind.RETURN_REQUEST: ("Return started", "Return"),
+}
+_RECEIPT_ACTIONS = {
+    "cancellation_requested": (IntentKind.CANCELLATION_REQUEST, "Cancellation requested", "Case"),
+    "return_started": (IntentKind.RETURN_REQUEST, "Return started", "Return"),
+    "label_downloaded": (None, "Return label saved", "Return"),
+}
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One proof file: ``kind`` is receipt, screenshot or label."""
+
+    kind: str
+    path: Path
+    what: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "path": str(self.path), "what": self.what}
+
+
+@dataclass
+class Entry:
+    """One thing that happened to an order."""
+
+    at: datetime
+    what: str
+    kind: str  # request, return, label, status, tracking, problem, proof
+    reference_name: str | None = None  # "Case", "Return"
+    reference: str | None = None
+    detail: str | None = None
+    proofs: list[Proof] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(timespec="seconds"),
+            "what": self.what,
+            "kind": self.kind,
+            "reference_name": self.reference_name,
+            "reference": self.reference,
+            "detail": self.detail,
+            "proofs": [proof.to_json() for proof in self.proofs],
+        }
+
+
+@dataclass
+class OrderHistory:
+    """An order's timeline, newest first, and where it stands now."""
+
+    number: str  # as the shop shows it when a receipt says so ("MK-70001"), else the ledger's
+    key_number: str  # the ledger's spelling ("70001")
+    site: str | None
+    account: str | None
+    status: str | None
+    raw_status: str | None
+    state: str  # "tracked", "not tracked", or the end state ("cancelled", "label saved", ...)
+    state_message: str | None
+    entries: list[Entry]
+
+    @property
+    def last_at(self) -> datetime:
+        return self.entries[0].at if self.entries else datetime.min.replace(tzinfo=UTC)
+
+    def references(self, name: str) -> list[str]:
+        found: list[str] = []
+        for entry in reversed(self.entries):
+            if entry.reference_name == name and entry.reference and entry.reference not in found:
+                found.append(entry.reference)
+        return found
+
+    def proofs(self, kind: str) -> list[Path]:
+        return [
+            proof.path for entry in self.entries for proof in entry.proofs if proof.kind == kind
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "order": self.number,
+            "site": self.site,
+            "account": self.account,
+            "status": self.status,
+            "raw_status": self.raw_status,
+            "state": self.state,
+            "state_message": self.state_message,
+            "cases": self.references("Case"),
+            "returns": self.references("Return"),
+            "labels": [str(path) for path in self.proofs("label")],
+            "entries": [entry.to_json() for entry in self.entries],
+        }
+
+
+class NoHistory(UsageError):
+    """The order asked for is neither in the ledger nor in the proof folders (exit 2)."""
+
+
+def load_history(data_dir: Path, order: str | None = None) -> list[OrderHistory]:
+    """Every order's history in ``data_dir`` (newest activity first), or ``order``'s.
+
+    Raises :class:`NoHistory` when ``order`` is given and nothing is known about it.
+    """
+    data_dir = Path(data_dir).expanduser()
+    wanted = normalise_order_number(order) if order is not None else None
+    tracked = _ledger_orders(data_dir)
+    folders = _proof_folders(data_dir)
+    histories: list[OrderHistory] = []
+    seen_numbers: set[str] = set()
+    for order_row, intents, events in tracked:
+        number = order_row.key.number
+        if wanted is not None and number != wanted:
+            continue
+        seen_numbers.add(number)
+        proofs = _read_folder(folders.get(number), site=order_row.key.site)
+        histories.append(_history(order_row, intents, events, proofs))
+    for number, folder in folders.items():
+        if number in seen_numbers or (wanted is not None and number != wanted):
+            continue
+        histories.append(_folder_only_history(number, _read_folder(folder, site=None)))
+    if wanted is not None and not histories:
+        raise NoHistory(
+            f"no history for order {order}: `order-agent list` shows the tracked orders"
+        )
+    histories.sort(key=lambda history: history.last_at, reverse=True)
+    return histories
+
+
+# -- the ledger, read-only ----------------------------------------------------------------
+
+
+def _ledger_orders(data_dir: Path) -> list[tuple[TrackedOrder, list[Intent], list[Event]]]:
+    path = data_dir / LEDGER_FILENAME
+    if not path.is_file():
+        return []
+    ledger = _open_read_only(path) or Ledger.open(data_dir)  # an older one is brought up to date
+    with ledger:
+        return [
+            (order, ledger.intents(order.key), ledger.events(order.key))
+            for order in ledger.list_tracked(include_forgotten=True)
+        ]
+
+
+def _open_read_only(path: Path) -> Ledger | None:
+    """The ledger on a read-only connection; None when it is not of the current version."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    conn.row_factory = sqlite3.Row
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error:
+        conn.close()
+        return None
+    if version != len(MIGRATIONS):
+        conn.close()
+        return None  # Ledger.open says what is wrong with it, or migrates it
+    return Ledger(path, conn, utc_now)
+
+
+# -- the proof folders ------------------------------------------------------------------
+
+
+@dataclass
+class _Receipt:
+    path: Path
+    at: datetime
+    action: str
+    reference: str | None
+    site: str | None
+    files: list[Proof]
+
+
+@dataclass
+class _Folder:
+    receipts: list[_Receipt] = field(default_factory=list)
+    screenshots: list[tuple[datetime, Proof]] = field(default_factory=list)
+    labels: list[tuple[datetime, str, Proof]] = field(default_factory=list)
+    shown_number: str | None = None
+
+
+def _proof_folders(data_dir: Path) -> dict[str, Path]:
+    orders_dir = data_dir / "orders"
+    if not orders_dir.is_dir():
+        return {}
+    folders: dict[str, Path] = {}
+    for folder in sorted(orders_dir.iterdir()):
+        if not folder.is_dir():
+            continue
+        try:
+            folders.setdefault(normalise_order_number(folder.name), folder)
+        except UsageError:
+            continue  # not an order's folder
+    return folders
+
+
+def _what(slug: str) -> str:
+    return slug.replace("_", " ").replace("-", " ")
+
+
+def _stamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def _modified(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def _read_folder(folder: Path | None, *, site: str | None) -> _Folder:
+    found = _Folder()
+    if folder is None:
+        return found
+    found.shown_number = folder.name  # the order as the shop shows it ("MK-70001")
+    referenced: set[Path] = set()
+    for path in sorted(folder.glob("*.json")):
+        receipt = _read_receipt(path)
+        if receipt is None or (site and receipt.site and normalise_site(receipt.site) != site):
+            continue
+        found.receipts.append(receipt)
+        referenced.update(proof.path for proof in receipt.files)
+    for path in sorted(folder.glob("*.png")):
+        named = _PROOF_NAME.match(path.name)
+        if path in referenced:
+            continue
+        at = _stamp(named["at"]) if named else _modified(path)
+        what = _what(named["what"]) if named else path.stem
+        found.screenshots.append((at, Proof("screenshot", path, what)))
+    for path in sorted(folder.glob("return-label-*.pdf")):
+        named = _LABEL_NAME.match(path.name)
+        if path in referenced or named is None:
+            continue
+        found.labels.append(
+            (_modified(path), named["reference"], Proof("label", path, "return label"))
+        )
+    return found
+
+
+def _read_receipt(path: Path) -> _Receipt | None:
+    named = _PROOF_NAME.match(path.name)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or "action" not in data:
+        return None
+    try:
+        at = datetime.fromisoformat(str(data.get("saved_at")))
+    except ValueError:
+        at = _stamp(named["at"]) if named else _modified(path)
+    files = [Proof("receipt", path, "receipt")]
+    for kind in ("label", "screenshot"):
+        value = data.get(kind)
+        if isinstance(value, str) and value and Path(value).is_file():
+            what = "return label" if kind == "label" else _screenshot_what(Path(value))
+            files.append(Proof(kind, Path(value), what))
+    reference = data.get("reference")
+    return _Receipt(
+        path=path,
+        at=at if at.tzinfo else at.replace(tzinfo=UTC),
+        action=str(data["action"]),
+        reference=str(reference) if reference else None,
+        site=str(data["site_url"]) if data.get("site_url") else None,
+        files=files,
+    )
+
+
+def _screenshot_what(path: Path) -> str:
+    named = _PROOF_NAME.match(path.name)
+    return _what(named["what"]) if named else path.stem
+
+
+# -- the timeline ---------------------------------------------------------------------
+
+
+def _history(
+    order: TrackedOrder, intents: Sequence[Intent], events: Sequence[Event], folder: _Folder
+) -> OrderHistory:
+    by_intent = {intent.id: _intent_entry(intent) for intent in intents}
+    entries = [*_event_entries(events), *by_intent.values()]
+    _attach_receipts(entries, intents, by_intent, folder.receipts)
+    _attach_loose_files(entries, intents, by_intent, folder)
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    if order.end_state.value != "none":
+        state = order.end_state.value.replace("_", " ")
+    else:
+        state = "tracked" if order.every else "not tracked"
+    return OrderHistory(
+        number=folder.shown_number or order.key.number,
+        key_number=order.key.number,
+        site=order.key.site,
+        account=order.key.email,
+        status=order.last_status.value if order.last_status else None,
+        raw_status=order.last_raw_status,
+        state=state,
+        state_message=order.end_message,
+        entries=entries,
+    )
+
+
+def _folder_only_history(number: str, folder: _Folder) -> OrderHistory:
+    entries: list[Entry] = []
+    _attach_receipts(entries, [], {}, folder.receipts)
+    _attach_loose_files(entries, [], {}, folder)
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return OrderHistory(
+        number=folder.shown_number or number,
+        key_number=number,
+        site=None,
+        account=None,
+        status=None,
+        raw_status=None,
+        state="not in the ledger",
+        state_message=None,
+        entries=entries,
+    )
+
+
+def _every(seconds: object) -> str:
+    from agent.durations import format_duration
+
+    return format_duration(timedelta(seconds=float(seconds))) if seconds else ""
+
+
+def _event_entries(events: Iterable[Event]) -> list[Entry]:
+    entries: list[Entry] = []
+    for event in events:
+        data = event.data
+        if event.kind == "recorded":
+            entries.append(
+                Entry(event.at, f"First looked at by `order-agent {data.get('goal')}`", "tracking")
+            )
+        elif event.kind in ("tracked", "revived", "updated"):
+            every = _every(data.get("every"))
+            words = {
+                "tracked": "Tracked",
+                "revived": "Tracked again",
+                "updated": "Tracking changed",
+            }
+            detail = f"checked every {every}" if every else None
+            if detail and data.get("until"):
+                detail += f" until {str(data['until'])[:16].replace('T', ' ')} UTC"
+            entries.append(Entry(event.at, words[event.kind], "tracking", detail=detail))
+        elif event.kind == "status":
+            status = str(data.get("status", "")).replace("_", " ")
+            raw = data.get("raw")
+            words = f' ("{raw}")' if raw and str(raw).lower() != status else ""
+            entries.append(Entry(event.at, f"Status: {status}{words}", "status"))
+        elif event.kind == "finished":
+            end = str(data.get("end_state", "")).replace("_", " ")
+            entries.append(Entry(event.at, f"Ended: {end}", "tracking", detail=data.get("message")))
+        elif event.kind == "forgotten":
+            entries.append(Entry(event.at, "No longer tracked (`order-agent forget`)", "tracking"))
+        elif event.kind == "resumed":
+            entries.append(Entry(event.at, "Tracked again: the credentials changed", "tracking"))
+        elif event.kind == "finding":
+            count = data.get("count")
+            times = f" ({count} checks in a row)" if count and count != 1 else ""
+            entries.append(
+                Entry(
+                    event.at, f"A check was stopped{times}", "problem", detail=data.get("message")
+                )
+            )
+        elif event.kind == "notification":
+            delivered = "sent" if data.get("delivered") else "could not be delivered"
+            entries.append(
+                Entry(event.at, f"Notification {delivered}", "tracking", detail=data.get("title"))
+            )
+        # intent_* events repeat the intents, read whole below; finding_cleared says nothing new.
+    return entries
+
+
+def _intent_entry(intent: Intent) -> Entry:
+    what, reference_name = _REQUESTS.get(intent.kind, (_what(intent.kind.value), "Reference"))
+    kind = "return" if intent.kind is IntentKind.RETURN_REQUEST else "request"
+    at = intent.finished_at or intent.started_at
+    if intent.state is IntentState.SENT and intent.payload.get("adopted"):
+        where = intent.how or "the shop"
+        return Entry(
+            at, f"{what} (found on {where}, not sent again)", kind, reference_name, intent.reference
+        )
+    if intent.state is IntentState.SENT:
+        detail = f"settled from {intent.how}" if intent.how else None
+        return Entry(at, what, kind, reference_name, intent.reference, detail=detail)
+    if intent.state is IntentState.NOT_SENT:
+        return Entry(at, f"{what}: not sent", "problem", detail=intent.reason or intent.how)
+    return Entry(
+        at,
+        f"{what}: may not have reached the shop",
+        "problem",
+        detail=(intent.reason or "interrupted")
+        + "; the next run checks the shop before sending anything again",
+    )
+
+
+def _attach_receipts(
+    entries: list[Entry],
+    intents: Sequence[Intent],
+    by_intent: dict[int, Entry],
+    receipts: Iterable[_Receipt],
+) -> None:
+    for receipt in receipts:
+        kind, what, reference_name = _RECEIPT_ACTIONS.get(
+            receipt.action, (None, _what(receipt.action).capitalize(), "Reference")
+        )
+        match = next(
+            (
+                by_intent[intent.id]
+                for intent in intents
+                if kind is not None
+                and intent.kind is kind
+                and intent.state is IntentState.SENT
+                and (receipt.reference is None or intent.reference == receipt.reference)
+            ),
+            None,
+        )
+        if match is not None:
+            match.proofs.extend(receipt.files)
+            continue
+        entry_kind = "label" if receipt.action == "label_downloaded" else "request"
+        entries.append(
+            Entry(
+                receipt.at,
+                what,
+                entry_kind,
+                reference_name,
+                receipt.reference,
+                proofs=list(receipt.files),
+            )
+        )
+
+
+def _attach_loose_files(
+    entries: list[Entry], intents: Sequence[Intent], by_intent: dict[int, Entry], folder: _Folder
+) -> None:
+    for at, proof in folder.screenshots:
+        entry = next(
+            (
+                by_intent[intent.id]
+                for intent in intents
+                if intent.started_at - _SCREENSHOT_WINDOW
+                <= at
+                <= (intent.finished_at or intent.started_at) + _SCREENSHOT_WINDOW
+            ),
+            None,
+        )
+        if entry is not None:
+            entry.proofs.append(proof)
+        else:
+            entries.append(Entry(at, f"Screenshot: {proof.what}", "proof", proofs=[proof]))
+    for at, reference, proof in folder.labels:
+        holder = next(
+            (entry for entry in entries if entry.reference == reference and entry.kind == "return"),
+            None,
+        )
+        if holder is not None:
+            holder.proofs.append(proof)
+        else:
+            entries.append(
+                Entry(at, "Return label saved", "label", "Return", reference, proofs=[proof])
+            )
+
+
+# -- for people and programs -------------------------------------------------------------
+
+
+def history_json(histories: Sequence[OrderHistory], data_dir: Path) -> dict[str, Any]:
+    """The one JSON object of ``history --json`` (redacted)."""
+    return redact(
+        {
+            "command": "history",
+            "data_dir": str(data_dir),
+            "orders": [history.to_json() for history in histories],
+        }
+    )
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _now_line(history: OrderHistory) -> str:
+    parts: list[str] = []
+    if history.status:
+        status = history.status.replace("_", " ")
+        raw = history.raw_status
+        parts.append(f'{status} ("{raw}")' if raw and raw.lower() != status else status)
+    parts.append(history.state + (f": {history.state_message}" if history.state_message else ""))
+    return "; ".join(dict.fromkeys(parts))
+
+
+def render_text(histories: Sequence[OrderHistory], data_dir: Path) -> str:
+    """The history for people: per order, newest first, each proof file on its own line."""
+    if not histories:
+        return f"Nothing done yet: no order in {data_dir} (`order-agent status ORDER` starts one)."
+    blocks: list[str] = []
+    indent = " " * 24
+    for history in histories:
+        where = ", ".join(part for part in (history.site, history.account) if part)
+        lines = [f"Order {history.number}" + (f" ({where})" if where else "")]
+        lines.append(f"  Now: {_now_line(history)}")
+        for entry in history.entries:
+            text = entry.what
+            if entry.reference:
+                text += f": {(entry.reference_name or 'reference').lower()} {entry.reference}"
+            lines.append(f"  {_when(entry.at)}  {text}")
+            if entry.detail:
+                lines.append(f"{indent}{entry.detail}")
+            for proof in entry.proofs:
+                label = f"{proof.kind}:"
+                lines.append(f"{indent}{label:<11} {proof.path}")
+        blocks.append("\n".join(lines))
+    return scrub("\n\n".join(blocks))
