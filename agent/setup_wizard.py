@@ -155,6 +155,7 @@ def check_credentials(
                 sign_in_once(site, settings)
             except CredentialsRejected as exc:
                 if retype is None:
+                    steps.fail()
                     raise
                 if attempt == PASSWORD_TRIES:
                     raise CredentialsRejected(
@@ -163,6 +164,7 @@ def check_credentials(
                         "`order-agent init` again",
                     ) from None
                 left = PASSWORD_TRIES - attempt
+                steps.stop()  # the live line must not run into the question below
                 prompter.say(
                     f"✗ The shop refused this e-mail and password ({_shop_words(exc)}); "
                     f"{left} {'try' if left == 1 else 'tries'} left."

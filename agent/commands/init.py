@@ -219,9 +219,8 @@ def _ask_password(prompter: ClickPrompter, email: str) -> SecretStr:
             "order-agent init",
             "order-agent init --password-command 'pass show shop.example.com'",
             "order-agent init --schedule systemd",
-            "printf '%s\\n' \"$PASSWORD\" | order-agent init --password-stdin "
-            "--site-url https://shop.example.com/ --email jane@example.com "
-            "--name 'Jane Shopper' --schedule cron",
+            "order-agent init --password-stdin --site-url https://shop.example.com/ "
+            "--email jane@example.com --name 'Jane Shopper' --schedule cron",
         ],
         (EXIT_OK, EXIT_TRY_LATER, EXIT_NEEDS_HUMAN, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED),
         {

@@ -64,8 +64,8 @@ def test_refused_password_from_a_script_is_final_and_writes_nothing(
     argv = init_argv("--site-url", shop.region_url("us"), "--email", JANE, "--password-stdin")
     done = run(argv, fresh_home.env(), fresh_home.work, stdin="not-the-password\n")
 
-    assert done.returncode == 3
-    [line] = said(done.stderr)
-    assert line.startswith("order-agent: the site rejected the e-mail or password")
+    assert done.returncode == 3, done.stderr
+    line, *_details = said(done.stderr)
+    assert line.startswith("order-agent: the site rejected the e-mail or password"), line
     assert "not-the-password" not in done.stdout + done.stderr
     assert not fresh_home.config_dir.exists()

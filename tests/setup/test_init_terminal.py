@@ -20,6 +20,8 @@ from .process import JANE, JANE_NAME, PASSWORD, agent_argv, init_argv, run
 pytestmark = pytest.mark.slow
 
 WRONG_PASSWORD = "Wrong-Canary-7f3e!"
+# The live progress line redraws itself with cursor moves and erasures on a terminal.
+TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROMPT_TIMEOUT_S = 90
 
 
@@ -75,7 +77,8 @@ def test_init_on_a_terminal_survives_a_wrong_password_and_status_works_from_its_
     print(shown)
 
     assert code == 0, shown
-    refusals = [line for line in shown.splitlines() if "refused" in line]
+    lines = TERMINAL_CONTROL.sub("", shown).splitlines()
+    refusals = [line for line in lines if "refused" in line]
     assert len(refusals) == 1, shown
     assert refusals[0].strip().startswith("✗ The shop refused this e-mail and password")
     assert "2 tries left" in refusals[0]
