@@ -141,6 +141,7 @@ def measure_all(bench: Bench, args: argparse.Namespace, scheduled: bool) -> dict
     for round_number in range(-args.warmup, args.runs):
         warming = round_number < 0
         print(f"{'warm-up' if warming else 'round'} {abs(round_number)}", file=sys.stderr)
+        bench.new_round()
         runs: list[Run] = []
         if "oneshot" in args.parts or warming:
             runs += _one_shots(bench, flip=round_number % 2 == 1)
