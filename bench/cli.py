@@ -112,11 +112,22 @@ def _one_shots(bench: Bench, flip: bool) -> list[Run]:
 
 
 def _batches(bench: Bench, data_dir: Path, batch_size: int, flip: bool) -> list[Run]:
+    # Each batch starts from the seeded shop: whoever went first would otherwise leave
+    # the next one 20 more open requests to read (see Bench.new_round).
     def agent() -> list[Run]:
+        bench.new_round()
         return [_progress(bench.batch(data_dir, batch_size))]
 
+    def script() -> Run:
+        bench.new_round()
+        return _progress(bench.script(batch_size))
+
+    def floor() -> Run:
+        bench.new_round()
+        return _progress(bench.floor(batch_size))
+
     def scripts() -> list[Run]:
-        return [_progress(bench.script(batch_size)), _progress(bench.floor(batch_size))]
+        return [script(), floor()]
 
     steps: list[Callable[[], list[Run]]] = [agent, scripts] if flip else [scripts, agent]
     return [run for step in steps for run in step()]
