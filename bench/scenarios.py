@@ -120,9 +120,9 @@ class Bench:
     def new_round(self) -> None:
         """The shop as seeded: every round meets the same account, not one grown by the last.
 
-        The agent reads the shop's list of open requests before sending one, and the
-        order list, row by row: on a shop keeping every earlier round's cases its calls
-        grow round after round. Shop sessions go too, so the floor signs in again.
+        The agent reads the shop's list of open requests, row by row, before sending
+        one: on a shop keeping every earlier round's cases its calls grow round after
+        round. Shop sessions go too, so the floor signs in again.
         """
         self.shop.reset()
         self._floor_session = None
