@@ -25,18 +25,21 @@ from bench.report import (
     KINDS,
     describe,
     evaluate,
-    render,
     targets_as_json,
     update_readme,
     write_json,
+    write_markdown,
 )
 from bench.scenarios import Bench, Run, scheduled_commands_available
+from bench.shoplog import logging_requests
 from fixtures.server import ShopServer
 
 PARTS = ("oneshot", "batch", "idle")
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
-README = BENCH_DIR / "README.md"
+DEFAULT_MARKDOWN = BENCH_DIR / "results" / "latest.md"
+# Both show the latest results between the same two markers.
+READMES = (BENCH_DIR / "README.md", BENCH_DIR.parent / "README.md")
 NOT_AVAILABLE = "not available yet: this order-agent has no `add`/`run`"
 
 
@@ -52,7 +55,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the results go")
     parser.add_argument(
-        "--update-readme", action="store_true", help="write the tables into bench/README.md"
+        "--markdown",
+        type=Path,
+        default=DEFAULT_MARKDOWN,
+        help="where the tables go (default bench/results/latest.md)",
+    )
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="after measuring, write the tables into README.md and bench/README.md",
+    )
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="measure nothing: rewrite the READMEs' tables from --markdown",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target FAILs")
     parser.add_argument(
@@ -69,11 +85,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _progress(run: Run) -> Run:
-    numbers = run.measurement
+    numbers, parts = run.measurement, run.breakdown
     state = f"INVALID: {run.problem}" if run.problem else "ok"
+    calls = parts.get("playwright_calls", "–")
     print(
         f"  {run.kind:<13} {numbers.wall_s:7.2f} s wall {numbers.cpu_s:7.2f} s CPU "
-        f"{numbers.peak_rss_mb:6.0f} MB RSS  browsers {run.browsers_launched}  {state}",
+        f"{numbers.peak_rss_mb:6.0f} MB RSS  browsers {run.browsers_launched}  "
+        f"loads {parts.get('documents', '–')}  calls {calls}  {state}",
         file=sys.stderr,
         flush=True,
     )
@@ -86,20 +104,44 @@ def _one_shots(bench: Bench, flip: bool) -> list[Run]:
         fresh = _progress(bench.agent_cancel("agent_fresh", data_dir))
         return [fresh, _progress(bench.agent_cancel("agent_second", data_dir))]
 
-    def script() -> list[Run]:
-        return [_progress(bench.script())]
+    def scripts() -> list[Run]:
+        return [_progress(bench.script()), _progress(bench.floor())]
 
-    steps: list[Callable[[], list[Run]]] = [agent, script] if flip else [script, agent]
+    steps: list[Callable[[], list[Run]]] = [agent, scripts] if flip else [scripts, agent]
     return [run for step in steps for run in step()]
 
 
-def _scheduled(bench: Bench, parts: Sequence[str], batch_size: int, idle_runs: int) -> list[Run]:
+def _batches(bench: Bench, data_dir: Path, batch_size: int, flip: bool) -> list[Run]:
+    # Each batch starts from the seeded shop: whoever went first would otherwise leave
+    # the next one 20 more open requests to read (see Bench.new_round).
+    def agent() -> list[Run]:
+        bench.new_round()
+        return [_progress(bench.batch(data_dir, batch_size))]
+
+    def script() -> Run:
+        bench.new_round()
+        return _progress(bench.script(batch_size))
+
+    def floor() -> Run:
+        bench.new_round()
+        return _progress(bench.floor(batch_size))
+
+    def scripts() -> list[Run]:
+        return [script(), floor()]
+
+    steps: list[Callable[[], list[Run]]] = [agent, scripts] if flip else [scripts, agent]
+    return [run for step in steps for run in step()]
+
+
+def _scheduled(
+    bench: Bench, parts: Sequence[str], batch_size: int, idle_runs: int, flip: bool
+) -> list[Run]:
     data_dir = bench.new_data_dir()
     runs: list[Run] = []
     if "batch" in parts:
         # Afterwards its orders wait for the shop, not due for a while: what a timer
         # firing every few minutes finds. Without it, the idle run gets an empty data dir.
-        runs.append(_progress(bench.batch(data_dir, batch_size)))
+        runs += _batches(bench, data_dir, batch_size, flip)
     if "idle" in parts:
         runs += [_progress(bench.idle(data_dir)) for _ in range(idle_runs)]
     return runs
@@ -110,11 +152,13 @@ def measure_all(bench: Bench, args: argparse.Namespace, scheduled: bool) -> dict
     for round_number in range(-args.warmup, args.runs):
         warming = round_number < 0
         print(f"{'warm-up' if warming else 'round'} {abs(round_number)}", file=sys.stderr)
+        bench.new_round()
         runs: list[Run] = []
         if "oneshot" in args.parts or warming:
             runs += _one_shots(bench, flip=round_number % 2 == 1)
         if scheduled and not warming and {"batch", "idle"} & set(args.parts):
-            runs += _scheduled(bench, args.parts, args.batch_size, idle_runs=1)
+            flip = round_number % 2 == 1
+            runs += _scheduled(bench, args.parts, args.batch_size, idle_runs=1, flip=flip)
         if not warming:
             for run in runs:
                 by_kind[run.kind].append(run)
@@ -130,7 +174,7 @@ def results_of(
     groups = {kind: describe(runs) for kind, runs in by_kind.items()}
     targets = evaluate(groups, args.batch_size, skipped)
     return {
-        "schema": 1,
+        "schema": 2,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": {
             "cpus": os.cpu_count(),
@@ -153,8 +197,22 @@ def results_of(
     }
 
 
+def rewrite_readmes(markdown: Path) -> int:
+    """``--readme``: the READMEs' tables, from the Markdown of the latest results."""
+    if not markdown.is_file():
+        print(f"bench: no {markdown}: run `python -m bench` first", file=sys.stderr)
+        return 1
+    text = markdown.read_text()
+    for readme in READMES:
+        update_readme(readme, text)
+        print(f"bench: {readme} updated from {markdown}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.readme:
+        return rewrite_readmes(args.markdown)
     load_before = os.getloadavg()
     if load_before[0] > (os.cpu_count() or 1):
         print(
@@ -171,16 +229,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     skipped.update({part: "not run" for part in PARTS if part not in args.parts})
     with (
         tempfile.TemporaryDirectory(prefix="order-agent-bench-") as scratch,
+        logging_requests() as shop_log,
         ShopServer(port=0, clock_speed=0.0) as shop,
     ):
-        bench = Bench(shop, Path(scratch), interval_s=args.interval)
+        bench = Bench(shop, Path(scratch), shop_log, interval_s=args.interval)
         by_kind = measure_all(bench, args, scheduled)
     results = results_of(by_kind, args, skipped, load_before)
     write_json(results, args.json)
+    markdown = write_markdown(results, args.markdown)
     if args.update_readme:
-        update_readme(README, results)
-    print(render(results))
-    print(f"\nresults: {args.json}")
+        for readme in READMES:
+            update_readme(readme, markdown)
+    print(markdown)
+    print(f"results: {args.json}, {args.markdown}")
     if not results["valid"]:
         print("bench: some runs did not do their job: see `problems` in the JSON", file=sys.stderr)
         return 1

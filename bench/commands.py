@@ -26,6 +26,9 @@ NAME = "Jane Shopper"
 PASSWORD = "correct-horse-battery-staple"
 FIRST_ORDER_NUMBER = 80001
 HANDWRITTEN_SCRIPT = Path(__file__).resolve().with_name("handwritten.py")
+FLOOR_SCRIPT = Path(__file__).resolve().with_name("floor.py")
+REPO = Path(__file__).resolve().parents[1]
+AGENT = "agent"  # bench.probe's name for the installed order-agent
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def base_environment(browser: BrowserWrapper) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
     env[BROWSER_ENV] = str(browser.path)
     env["ORDER_AGENT_PASSWORD"] = PASSWORD
+    # bench.probe and the scripts import bench/, which is not installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO), env.get("PYTHONPATH"))))
     return env
 
 
@@ -101,8 +106,17 @@ def agent_environment(
     return env
 
 
-def cancel_argv(number: str) -> list[str]:
-    return [*agent_executable(), "cancel", number, "--json"]
+def probed(report: Path, target: str, arguments: list[str]) -> list[str]:
+    """Run ``target`` (``AGENT`` or a script) under ``bench.probe``, its report to ``report``."""
+    return [sys.executable, "-m", "bench.probe", str(report), "--", target, *arguments]
+
+
+def cancel_args(number: str) -> list[str]:
+    return ["cancel", number, "--json"]
+
+
+def run_args() -> list[str]:
+    return ["run", "--json"]
 
 
 def add_argv(number: str) -> list[str]:
@@ -110,19 +124,31 @@ def add_argv(number: str) -> list[str]:
 
 
 def run_argv() -> list[str]:
-    return [*agent_executable(), "run", "--json"]
+    """The idle run, as a timer starts it: no probe (it must not even import Playwright)."""
+    return [*agent_executable(), *run_args()]
 
 
-def handwritten_argv(site_url: str, number: str) -> list[str]:
+def _orders(numbers: list[str]) -> list[str]:
+    return [argument for number in numbers for argument in ("--order", number)]
+
+
+def handwritten_args(site_url: str, numbers: list[str]) -> list[str]:
+    """The script's arguments: one order, or a batch signed in once."""
     return [
-        sys.executable,
         str(HANDWRITTEN_SCRIPT),
         "--site",
         site_url,
         "--email",
         EMAIL,
-        "--order",
-        number,
         "--name",
         NAME,
+        *_orders(numbers),
     ]
+
+
+def floor_args(site_url: str, storage: Path, numbers: list[str]) -> list[str]:
+    """The floor's arguments; no ``numbers``: sign in once and save the session."""
+    common = [str(FLOOR_SCRIPT), "--site", site_url, "--email", EMAIL, "--storage", str(storage)]
+    if not numbers:
+        return [*common, "--sign-in-only"]
+    return [*common, "--name", NAME, *_orders(numbers)]

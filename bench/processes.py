@@ -173,6 +173,8 @@ class Measurement:
     leftover_processes: int
     stdout: str = field(repr=False)
     stderr_tail: str = field(repr=False)
+    started_at: float = 0.0  # epoch seconds at Popen and at wait4: for bench.probe's phases
+    ended_at: float = 0.0
 
     def summary(self) -> dict[str, object]:
         """The numbers, for the JSON results (no output text: it may name files)."""
@@ -235,6 +237,7 @@ def measure(
         stderr_path.open("wb") as stderr,
         TreeSampler(interval_s) as sampler,
     ):
+        started_at = time.time()
         started = time.perf_counter()
         process = subprocess.Popen(list(argv), env=dict(env), cwd=cwd, stdout=stdout, stderr=stderr)
         killer = threading.Timer(timeout_s, process.kill)
@@ -244,6 +247,7 @@ def measure(
         finally:
             killer.cancel()
         wall = time.perf_counter() - started
+        ended_at = time.time()
         process.returncode = os.waitstatus_to_exitcode(status)
     leftovers = _reap_leftovers()
     stdout_text = stdout_path.read_text(errors="replace")
@@ -262,4 +266,6 @@ def measure(
         leftover_processes=leftovers,
         stdout=stdout_text,
         stderr_tail=stderr_text,
+        started_at=started_at,
+        ended_at=ended_at,
     )

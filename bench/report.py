@@ -10,26 +10,57 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.breakdown import COUNTS
+from bench.probe import PHASES
 from bench.scenarios import Run
 
 METRICS = ("wall_s", "cpu_s", "peak_rss_mb", "peak_pss_mb")
-KINDS = ("script", "agent_fresh", "agent_second", "batch", "idle")
+KINDS = (
+    "floor",
+    "script",
+    "agent_fresh",
+    "agent_second",
+    "floor_batch",
+    "script_batch",
+    "batch",
+    "idle",
+)
 KIND_TITLES = {
+    "floor": "floor: saved session, only the page loads needed, one cancellation",
     "script": "hand-written script, one cancellation",
     "agent_fresh": "`order-agent cancel`, fresh data dir",
     "agent_second": "`order-agent cancel`, second run (saved session)",
+    "floor_batch": "floor, {size} orders in one browser",
+    "script_batch": "hand-written script, {size} orders, signed in once",
     "batch": "`order-agent run`, {size} tracked orders",
     "idle": "`order-agent run`, nothing due",
+}
+# The gap table: per scenario, the floor, the script and the agent side by side.
+SCENARIOS = (
+    ("one-shot", ("floor", "script", "agent_fresh")),
+    ("second run", ("floor", "script", "agent_second")),
+    ("batch of {size}", ("floor_batch", "script_batch", "batch")),
+)
+SHORT_TITLES = {
+    "floor": "floor",
+    "script": "script",
+    "agent_fresh": "agent",
+    "agent_second": "agent",
+    "floor_batch": "floor",
+    "script_batch": "script",
+    "batch": "agent",
 }
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 README_START = "<!-- bench:latest:start -->"
 README_END = "<!-- bench:latest:end -->"
 
-# The issue's targets, on the project's 2-core machine.
-ONE_SHOT_RATIO = 1.3
-SECOND_RUN_RATIO = 1.0
-BATCH_RATIO = 0.25
-BATCH_PEAK_MB = 700.0
+# Issue #12's targets, on the project's 2-core machine.
+ONE_SHOT_RATIO = 1.15  # wall and CPU
+SECOND_RUN_RATIO = 0.8
+BATCH_RATIO = 0.12
+BATCH_PER_ORDER_S = 0.4  # after the first order: without what a batch pays once
+ONCE_PER_BATCH = ("start-up", "driver", "browser", "sign-in", "close", "exit")
+BATCH_PEAK_MB = 800.0
 IDLE_WALL_S = 0.5
 
 
@@ -51,8 +82,28 @@ def describe(runs: Sequence[Run]) -> dict[str, Any]:
     summary["browser_seen"] = any(run.measurement.browser_seen for run in runs)
     summary["leftover_processes"] = sum(run.measurement.leftover_processes for run in runs)
     summary["problems"] = [run.problem for run in runs if run.problem]
+    summary["breakdown"] = median_breakdown([run.breakdown for run in valid])
     summary["each"] = [run.summary() for run in runs]
     return summary
+
+
+def median_breakdown(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Medians of the counts, of each phase's seconds and of its page loads."""
+    probed = [part for part in parts if "phase_s" in part]
+    result: dict[str, Any] = {}
+    for count in COUNTS:
+        values = [part[count] for part in parts if count in part]
+        result[count] = statistics.median(values) if values else None
+    if probed:
+        result["phase_s"] = {
+            phase: round(statistics.median(part["phase_s"].get(phase, 0.0) for part in probed), 4)
+            for phase in PHASES
+        }
+        result["documents_by_phase"] = {
+            phase: statistics.median(part["documents_by_phase"].get(phase, 0) for part in probed)
+            for phase in PHASES
+        }
+    return result
 
 
 @dataclass(frozen=True)
@@ -65,6 +116,7 @@ class Target:
     verdict: str
     note: str = ""
     cpu_ratio: float | None = None
+    cpu_too: bool = False  # the CPU ratio must meet the limit as well
 
 
 def _median(groups: Mapping[str, dict[str, Any]], kind: str, metric: str) -> float | None:
@@ -90,11 +142,13 @@ def _at_most(
     *,
     skipped: str,
     cpu_ratio: float | None = None,
+    cpu_too: bool = False,
 ) -> Target:
     if value is None:
         return Target(name, measured, None, limit, unit, SKIP, skipped)
-    verdict = PASS if value <= limit else FAIL
-    return Target(name, measured, value, limit, unit, verdict, cpu_ratio=cpu_ratio)
+    met = value <= limit and not (cpu_too and cpu_ratio is not None and cpu_ratio > limit)
+    verdict = PASS if met else FAIL
+    return Target(name, measured, value, limit, unit, verdict, cpu_ratio=cpu_ratio, cpu_too=cpu_too)
 
 
 def evaluate(
@@ -119,17 +173,30 @@ def evaluate(
         batch_skip = why("batch")
     else:
         batch_skip = f"needs the one-shot part: {why('oneshot')}"
+
+    def per_order() -> float | None:
+        # The batch's own time without what it pays once (start-up, driver, browser,
+        # sign-in, closing): what each order costs once the session is there.
+        group = groups.get("batch")
+        seconds = (group or {}).get("breakdown", {}).get("phase_s")
+        batch = median("batch")
+        if batch is None or not seconds:
+            return None
+        once = sum(seconds.get(phase, 0.0) for phase in ONCE_PER_BATCH)
+        return round((batch - once) / batch_size, 3)
+
     idle_wall = median("idle")
     idle_group = groups.get("idle")
     targets = [
         _at_most(
             "one-shot",
-            "agent fresh / script, wall time",
+            "agent fresh / script, wall time (and CPU)",
             _ratio(median("agent_fresh"), median("script")),
             ONE_SHOT_RATIO,
             "x",
             skipped=why("oneshot"),
             cpu_ratio=_ratio(median("agent_fresh", "cpu_s"), median("script", "cpu_s")),
+            cpu_too=True,
         ),
         _at_most(
             "second run",
@@ -148,6 +215,14 @@ def evaluate(
             "x",
             skipped=batch_skip,
             cpu_ratio=_ratio(median("batch", "cpu_s"), one_shots("cpu_s")),
+        ),
+        _at_most(
+            "batch per order",
+            "run without its once-only phases / orders, wall time",
+            per_order(),
+            BATCH_PER_ORDER_S,
+            "s",
+            skipped=batch_skip,
         ),
         # PSS, not RSS: summed RSS counts Chromium's shared pages once per process
         # (the script alone sums to over 1 GB), PSS shares them out.
@@ -200,6 +275,94 @@ def measurements_table(groups: Mapping[str, dict[str, Any]], batch_size: int) ->
     return "\n".join(lines)
 
 
+def _count(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _signed(value: float, digits: int = 2) -> str:
+    return f"{value:+.{digits}f}" if digits else f"{value:+g}"
+
+
+def _shown_phases(groups: Mapping[str, dict[str, Any]], kinds: Sequence[str]) -> list[str]:
+    """The phases some row spends at least 5 ms on, in the order of a run."""
+    seconds = [
+        groups[kind]["breakdown"].get("phase_s") or {}
+        for kind in kinds
+        if kind in groups and groups[kind].get("breakdown")
+    ]
+    return [phase for phase in PHASES if any(row.get(phase, 0) >= 0.005 for row in seconds)]
+
+
+def gap_table(groups: Mapping[str, dict[str, Any]], batch_size: int) -> str:
+    """Floor, script and agent side by side per scenario, with the agent − script gap.
+
+    Each phase cell is median seconds, and in parentheses the page loads the shop
+    answered during that phase (median), when there were any.
+    """
+    kinds = [kind for _, row in SCENARIOS for kind in row]
+    phases = _shown_phases(groups, kinds)
+    head = ["scenario", "run", "wall s", "× floor", "page loads", "requests", "Playwright calls"]
+    lines = [
+        "| " + " | ".join([*head, *phases]) + " |",
+        "|" + "---|" * (len(head) + len(phases)),
+    ]
+    for title, row in SCENARIOS:
+        scenario = title.format(size=batch_size)
+        present = [kind for kind in row if kind in groups and groups[kind]["valid"]]
+        if not present:
+            continue
+        floor_wall = _median(groups, row[0], "wall_s")
+        for kind in present:
+            parts = groups[kind].get("breakdown") or {}
+            wall = _median(groups, kind, "wall_s")
+            ratio = _ratio(wall, floor_wall) if kind != row[0] else None
+            seconds = parts.get("phase_s") or {}
+            loads = parts.get("documents_by_phase") or {}
+            cells = [
+                scenario,
+                SHORT_TITLES[kind],
+                _number(wall),
+                "–" if ratio is None else f"{ratio:g}",
+                _count(parts.get("documents")),
+                _count(parts.get("requests")),
+                _count(parts.get("playwright_calls")),
+            ]
+            for phase in phases:
+                cell = _number(seconds.get(phase))
+                cell += f" ({loads[phase]:g})" if loads.get(phase) else ""
+                cells.append(cell)
+            lines.append("| " + " | ".join(cells) + " |")
+        script, agent = row[1], row[2]
+        if script in present and agent in present:
+            lines.append(_gap_row(groups, scenario, script, agent, phases))
+    return "\n".join(lines)
+
+
+def _gap_row(
+    groups: Mapping[str, dict[str, Any]],
+    scenario: str,
+    script: str,
+    agent: str,
+    phases: Sequence[str],
+) -> str:
+    mine, theirs = groups[agent]["breakdown"], groups[script]["breakdown"]
+    wall_agent, wall_script = _median(groups, agent, "wall_s"), _median(groups, script, "wall_s")
+    ratio = _ratio(wall_agent, wall_script)
+    cells = [
+        scenario,
+        "**gap: agent − script**",
+        "–" if wall_agent is None or wall_script is None else _signed(wall_agent - wall_script),
+        "–" if ratio is None else f"{ratio:g}× script",
+    ]
+    for count in ("documents", "requests", "playwright_calls"):
+        a, b = mine.get(count), theirs.get(count)
+        cells.append("–" if a is None or b is None else _signed(a - b, 0))
+    a_phases, b_phases = mine.get("phase_s") or {}, theirs.get("phase_s") or {}
+    for phase in phases:
+        cells.append(_signed(a_phases.get(phase, 0.0) - b_phases.get(phase, 0.0)))
+    return "| " + " | ".join(cells) + " |"
+
+
 def targets_table(targets: Sequence[Target]) -> str:
     lines = [
         "| target | measured | value | limit | CPU ratio | verdict |",
@@ -209,6 +372,7 @@ def targets_table(targets: Sequence[Target]) -> str:
         value = "–" if target.value is None else f"{target.value:g} {target.unit}".strip()
         limit = f"≤ {target.limit:g} {target.unit}".strip()
         cpu = "–" if target.cpu_ratio is None else f"{target.cpu_ratio:g} x"
+        cpu += " (judged too)" if target.cpu_too else ""
         verdict = f"{target.verdict} ({target.note})" if target.note else target.verdict
         cells = (target.name, target.measured, value, limit, cpu, verdict)
         lines.append("| " + " | ".join(cells) + " |")
@@ -228,8 +392,22 @@ def render(results: Mapping[str, Any]) -> str:
     groups, batch_size = results["measurements"], results["settings"]["batch_size"]
     targets = [Target(**target) for target in results["targets"]]
     return "\n\n".join(
-        (context_line(results), measurements_table(groups, batch_size), targets_table(targets))
+        (
+            context_line(results),
+            measurements_table(groups, batch_size),
+            GAP_INTRO,
+            gap_table(groups, batch_size),
+            targets_table(targets),
+        )
     )
+
+
+GAP_INTRO = (
+    "Where the time goes (medians): page loads and requests as the shop answered them, "
+    "Playwright calls that waited for the driver, and seconds per phase, with the page "
+    "loads of that phase in parentheses (`bench/README.md` says what each phase holds). "
+    "× floor: wall time over the floor's in the same run."
+)
 
 
 def write_json(results: Mapping[str, Any], path: Path) -> None:
@@ -237,14 +415,22 @@ def write_json(results: Mapping[str, Any], path: Path) -> None:
     path.write_text(json.dumps(results, indent=2) + "\n")
 
 
-def update_readme(readme: Path, results: Mapping[str, Any]) -> None:
-    """Replace the text between the README's two markers with this run's tables."""
+def update_readme(readme: Path, markdown: str) -> None:
+    """Replace the text between the README's two markers with ``markdown`` (the results)."""
     text = readme.read_text()
-    section = f"{README_START}\n{render(results)}\n{README_END}"
+    section = f"{README_START}\n{markdown.strip()}\n{README_END}"
     pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
     if not pattern.search(text):
         raise SystemExit(f"bench: {readme} has no {README_START} ... {README_END} section")
     readme.write_text(pattern.sub(lambda _: section, text))
+
+
+def write_markdown(results: Mapping[str, Any], path: Path) -> str:
+    """The results as Markdown (what the READMEs show), written to ``path``; the text."""
+    text = render(results) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return text
 
 
 def targets_as_json(targets: Sequence[Target]) -> list[dict[str, Any]]:
