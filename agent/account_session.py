@@ -80,6 +80,8 @@ class AccountSession:
                     "ORDER_AGENT_PASSWORD is missing",
                     hint="orders are due: " + INIT_HINT.format(it="it"),
                 )
+            # On a terminal, the live line is up before Playwright even loads.
+            self.steps.progress("Starting the browser")
             from agent.receipts import ProofStore
             from agent.runner import OrderAgent, open_browser  # Playwright only from here on
 
