@@ -93,8 +93,11 @@ def render_human(result: Result, *, ascii_only: bool = False) -> str:
     if result.details.get("dry_run"):
         headline += " (dry run: nothing was sent)"
 
-    lines = [f"{symbol} {headline}: order {result.order}"]
-    if result.status is not None:
+    lines = [f"{symbol} {result.headline or f'{headline}: order {result.order}'}"]
+    message = result.message
+    if result.headline and message.startswith(result.headline):
+        message = message[len(result.headline) :].lstrip(" .:;")  # said once, as the headline
+    if result.status is not None and not result.headline:
         shown = f"  Status:    {result.status.value.replace('_', ' ')}"
         if result.raw_status and result.raw_status.lower() != result.status.value:
             shown += f' ("{result.raw_status}")'
@@ -104,8 +107,8 @@ def render_human(result: Result, *, ascii_only: bool = False) -> str:
         lines.append(f"  {name + ':':<10} {result.reference}")
     if result.label:
         lines.append(f"  Label:     {result.label}")
-    if result.message:
-        lines.append(f"  {result.message}")
+    if message:
+        lines.append(f"  {message}")
     return scrub("\n".join(lines))
 
 

@@ -331,7 +331,7 @@ class RetailerSite:
         self._browsing.check_page()
         said = " ".join(texts_of(refused))
         if said:
-            raise SiteNotUnderstood(f"the contact form was not accepted: {said}", evidence=said)
+            raise SiteNotUnderstood(f"the contact form was not accepted: {said}")
         if not visible_now(confirmed):
             # The form went away; give a confirmation built by script a moment to appear.
             wait_visible(confirmed, LOOK_MS)
