@@ -328,6 +328,12 @@ def _add_schedule_commands(commands: argparse._SubParsersAction, parent: _Parser
         epilog=epilog,
         formatter_class=fmt,
     )
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="track it without looking it up on the shop first (by default, with a password "
+        "set, add signs in once, read-only, and refuses an order the shop does not list)",
+    )
     add.set_defaults(handler=_add_command)
 
     listing = commands.add_parser(
@@ -514,18 +520,24 @@ def _add_command(args: argparse.Namespace, context: Context) -> int:
     order = normalize_order_number(args.order)
     context.order = order
     plan = _watch_plan(args)
-    settings, _ = _schedule_setup(args, require_credentials=False)
+    settings, steps = _schedule_setup(args, require_credentials=False)
     from agent.schedule_reports import tracked_json
-    from agent.scheduler import Scheduler
+    from agent.scheduler import OrderLookup, Scheduler
 
-    tracked = Scheduler(settings).add(order, plan)
+    scheduler = Scheduler(settings)
+    lookup = (
+        OrderLookup(False, "Not looked up (--no-check): the first `order-agent run` checks it.")
+        if args.no_check
+        else scheduler.look_up(order, steps)
+    )
+    tracked = scheduler.add(order, plan)
     if args.json:
-        _print_json({"command": "add", **tracked_json(tracked)})
+        _print_json({"command": "add", **tracked_json(tracked), "lookup": lookup.to_json()})
     elif tracked.active:
         until = f"{tracked.until:%Y-%m-%d %H:%M} UTC" if tracked.until else "it is done"
         print(
             f"Tracking order {tracked.key.number}: checked every {format_duration(plan.every)} "
-            f"until {until} by `{PROG} run` (cron or a systemd timer).",
+            f"until {until} by `{PROG} run` (cron or a systemd timer). {lookup.message}",
             flush=True,
         )
     else:
