@@ -564,10 +564,14 @@ class OrderAgent:
                 {"fields": receipt.fields},
             )
         self.steps.doing("Requesting cancellation through Contact Us…")
-        submission = self._signed_out_while_sending(
-            lambda: self.submitter().request_cancellation(key, order, request),
-            again=lambda: self.submitter().request_cancellation(key, order, request),
-        )
+        # The confirmation page shows only a case number: the filled form, pictured just
+        # before it goes, shows the order number and the message that were sent.
+        form_shot = self.proofs.screenshot_path(order.number, "cancellation-form")
+
+        def send() -> Submission:
+            return self.submitter().request_cancellation(key, order, request, filled_form=form_shot)
+
+        submission = self._signed_out_while_sending(send, again=send)
         if submission.how is not How.SENT:
             return self.found_request(key, order, submission)
         receipt = submission.receipt
@@ -577,7 +581,11 @@ class OrderAgent:
             Action.CANCELLATION_REQUESTED,
             {**receipt.fields, "message": message},
             receipt.reference,
-            {"screenshot": str(shot), "confirmation_url": receipt.url},
+            {
+                "screenshot": str(shot),
+                "form_screenshot": str(form_shot) if form_shot.is_file() else None,
+                "confirmation_url": receipt.url,
+            },
         )
         case = receipt.reference or "(no case number shown)"
         self.steps.done(f"Case {case}")

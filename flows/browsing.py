@@ -378,9 +378,17 @@ class Browsing:
         )
 
     def screenshot(self, page: Page, path: Path) -> None:
-        """The page as a person sees it (interruptions closed), kept 0600 at ``path``."""
+        """The page as a person sees it (interruptions closed), kept 0600 at ``path``.
+
+        Password and one-time-code fields are masked: a picture never shows a secret,
+        whatever page it is taken on.
+        """
         dismiss_visible(page, self.words)
-        save_atomically(page.screenshot(full_page=True), Path(path))
+        secret_fields = [
+            page.locator("input[type=password]"),
+            page.locator("input[autocomplete=one-time-code]"),
+        ]
+        save_atomically(page.screenshot(full_page=True, mask=secret_fields), Path(path))
 
     # -- explaining -------------------------------------------------------------------
     def check_page(self, page: Page | None = None, *, signing_in: bool = False) -> None:

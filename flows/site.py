@@ -273,10 +273,13 @@ class RetailerSite:
         message: str,
         dry_run: bool = False,
         screenshot: Path | None = None,
+        filled_form: Path | None = None,
     ) -> CancellationReceipt:
         """Fill the Contact Us form for ``order``; submit it unless ``dry_run``.
 
         ``screenshot`` keeps the filled form (dry run) or the confirmation (sent).
+        ``filled_form`` keeps the filled form just before it is submitted: the proof of
+        what was sent (order number, message), which the confirmation page does not show.
         ``reason`` stands in for an empty ``message``.
         """
         browsing = self._browsing
@@ -309,6 +312,8 @@ class RetailerSite:
         submit = contact.submit_control()
         if submit is None:
             browsing.diagnose("the contact form has no Submit/Send button")
+        if filled_form is not None:
+            browsing.screenshot(self.page, filled_form)
         reference = self._send(submit)
         if screenshot is not None:
             browsing.screenshot(self.page, screenshot)
