@@ -121,6 +121,8 @@ def _print_proof(result: Result) -> None:
     if not receipt.is_file():
         return
     print(f"  receipt:    {receipt}")
-    screenshot = json.loads(receipt.read_text(encoding="utf-8")).get("screenshot")
-    if screenshot:
-        print(f"  screenshot: {screenshot}")
+    kept = json.loads(receipt.read_text(encoding="utf-8"))
+    if kept.get("form_screenshot"):
+        print(f"  filled form: {kept['form_screenshot']}")
+    if kept.get("screenshot"):
+        print(f"  screenshot: {kept['screenshot']}")
