@@ -650,7 +650,8 @@ class OrderAgent:
             when = f" on {sent.started_at:%Y-%m-%d %H:%M} UTC" if sent else ""
             message = (
                 f"Cancellation already requested{when}{case}: not sending it again; "
-                "the shop has not cancelled the order yet."
+                "the shop has not cancelled the order yet. "
+                f"`order-agent watch {order.number}` keeps at it until the shop does."
             )
         elif submission.how is How.RECONCILED:
             message = (

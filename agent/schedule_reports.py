@@ -78,7 +78,8 @@ class Check:
         """One line for people: ``2025-06-01 08:00 order MK-70001: waiting: … Next check: …``."""
         when = f"{self.at:%Y-%m-%d %H:%M} " if self.at else ""
         after = f" Next check: {shown(self.next_check)}." if self.next_check else ""
-        return scrub(f"{when}order {self.order}: {self.outcome.value}: {self.message}{after}")
+        outcome = self.outcome.value.replace("_", " ")
+        return scrub(f"{when}order {self.order}: {outcome}: {self.message}{after}")
 
 
 def _overall(outcomes: list[Outcome]) -> Outcome:

@@ -241,8 +241,9 @@ class Scheduler:
         """``add``'s one read-only look at the order, so a mistyped number is refused at once.
 
         Without a password there is nothing to look with: the first ``run`` checks it.
-        An order the shop does not list is a ``UsageError`` (exit 2), nothing tracked;
-        any other trouble (shop down, sign-in refused) is left to the first ``run``.
+        An order the shop does not list is a ``UsageError`` (exit 2), nothing tracked, as
+        is a setting to fix; any other trouble (shop down, sign-in refused) is left to the
+        first ``run``.
         """
         settings = self.settings
         if not (settings.site_url and settings.email and settings.password):
@@ -260,6 +261,8 @@ class Scheduler:
                 f"the shop lists no order {order} for {settings.email}: not tracking it",
                 hint="check the order number; --no-check tracks it anyway",
             ) from exc
+        except UsageError:
+            raise  # a setting to fix (a shop name that never resolved): nothing is tracked
         except OrderAgentError as exc:
             return OrderLookup(
                 False,
