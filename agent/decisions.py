@@ -53,7 +53,7 @@ def status_headline(status: OrderStatus, order: str, raw_status: str | None = No
     status = OrderStatus(status)
     state = {
         OrderStatus.PROCESSING: "is still processing",
-        OrderStatus.SHIPPED: "has shipped and is on its way",
+        OrderStatus.SHIPPED: "has shipped",
         OrderStatus.DELIVERED: "was delivered",
         OrderStatus.CANCELLED: "is cancelled",
         OrderStatus.RETURN_STARTED: "has a return under way",
@@ -140,20 +140,22 @@ def decide(
     label_saved: bool = False,
     return_items_available: bool = True,
     order: str = "ORDER",
+    number: str | None = None,
     raw_status: str | None = None,
 ) -> Decision:
     """The next step for ``goal`` on an order in ``status``.
 
     ``outcome`` is what the run reports once that step succeeded; a step that
-    fails raises instead. ``order`` and ``raw_status`` (the shop's words) only fill
-    in the text.
+    fails raises instead. The rest only fills in the text: ``order`` as the person
+    typed it (in the commands suggested), ``number`` as the shop shows it (default:
+    ``order``) and ``raw_status``, the shop's own status words.
     """
     status, goal = OrderStatus(status), Goal(goal)
     if status is OrderStatus.UNKNOWN:
         return _unknown()
     if goal is Goal.STATUS:
         return _done(
-            status_headline(status, order, raw_status) + ".",
+            status_headline(status, number or order, raw_status) + ".",
             _status_next_step(
                 status,
                 order,

@@ -444,7 +444,8 @@ class OrderAgent:
             allow_return=not options.no_return,
             label_saved=label is not None,
             return_items_available=any(item.returnable for item in order.items) or not order.items,
-            order=order.number,
+            order=key.number,
+            number=order.number,
             raw_status=order.raw_status,
         )
         log.debug("decided", step=decision.step.value, status=order.status.value)
@@ -651,7 +652,7 @@ class OrderAgent:
             message = (
                 f"Cancellation already requested{when}{case}: not sending it again; "
                 "the shop has not cancelled the order yet. "
-                f"`order-agent watch {order.number}` keeps at it until the shop does."
+                f"`order-agent watch {key.number}` keeps at it until the shop does."
             )
         elif submission.how is How.RECONCILED:
             message = (

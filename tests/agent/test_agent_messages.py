@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 
 from fixtures.server import ShopServer
 
@@ -70,18 +69,18 @@ def human(done: subprocess.CompletedProcess[str]) -> list[str]:
         (
             "70001",
             "✓ Order MK-70001 is still processing",
-            "`order-agent cancel MK-70001` asks the shop to cancel it.",
+            "`order-agent cancel 70001` asks the shop to cancel it.",
         ),
         (
             "70003",
-            "✓ Order MK-70003 has shipped and is on its way",
-            "Nothing can be done until it is delivered; `order-agent watch MK-70003` keeps at it "
+            "✓ Order MK-70003 has shipped",
+            "Nothing can be done until it is delivered; `order-agent watch 70003` keeps at it "
             "and returns it once it arrives.",
         ),
         (
             "70012",
             "✓ Order MK-70012 was delivered",
-            "`order-agent return MK-70012` starts a return and saves the prepaid label.",
+            "`order-agent return 70012` starts a return and saves the prepaid label.",
         ),
         ("MK-70005", '✓ Order MK-70005 is cancelled ("Canceled")', "Nothing more to do."),
     ],
@@ -108,7 +107,7 @@ def test_status_on_a_store_with_its_own_words_quotes_them_once(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["message"].startswith('Order MK-70002 is still processing ("Order Placed"). ')
-    assert result["message"].endswith("`order-agent cancel MK-70002` asks the shop to cancel it.")
+    assert result["message"].endswith("`order-agent cancel 70002` asks the shop to cancel it.")
     assert result["message"].count("Order Placed") == 1
     assert "headline" not in result
 
@@ -221,7 +220,7 @@ def test_returning_a_processing_order_points_at_cancel_only(
     assert done.returncode == 3, done.stderr
     assert said(done) == [
         "order MK-70001 has not shipped yet, so it cannot be returned",
-        "`order-agent cancel MK-70001` asks the shop to cancel it instead",
+        "`order-agent cancel 70001` asks the shop to cancel it instead",
     ]
 
 
@@ -298,7 +297,7 @@ def test_add_no_check_tracks_without_looking(shop: ShopServer, tmp_path: Path) -
 
 # -- 8. the cancellation proof shows the filled form ---------------------------------------------
 def test_cancel_keeps_a_picture_of_the_filled_form_beside_the_confirmation(
-    shop: ShopServer, tmp_path: Path, page: Page
+    shop: ShopServer, tmp_path: Path
 ) -> None:
     dry = order_agent(tmp_path, shop, "cancel", "70001", "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
@@ -311,38 +310,10 @@ def test_cancel_keeps_a_picture_of_the_filled_form_beside_the_confirmation(
     form, confirmation = Path(receipt["form_screenshot"]), Path(receipt["screenshot"])
     assert form.parent == confirmation.parent
     assert form.stat().st_mode & 0o777 == 0o600
-    # Taken while the form held the order number and the message: the same picture as the
-    # dry run's filled form (same page, same values), and not the confirmation page.
-    same, differs = page.evaluate(
-        _SAME_PICTURES,
-        [_b64(form), _b64(dry_run_form), _b64(confirmation)],
-    )
-    assert same, "the pre-submit picture is not the filled form"
-    assert differs, "the pre-submit picture is the confirmation page"
+    # Taken while the form held the order number and the message: the very picture of the
+    # dry run's filled form (same page, same values, same encoder), not the confirmation.
+    assert form.read_bytes().startswith(b"\x89PNG")
+    assert form.read_bytes() == dry_run_form.read_bytes(), "not the filled form"
+    assert form.read_bytes() != confirmation.read_bytes(), "the confirmation page"
     [request] = shop.inbox("us")
     assert "MK-70001" in str(request["message"])
-
-
-def _b64(path: Path) -> str:
-    import base64
-
-    return base64.b64encode(path.read_bytes()).decode()
-
-
-# Decodes three PNGs; answers [first == second pixel for pixel, first != third].
-_SAME_PICTURES = """async ([a, b, c]) => {
-  const pixels = async (png) => {
-    const picture = new Image();
-    picture.src = "data:image/png;base64," + png;
-    await picture.decode();
-    const canvas = document.createElement("canvas");
-    canvas.width = picture.width;
-    canvas.height = picture.height;
-    const drawing = canvas.getContext("2d");
-    drawing.drawImage(picture, 0, 0);
-    return drawing.getImageData(0, 0, picture.width, picture.height).data;
-  };
-  const [x, y, z] = [await pixels(a), await pixels(b), await pixels(c)];
-  const equal = (p, q) => p.length === q.length && p.every((v, i) => v === q[i]);
-  return [equal(x, y), !equal(x, z)];
-}"""

@@ -161,7 +161,7 @@ def test_decision_is_frozen() -> None:
         (
             S.SHIPPED,
             "Shipped",
-            "Order MK-70001 has shipped and is on its way. Nothing can be done until it is "
+            "Order MK-70001 has shipped. Nothing can be done until it is "
             "delivered; `order-agent watch MK-70001` keeps at it and returns it once it arrives.",
         ),
         (
