@@ -55,6 +55,7 @@ from ordercore.errors import (
     SessionExpired,
     SiteNotUnderstood,
     SiteUnavailable,
+    StorageError,
     TransientError,
     UnknownStatus,
 )
@@ -567,7 +568,7 @@ class OrderAgent:
         self.steps.doing("Requesting cancellation through Contact Us…")
         # The confirmation page shows only a case number: the filled form, pictured just
         # before it goes, shows the order number and the message that were sent.
-        form_shot = self.proofs.screenshot_path(order.number, "cancellation-form")
+        form_shot = self.filled_form_path(order)
 
         def send() -> Submission:
             return self.submitter().request_cancellation(key, order, request, filled_form=form_shot)
@@ -584,7 +585,7 @@ class OrderAgent:
             receipt.reference,
             {
                 "screenshot": str(shot),
-                "form_screenshot": str(form_shot) if form_shot.is_file() else None,
+                "form_screenshot": str(form_shot) if form_shot and form_shot.is_file() else None,
                 "confirmation_url": receipt.url,
             },
         )
@@ -600,6 +601,15 @@ class OrderAgent:
             f"receipt: {saved}",
             {"receipt": str(saved)},
         )
+
+    def filled_form_path(self, order: Order) -> Path | None:
+        """Where the filled form's picture goes; ``None`` when the proof folder is unusable
+        (proof is best effort: the request still goes, the receipt step reports the folder)."""
+        try:
+            return self.proofs.screenshot_path(order.number, "cancellation-form")
+        except StorageError as exc:
+            log.warning("no picture of the filled form", error=exc.message)
+            return None
 
     def submitter(self) -> Submitter:
         """The write-ahead submit path, on this agent's site (which changes per tab)."""

@@ -60,7 +60,7 @@ from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
-from ordercore.errors import OrderNotFound, SiteNotUnderstood
+from ordercore.errors import OrderNotFound, SiteNotUnderstood, StorageError
 from ordercore.models import Order
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
@@ -313,7 +313,10 @@ class RetailerSite:
         if submit is None:
             browsing.diagnose("the contact form has no Submit/Send button")
         if filled_form is not None:
-            browsing.screenshot(self.page, filled_form)
+            # Proof is best effort: a picture that cannot be taken or kept never stops, nor
+            # muddles, the submit (the receipt says when there is none).
+            with contextlib.suppress(StorageError, PlaywrightError):
+                browsing.screenshot(self.page, filled_form)
         reference = self._send(submit)
         if screenshot is not None:
             browsing.screenshot(self.page, screenshot)
