@@ -29,38 +29,79 @@ class Step(StrEnum):
 class Decision:
     step: Step
     outcome: Outcome  # what the run ends with once the step (if any) succeeds
-    reason: str  # one sentence for people
+    reason: str  # what the order's state means, one sentence for people
+    next_step: str | None = None  # the one thing the person can do next, if any
 
     @property
     def acts_on_site(self) -> bool:
         """Whether the step submits something to the shop (skipped by --dry-run)."""
         return self.step in (Step.REQUEST_CANCELLATION, Step.START_RETURN, Step.DOWNLOAD_LABEL)
 
-
-_STATUS_SENTENCES = {
-    OrderStatus.PROCESSING: "The order is being processed and has not shipped yet.",
-    OrderStatus.SHIPPED: "The order is on its way.",
-    OrderStatus.DELIVERED: "The order was delivered.",
-    OrderStatus.CANCELLED: "The order is cancelled.",
-    OrderStatus.RETURN_STARTED: "A return is under way for this order.",
-    OrderStatus.RETURNED: "The order has been returned.",
-}
+    @property
+    def message(self) -> str:
+        """The reason, then the next step: what a person reads."""
+        return f"{self.reason} {self.next_step}" if self.next_step else self.reason
 
 
-def _done(reason: str) -> Decision:
-    return Decision(Step.NOTHING, Outcome.DONE, reason)
+def _cmd(command: str, order: str) -> str:
+    return f"`order-agent {command} {order}`"
 
 
-def _ask(reason: str) -> Decision:
-    return Decision(Step.ASK_HUMAN, Outcome.NEEDS_HUMAN, reason)
+def status_headline(status: OrderStatus, order: str, raw_status: str | None = None) -> str:
+    """``Order MK-70001 is still processing ("Order Placed")``: the state, in the shop's words
+    too when they differ from order-agent's (quoted once, here)."""
+    status = OrderStatus(status)
+    state = {
+        OrderStatus.PROCESSING: "is still processing",
+        OrderStatus.SHIPPED: "has shipped",
+        OrderStatus.DELIVERED: "was delivered",
+        OrderStatus.CANCELLED: "is cancelled",
+        OrderStatus.RETURN_STARTED: "has a return under way",
+        OrderStatus.RETURNED: "has been returned",
+        OrderStatus.UNKNOWN: "shows a status order-agent does not know",
+    }[status]
+    words = raw_status.strip() if raw_status else ""
+    shown = words.lower().replace(" ", "_") != status.value and words.lower() != status.value
+    quoted = f' ("{words}")' if words and shown else ""
+    return f"Order {order} {state}{quoted}"
+
+
+def _status_next_step(
+    status: OrderStatus, order: str, *, label_saved: bool, return_items_available: bool
+) -> str:
+    """What a person can do about an order in ``status``, as one sentence."""
+    if status is OrderStatus.PROCESSING:
+        return f"{_cmd('cancel', order)} asks the shop to cancel it."
+    if status is OrderStatus.SHIPPED:
+        return (
+            "Nothing can be done until it is delivered; "
+            f"{_cmd('watch', order)} keeps at it and returns it once it arrives."
+        )
+    if status is OrderStatus.DELIVERED:
+        if not return_items_available:
+            return "None of its items can be returned online (final sale): contact the shop."
+        return f"{_cmd('return', order)} starts a return and saves the prepaid label."
+    if status is OrderStatus.RETURN_STARTED:
+        if label_saved:
+            return "Its prepaid return label is saved: nothing more to do."
+        return f"{_cmd('return', order)} saves its prepaid return label."
+    return "Nothing more to do."
+
+
+def _done(reason: str, next_step: str | None = None) -> Decision:
+    return Decision(Step.NOTHING, Outcome.DONE, reason, next_step)
+
+
+def _ask(reason: str, next_step: str | None = None) -> Decision:
+    return Decision(Step.ASK_HUMAN, Outcome.NEEDS_HUMAN, reason, next_step)
 
 
 def _wait(order: str) -> Decision:
     return Decision(
         Step.WAIT,
         Outcome.WAITING,
-        "The order is in transit: nothing can be done until it is delivered; "
-        f"`order-agent watch {order}` keeps trying.",
+        "The order is in transit: nothing can be done until it is delivered.",
+        f"{_cmd('watch', order)} keeps trying and returns it once it arrives.",
     )
 
 
@@ -81,8 +122,8 @@ def _return_in_progress(label_saved: bool) -> Decision:
 def _start_return(return_items_available: bool) -> Decision:
     if not return_items_available:
         return _ask(
-            "The order was delivered but none of its items can be returned online "
-            "(final sale); contact the shop."
+            "The order was delivered but none of its items can be returned online (final sale).",
+            "Contact the shop's customer service about it.",
         )
     return Decision(
         Step.START_RETURN,
@@ -99,25 +140,37 @@ def decide(
     label_saved: bool = False,
     return_items_available: bool = True,
     order: str = "ORDER",
+    number: str | None = None,
+    raw_status: str | None = None,
 ) -> Decision:
     """The next step for ``goal`` on an order in ``status``.
 
     ``outcome`` is what the run reports once that step succeeded; a step that
-    fails raises instead. ``order`` only fills in the advice text.
+    fails raises instead. The rest only fills in the text: ``order`` as the person
+    typed it (in the commands suggested), ``number`` as the shop shows it (default:
+    ``order``) and ``raw_status``, the shop's own status words.
     """
     status, goal = OrderStatus(status), Goal(goal)
     if status is OrderStatus.UNKNOWN:
         return _unknown()
     if goal is Goal.STATUS:
-        return _done(_STATUS_SENTENCES[status])
+        return _done(
+            status_headline(status, number or order, raw_status) + ".",
+            _status_next_step(
+                status,
+                order,
+                label_saved=label_saved,
+                return_items_available=return_items_available,
+            ),
+        )
     if status is OrderStatus.SHIPPED:
         return _wait(order)
     if status is OrderStatus.RETURN_STARTED:
         return _return_in_progress(label_saved)
     if status is OrderStatus.CANCELLED:
-        return _done("The order is already cancelled.")
+        return _done("The order is already cancelled: nothing more to do.")
     if status is OrderStatus.RETURNED:
-        return _done("The order has already been returned.")
+        return _done("The order has already been returned: nothing more to do.")
 
     if goal is Goal.CANCEL:
         if status is OrderStatus.PROCESSING:
@@ -131,15 +184,15 @@ def decide(
             # --no-return is the shopper's own answer to "what if it was
             # delivered?": honouring it completes the command, so exit 0.
             return _done(
-                "The order was already delivered and cannot be cancelled; "
-                f"--no-return kept it (`order-agent return {order}` sends it back)."
+                "The order was already delivered and cannot be cancelled; --no-return kept it.",
+                f"{_cmd('return', order)} sends it back.",
             )
         return _start_return(return_items_available)
 
     # Goal.RETURN
     if status is OrderStatus.PROCESSING:
         return _ask(
-            "The order has not shipped yet, so it cannot be returned; "
-            f"use `order-agent cancel {order}` instead."
+            "The order has not shipped yet, so it cannot be returned.",
+            f"{_cmd('cancel', order)} asks the shop to cancel it instead.",
         )
     return _start_return(return_items_available)

@@ -3,14 +3,14 @@
 Starts the fixture shop on a free loopback port, then, as the demo shopper:
 reads the status of a few orders, asks to cancel a processing order (Contact
 Us, case number), and returns a delivered one (return number, label PDF).
-Proof lands in ``./demo-data`` (or ``ORDER_AGENT_DEMO_DIR``).
+Each run's proof lands in a folder of its own, ``./demo-data/runs/<UTC time>/`` (or under
+``ORDER_AGENT_DEMO_DIR``), and ``demo-data/latest`` links to the newest: earlier runs stay.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -36,6 +36,33 @@ SCRIPT: tuple[tuple[str, str, str], ...] = (
 )
 
 
+RUNS = "runs"  # one folder per demo run, named after its UTC start time
+LATEST = "latest"  # symlink to the newest run's folder
+
+
+def _new_run_folder(base: Path) -> Path:
+    """A fresh folder for this run under ``base/runs/``, and ``base/latest`` pointed at it."""
+    from datetime import UTC, datetime
+
+    runs = base / RUNS
+    runs.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder, n = runs / stamp, 1
+    while True:
+        try:
+            folder.mkdir(mode=0o700)
+            break
+        except FileExistsError:  # two runs in the same second
+            n += 1
+            folder = runs / f"{stamp}-{n}"
+    # Relative, so the whole demo folder can be moved; swapped in with one rename.
+    link, temporary = base / LATEST, base / f".{LATEST}.{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(Path(RUNS) / folder.name, target_is_directory=True)
+    temporary.replace(link)
+    return folder
+
+
 def _banner(text: str) -> None:
     print(f"\n=== {text}", flush=True)
 
@@ -44,9 +71,9 @@ def main(data_dir: Path | None = None) -> int:
     from agent.runner import run
     from fixtures.server import ShopServer
 
-    folder = data_dir or Path(os.environ.get(DEMO_DIR_ENV, "demo-data")).resolve()
-    # Each demo starts from a clean slate so its case and return are new.
-    shutil.rmtree(folder, ignore_errors=True)
+    base = data_dir or Path(os.environ.get(DEMO_DIR_ENV, "demo-data")).resolve()
+    # Each demo starts from a clean slate so its case and return are new; earlier runs stay.
+    folder = _new_run_folder(base)
     ascii_only = not can_encode(sys.stdout, "✓…✗•")
     results: list[Result] = []
     with ShopServer(control=False, clock_speed=0.0) as shop:
@@ -81,6 +108,10 @@ def main(data_dir: Path | None = None) -> int:
     print(f"Return {returned.reference}")
     print(f"  label:      {returned.label}")
     _print_proof(returned)
+    print(
+        f"\nThis run's proof: {folder}\n"
+        f"{base / LATEST} always points at the newest run; earlier runs stay in {base / RUNS}/."
+    )
     return 0
 
 
@@ -90,6 +121,8 @@ def _print_proof(result: Result) -> None:
     if not receipt.is_file():
         return
     print(f"  receipt:    {receipt}")
-    screenshot = json.loads(receipt.read_text(encoding="utf-8")).get("screenshot")
-    if screenshot:
-        print(f"  screenshot: {screenshot}")
+    kept = json.loads(receipt.read_text(encoding="utf-8"))
+    if kept.get("form_screenshot"):
+        print(f"  filled form: {kept['form_screenshot']}")
+    if kept.get("screenshot"):
+        print(f"  screenshot: {kept['screenshot']}")

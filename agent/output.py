@@ -106,8 +106,11 @@ def render_human(result: Result, *, ascii_only: bool = False, colour: bool = Fal
         headline += " (dry run: nothing was sent)"
 
     mark = paint(symbol, _OUTCOME_COLOURS.get(result.outcome), enabled=colour)
-    lines = [f"{mark} {headline}: order {result.order}"]
-    if result.status is not None:
+    lines = [f"{mark} {result.headline or f'{headline}: order {result.order}'}"]
+    message = result.message
+    if result.headline and message.startswith(result.headline):
+        message = message[len(result.headline) :].lstrip(" .:;")  # said once, as the headline
+    if result.status is not None and not result.headline:
         shown = f"  Status:    {result.status.value.replace('_', ' ')}"
         if result.raw_status and result.raw_status.lower() != result.status.value:
             shown += f' ("{result.raw_status}")'
@@ -117,8 +120,8 @@ def render_human(result: Result, *, ascii_only: bool = False, colour: bool = Fal
         lines.append(f"  {name + ':':<10} {result.reference}")
     if result.label:
         lines.append(f"  Label:     {result.label}")
-    if result.message:
-        lines.append(f"  {result.message}")
+    if message:
+        lines.append(f"  {message}")
     return scrub("\n".join(lines))
 
 

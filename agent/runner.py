@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, TypeVar
 from tenacity import (
     Retrying,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_after_attempt,
     wait_random_exponential,
 )
 
 from agent.browser import find_browser, launch_options
 from agent.credentials import configured_fingerprint
-from agent.decisions import Decision, Step, decide
+from agent.decisions import Decision, Step, decide, status_headline
 from agent.locking import DataDirLock
 from agent.logs import get_logger
 from agent.messages import cancellation_message, next_step, order_summary
@@ -46,6 +47,7 @@ from ordercore.errors import (
     ConfigError,
     CredentialsRejected,
     LabelInvalid,
+    NameNotResolved,
     NeedsHuman,
     OrderAgentError,
     OrderNotFound,
@@ -53,6 +55,7 @@ from ordercore.errors import (
     SessionExpired,
     SiteNotUnderstood,
     SiteUnavailable,
+    StorageError,
     TransientError,
     UnknownStatus,
 )
@@ -83,11 +86,20 @@ BLOCKED_RESOURCE_URLS = re.compile(
 )
 
 
-def retrying(step: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
-    """Run a step that is safe to repeat, retrying transient failures only."""
+def retrying(
+    step: Callable[[], T],
+    *,
+    attempts: int = RETRY_ATTEMPTS,
+    final: tuple[type[TransientError], ...] = (),
+) -> T:
+    """Run a step that is safe to repeat, retrying transient failures only.
+
+    ``final``: transient kinds not worth repeating this time (they are raised as they are).
+    """
     try:
         for attempt in Retrying(
-            retry=retry_if_exception_type(TransientError),
+            retry=retry_if_exception_type(TransientError)
+            & retry_if_not_exception_type(final or ()),
             stop=stop_after_attempt(attempts),
             wait=wait_random_exponential(multiplier=0.5, max=8),
             reraise=True,
@@ -95,6 +107,8 @@ def retrying(step: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
             with attempt:
                 return step()
     except TransientError as exc:
+        if isinstance(exc, final):
+            raise
         raise SiteUnavailable(
             f"the shop stayed unavailable after {attempts} attempts: {exc}",
             hint="nothing was sent; run the command again later",
@@ -193,6 +207,9 @@ class OrderAgent:
         )
         # A session saved by an earlier run is tried once before signing in: see ensure_signed_in.
         self.saved_session_untried = session.storage_path.is_file()
+        # Whether this data dir ever reached the shop (a saved session, pages remembered):
+        # a host name that does not resolve is then DNS trouble, else most likely a typo.
+        self.reached_before = self.saved_session_untried or bool(self.site.remembered)
 
     # -- signing in ------------------------------------------------------
 
@@ -286,7 +303,15 @@ class OrderAgent:
         self.session.tracer.stop()
         try:
             with self.steps.progress("Signing in"):
-                retrying(lambda: self.site.sign_in(settings.email or "", password, self._totp()))
+                retrying(
+                    lambda: self.site.sign_in(settings.email or "", password, self._totp()),
+                    final=() if self.reached_before else (NameNotResolved,),
+                )
+        except NameNotResolved as exc:
+            raise ConfigError(
+                f"cannot find the shop at {exc.host}: check {env_name('site_url')}",
+                hint="nothing was sent",
+            ) from exc
         except CredentialsRejected as exc:
             # One attempt per credentials: hammering a shop with a wrong
             # password gets the account locked. A locked account is not blocked
@@ -405,7 +430,7 @@ class OrderAgent:
         except NeedsHuman as exc:
             # Whatever stopped the run, the person learns what to do and whom to call.
             exc.hint = next_step(exc)
-            if exc.phone is None:
+            if exc.phone is None and exc.ask_shop:
                 exc.phone = self.phone()
             raise
 
@@ -423,12 +448,14 @@ class OrderAgent:
             label_saved=label is not None,
             return_items_available=any(item.returnable for item in order.items) or not order.items,
             order=key.number,
+            number=order.number,
+            raw_status=order.raw_status,
         )
         log.debug("decided", step=decision.step.value, status=order.status.value)
         if decision.step is Step.ASK_HUMAN:
             raise self.needs_human(order, decision)
         if decision.step is Step.WAIT:
-            return self.result(order, Action.NONE, Outcome.WAITING, None, None, decision.reason)
+            return self.result(order, Action.NONE, Outcome.WAITING, None, None, decision.message)
         if decision.step is Step.NOTHING:
             return self.nothing(order, goal, decision, label)
         if decision.step is Step.REQUEST_CANCELLATION:
@@ -438,8 +465,8 @@ class OrderAgent:
         return self.fetch_label(key, order)
 
     def needs_human(self, order: Order, decision: Decision) -> NeedsHuman:
-        phone = self.phone()
         if order.status is OrderStatus.UNKNOWN:
+            phone = self.phone()
             shot = self.screenshot(order, "unknown-status")
             return UnknownStatus(
                 unknown_status_message(order.number, order.raw_status or ""),
@@ -450,7 +477,16 @@ class OrderAgent:
                 phone=phone,
                 evidence=str(shot),
             )
-        return ReturnRefused(f"order {order.number}: {decision.reason}", phone=phone)
+        reason = decision.reason.removeprefix("The order ").rstrip(".")
+        refused = ReturnRefused(
+            f"order {order.number} {reason}",
+            hint=_clause(decision.next_step) if decision.next_step else None,
+        )
+        # The way out is another order-agent command, not a call: no phone number then.
+        refused.ask_shop = decision.next_step is None or "`order-agent" not in decision.next_step
+        if refused.ask_shop:
+            refused.phone = self.phone()
+        return refused
 
     def nothing(self, order: Order, goal: Goal, decision: Decision, label: Path | None) -> Result:
         details: dict[str, object] = {}
@@ -462,18 +498,48 @@ class OrderAgent:
                 ],
                 "tracking": order.tracking,
             }
+        if goal is not Goal.STATUS:
+            return self.result(
+                order,
+                Action.NONE,
+                Outcome.DONE,
+                None,
+                str(label) if label and order.status is OrderStatus.RETURN_STARTED else None,
+                decision.message,
+                details,
+            )
         # `status` exists to show the order: its items and tracking number belong in
-        # what a person reads, not only in the JSON details.
-        message = order_summary(order, decision.reason) if goal is Goal.STATUS else decision.reason
-        return self.result(
+        # what a person reads, not only in the JSON details; then the one next step.
+        summary = order_summary(order, decision.reason)
+        result = self.result(
             order,
             Action.NONE,
             Outcome.DONE,
             None,
             str(label) if label and order.status is OrderStatus.RETURN_STARTED else None,
-            message,
+            f"{summary} {decision.next_step}" if decision.next_step else summary,
             details,
         )
+        result.headline = status_headline(order.status, order.number, order.raw_status)
+        return result
+
+    def dry_run_result(
+        self, order: Order, what: str, shot: Path, details: dict[str, object]
+    ) -> Result:
+        """A dry run's result: what the real command would send, and that nothing was."""
+        headline = f"Dry run for order {order.number}: nothing was sent"
+        result = self.result(
+            order,
+            Action.NONE,
+            Outcome.DONE,
+            None,
+            None,
+            f"{headline}. Without --dry-run, the same command {what}. "
+            f"Screenshot of the filled form: {shot}",
+            {"dry_run": True, "screenshot": str(shot), **details},
+        )
+        result.headline = headline
+        return result
 
     def request_cancellation(self, key: OrderKey, order: Order, options: CommandOptions) -> Result:
         settings = self.settings
@@ -495,20 +561,21 @@ class OrderAgent:
                 receipt = self.site.request_cancellation(
                     order, **request, dry_run=True, screenshot=shot
                 )
-            return self.result(
+            return self.dry_run_result(
                 order,
-                Action.NONE,
-                Outcome.DONE,
-                None,
-                None,
-                f"Dry run: the contact form is filled in but was not sent; screenshot: {shot}",
-                {"screenshot": str(shot), "fields": receipt.fields},
+                f'sends this through the shop\'s Contact Us form: "{message}"',
+                shot,
+                {"fields": receipt.fields},
             )
+        # The confirmation page shows only a case number: the filled form, pictured just
+        # before it goes, shows the order number and the message that were sent.
+        form_shot = self.filled_form_path(order)
+
+        def send() -> Submission:
+            return self.submitter().request_cancellation(key, order, request, filled_form=form_shot)
+
         with self.steps.doing("Requesting cancellation through Contact Us…"):
-            submission = self._signed_out_while_sending(
-                lambda: self.submitter().request_cancellation(key, order, request),
-                again=lambda: self.submitter().request_cancellation(key, order, request),
-            )
+            submission = self._signed_out_while_sending(send, again=send)
         if submission.how is not How.SENT:
             return self.found_request(key, order, submission)
         receipt = submission.receipt
@@ -518,7 +585,11 @@ class OrderAgent:
             Action.CANCELLATION_REQUESTED,
             {**receipt.fields, "message": message},
             receipt.reference,
-            {"screenshot": str(shot), "confirmation_url": receipt.url},
+            {
+                "screenshot": str(shot),
+                "form_screenshot": str(form_shot) if form_shot and form_shot.is_file() else None,
+                "confirmation_url": receipt.url,
+            },
         )
         case = receipt.reference or "(no case number shown)"
         self.steps.done(f"Case {case}")
@@ -532,6 +603,15 @@ class OrderAgent:
             f"receipt: {saved}",
             {"receipt": str(saved)},
         )
+
+    def filled_form_path(self, order: Order) -> Path | None:
+        """Where the filled form's picture goes; ``None`` when the proof folder is unusable
+        (proof is best effort: the request still goes, the receipt step reports the folder)."""
+        try:
+            return self.proofs.screenshot_path(order.number, "cancellation-form")
+        except StorageError as exc:
+            log.warning("no picture of the filled form", error=exc.message)
+            return None
 
     def submitter(self) -> Submitter:
         """The write-ahead submit path, on this agent's site (which changes per tab)."""
@@ -583,7 +663,8 @@ class OrderAgent:
             when = f" on {sent.started_at:%Y-%m-%d %H:%M} UTC" if sent else ""
             message = (
                 f"Cancellation already requested{when}{case}: not sending it again; "
-                "the shop has not cancelled the order yet."
+                "the shop has not cancelled the order yet. "
+                f"`order-agent watch {key.number}` keeps at it until the shop does."
             )
         elif submission.how is How.RECONCILED:
             message = (
@@ -612,14 +693,12 @@ class OrderAgent:
                 receipt = self.site.start_return(
                     order, items=items, reason=options.reason, dry_run=True, screenshot=shot
                 )
-            return self.result(
+            chosen = ", ".join(receipt.items) or "the items shown on the form"
+            return self.dry_run_result(
                 order,
-                Action.NONE,
-                Outcome.DONE,
-                None,
-                None,
-                f"Dry run: the return form is filled in but was not submitted; screenshot: {shot}",
-                {"screenshot": str(shot), "items": list(receipt.items)},
+                f"starts a return for {chosen} and saves the prepaid label",
+                shot,
+                {"items": list(receipt.items)},
             )
         with self.steps.doing("Starting a return…"):
             submission = self._signed_out_while_sending(
@@ -771,6 +850,11 @@ class OrderAgent:
             message=message,
             details=details or {},
         )
+
+
+def _clause(sentence: str) -> str:
+    """A sentence as the hint clause the CLI prints after a message: no capital, no full stop."""
+    return (sentence[:1].lower() + sentence[1:]).rstrip(".")
 
 
 def unknown_status_message(number: str, raw: str) -> str:

@@ -78,7 +78,8 @@ class Check:
         """One line for people: ``2025-06-01 08:00 order MK-70001: waiting: … Next check: …``."""
         when = f"{self.at:%Y-%m-%d %H:%M} " if self.at else ""
         after = f" Next check: {shown(self.next_check)}." if self.next_check else ""
-        return scrub(f"{when}order {self.order}: {self.outcome.value}: {self.message}{after}")
+        outcome = self.outcome.value.replace("_", " ")
+        return scrub(f"{when}order {self.order}: {outcome}: {self.message}{after}")
 
 
 def _overall(outcomes: list[Outcome]) -> Outcome:
@@ -192,19 +193,49 @@ def _finding_json(finding: Finding | None) -> dict[str, Any] | None:
     }
 
 
+LABEL_SAVED_PREFIX = "return label saved: "  # the scheduler's end message for a saved label
+
+
+def _ended(order: TrackedOrder) -> str:
+    """How an order that is no longer worked on ended, as a sentence with its next step."""
+    number = order.key.number
+    when = f" on {shown(order.ended_at)}" if order.ended_at else ""
+    note = (order.end_message or "").strip()
+    end = order.end_state
+    if end is EndState.CANCELLED:
+        return f"Done: the shop cancelled it{when}."
+    if end is EndState.LABEL_SAVED:
+        if note.startswith(LABEL_SAVED_PREFIX):
+            label = note.removeprefix(LABEL_SAVED_PREFIX)
+            return f"Done: return started{when}; its label is saved at {label}."
+        return f"Done: {note or 'returned'}{when}."
+    if end is EndState.NEEDS_HUMAN:
+        why = f": {note.rstrip('.')}" if note else ""
+        return (
+            f"Stopped{when}, needs you{why}. Once it is sorted out, "
+            f"`order-agent add {number}` puts it back to work."
+        )
+    if end is EndState.EXPIRED:
+        return (
+            f"Stopped{when}: its time limit (--for) ran out. "
+            f"`order-agent add {number}` watches it again."
+        )
+    if end is EndState.FORGOTTEN:
+        return f"No longer tracked (forgotten{when}). `order-agent add {number}` tracks it again."
+    return note or end.value.replace("_", " ")
+
+
 def tracked_line(order: TrackedOrder) -> str:
-    """One line of ``order-agent list``."""
-    status = order.last_status.value if order.last_status else "not checked yet"
+    """One line of ``order-agent list``: the order, its last status, then a plain sentence."""
+    status = order.last_status.value.replace("_", " ") if order.last_status else "not checked yet"
     if order.active:
-        state = f"next check {shown(order.next_due_at)}" if order.next_due_at else "not scheduled"
+        state = f"Next check {shown(order.next_due_at)}." if order.next_due_at else "Not scheduled."
         if order.finding is not None:
             passes = order.finding.count
-            state += (
-                f"; pending finding ({passes} pass{'es' if passes > 1 else ''}): "
+            state = (
+                f"{state[:-1]}; pending finding ({passes} pass{'es' if passes > 1 else ''}): "
                 f"{order.finding.message}"
             )
     else:
-        state = order.end_state.value.replace("_", " ")
-        if order.end_message:
-            state += f": {order.end_message}"
+        state = _ended(order)
     return scrub(f"{order.key.number:<12} {status:<16} {state}  ({order.key.email})")

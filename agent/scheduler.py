@@ -56,7 +56,7 @@ from agent.logs import get_logger
 from agent.messages import DEFAULT_REASON, follow_up_message
 from agent.notify import Notifier, NotifyEvent
 from agent.output import StepPrinter
-from agent.schedule_reports import Check, PassReport, WatchReport, shown
+from agent.schedule_reports import LABEL_SAVED_PREFIX, Check, PassReport, WatchReport, shown
 from agent.settings import Settings
 from agent.state import (
     EndState,
@@ -88,6 +88,18 @@ from ordercore.errors import (
 from ordercore.models import CommandOptions, Goal, Order, OrderStatus, Outcome, Result
 
 log = get_logger("agent.scheduler")
+
+
+@dataclass(frozen=True)
+class OrderLookup:
+    """What ``add`` found when it looked the order up before tracking it."""
+
+    found: bool  # the shop lists the order (False: not looked up, or could not look)
+    message: str  # one sentence for people
+
+    def to_json(self) -> dict[str, object]:
+        return {"found": self.found, "message": self.message}
+
 
 DEFAULT_EVERY = timedelta(minutes=15)
 DEFAULT_FOR = timedelta(days=14)
@@ -224,6 +236,39 @@ class Scheduler:
         key = self.key(order)
         with self._ledger() as ledger:
             return ledger.track(key, goal, plan.options(), plan.every, self.clock() + plan.duration)
+
+    def look_up(self, order: str, steps: StepPrinter) -> OrderLookup:
+        """``add``'s one read-only look at the order, so a mistyped number is refused at once.
+
+        Without a password there is nothing to look with: the first ``run`` checks it.
+        An order the shop does not list is a ``UsageError`` (exit 2), nothing tracked, as
+        is a setting to fix; any other trouble (shop down, sign-in refused) is left to the
+        first ``run``.
+        """
+        settings = self.settings
+        if not (settings.site_url and settings.email and settings.password):
+            return OrderLookup(
+                False,
+                "Not looked up now (no password set): the first `order-agent run` checks "
+                "that the shop lists it.",
+            )
+        from agent.runner import run
+
+        try:
+            result = run("status", order, CommandOptions(), settings, steps)
+        except OrderNotFound as exc:
+            raise UsageError(
+                f"the shop lists no order {order} for {settings.email}: not tracking it",
+                hint="check the order number; --no-check tracks it anyway",
+            ) from exc
+        except UsageError:
+            raise  # a setting to fix (a shop name that never resolved): nothing is tracked
+        except OrderAgentError as exc:
+            return OrderLookup(
+                False,
+                f"Could not look it up now ({exc.message}); the first `order-agent run` checks it.",
+            )
+        return OrderLookup(True, f"{result.headline or f'The shop lists order {order}'}.")
 
     def tracked(self, *, include_forgotten: bool = False) -> list[TrackedOrder]:
         with self._ledger() as ledger:
@@ -476,7 +521,7 @@ class Scheduler:
                 tracked,
                 result,
                 EndState.LABEL_SAVED,
-                f"return label saved: {result.label}",
+                f"{LABEL_SAVED_PREFIX}{result.label}",
                 NotifyEvent.LABEL_READY,
                 f"Return label ready for order {result.order}",
                 result.message,

@@ -30,6 +30,8 @@ from ordercore.errors import NeedsHuman, SiteUnavailable, TransientError, UsageE
 from ordercore.models import Order
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
     from flows.site import RetailerSite
 
@@ -159,9 +161,18 @@ class Submitter:
     # -- a cancellation request -----------------------------------------------------------
 
     def request_cancellation(
-        self, key: OrderKey, order: Order, request: dict[str, str]
+        self,
+        key: OrderKey,
+        order: Order,
+        request: dict[str, str],
+        *,
+        filled_form: Path | None = None,
     ) -> Submission:
-        """Make sure the shop has one cancellation request for ``order``, sending at most one."""
+        """Make sure the shop has one cancellation request for ``order``, sending at most one.
+
+        ``filled_form``: where to keep a screenshot of the filled form, taken just before
+        it is submitted (only when it is).
+        """
         kind = IntentKind.CANCELLATION_REQUEST
         sent = self.ledger.has_sent(key, kind)
         if sent is not None:
@@ -182,7 +193,7 @@ class Submitter:
             key,
             kind,
             request,
-            lambda: self.site.request_cancellation(order, **request),
+            lambda: self.site.request_cancellation(order, **request, filled_form=filled_form),
             what="cancellation request",
             details=lambda receipt: {"url": receipt.url},
         )

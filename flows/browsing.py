@@ -20,6 +20,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response, expect
@@ -51,6 +52,7 @@ from flows.ways_in import MAX_TRIES, Destination, candidates, same_origin
 from ordercore.errors import (
     AnswerTooLarge,
     BotCheck,
+    NameNotResolved,
     SessionExpired,
     SiteNotUnderstood,
     TransientError,
@@ -69,6 +71,10 @@ _FINDING_STEPS = {
 }
 
 REDIRECT_LOOP = "ERR_TOO_MANY_REDIRECTS"
+
+
+# Chromium's word for a host name that DNS does not know (a typo, or DNS trouble).
+NAME_NOT_RESOLVED = "ERR_NAME_NOT_RESOLVED"
 
 
 def _failure_reason(failure: str) -> str:
@@ -227,6 +233,10 @@ class Browsing:
             raise TransientError(f"{url} did not load in time") from None
         except PlaywrightError as exc:
             reason = _failure_reason(str(exc).splitlines()[0] if str(exc) else "error")
+            if NAME_NOT_RESOLVED in reason:
+                # Still transient here: only the caller knows whether the shop was ever reached.
+                host = urlsplit(url).hostname or url
+                raise NameNotResolved(f"{url} could not be loaded ({reason})", host=host) from None
             raise TransientError(f"{url} could not be loaded ({reason})") from None
         status = response.status if response is not None else 200
         if response is not None:
@@ -368,9 +378,17 @@ class Browsing:
         )
 
     def screenshot(self, page: Page, path: Path) -> None:
-        """The page as a person sees it (interruptions closed), kept 0600 at ``path``."""
+        """The page as a person sees it (interruptions closed), kept 0600 at ``path``.
+
+        Password and one-time-code fields are masked: a picture never shows a secret,
+        whatever page it is taken on.
+        """
         dismiss_visible(page, self.words)
-        save_atomically(page.screenshot(full_page=True), Path(path))
+        secret_fields = [
+            page.locator("input[type=password]"),
+            page.locator("input[autocomplete=one-time-code]"),
+        ]
+        save_atomically(page.screenshot(full_page=True, mask=secret_fields), Path(path))
 
     # -- explaining -------------------------------------------------------------------
     def check_page(self, page: Page | None = None, *, signing_in: bool = False) -> None:
@@ -393,7 +411,6 @@ class Browsing:
             raise BotCheck(
                 f"the site wants to check that we are human: {said}",
                 phone=phone_in(said) or phone_on(page),
-                evidence=said,
             )
 
     def diagnose(
@@ -417,7 +434,6 @@ class Browsing:
         raise SiteNotUnderstood(
             f"{what} on {page.url}" + (f" (the page says: {said})" if said else ""),
             phone=phone_on(page),
-            evidence=said or None,
         )
 
     def offers_sign_in(self, page: Page) -> bool:

@@ -29,7 +29,7 @@ from flows.locating import (
 from flows.matching import pattern
 from flows.pages import OrderPage, ReturnConfirmationPage, ReturnPage
 from flows.results import ReturnReceipt
-from ordercore.errors import ReturnRefused, SiteNotUnderstood
+from ordercore.errors import ItemNotOnOrder, ReturnRefused, SiteNotUnderstood
 from ordercore.models import Order
 
 # Alerts that ask for a correction rather than refuse.
@@ -78,7 +78,6 @@ class ReturnFlow:
             raise ReturnRefused(
                 f"the site refused the return: {said}",
                 phone=phone_in(said) or phone_on(target) or phone,
-                evidence=said,
             )
         chosen = self._choose_items(form, order, items, phone)
         method: str | None = None
@@ -137,8 +136,10 @@ class ReturnFlow:
                 matches = [entry for entry in listed if name.casefold() in entry[0].casefold()]
                 if not matches:
                     shown = ", ".join(entry[0] for entry in listed) or "none"
-                    raise SiteNotUnderstood(
-                        f"the return form lists no item named {name!r} (it lists: {shown})"
+                    raise ItemNotOnOrder(
+                        f"the return form of order {order.number} lists no item named {name!r} "
+                        f"(it lists: {shown})",
+                        hint="run the command again with --item set to one of those names",
                     )
                 usable = [(label, box) for label, box, enabled in matches if enabled]
                 if not usable:
@@ -182,7 +183,6 @@ class ReturnFlow:
                 raise ReturnRefused(
                     f"the site refused the return: {said}",
                     phone=phone_in(said) or phone,
-                    evidence=said,
                 )
             if visible_now(numbers):
                 return confirmation.return_number()

@@ -409,16 +409,11 @@ class SignInFlow:
         words = self.words
         phone = phone_in(said) or phone_on(self.page)
         if contains(words.bot_check).search(said):
-            raise BotCheck(
-                f"the site wants to check that we are human: {said}", phone=phone, evidence=said
-            )
+            raise BotCheck(f"the site wants to check that we are human: {said}", phone=phone)
         if contains(words.account_locked).search(said):
-            raise AccountLocked(
-                f"the site has locked the account: {said}", phone=phone, evidence=said
-            )
+            raise AccountLocked(f"the site has locked the account: {said}", phone=phone)
         if contains(words.wrong_credentials).search(said):
             what = "the verification code" if second_step else "the e-mail or password"
-            raise CredentialsRejected(
-                f"the site rejected {what}: {said}", phone=phone, evidence=said
-            )
-        raise SiteNotUnderstood(f"the site did not sign us in: {said}", phone=phone, evidence=said)
+            # The shop's words are quoted once, in the message: no evidence line repeating them.
+            raise CredentialsRejected(f"the site rejected {what}: {said}", phone=phone)
+        raise SiteNotUnderstood(f"the site did not sign us in: {said}", phone=phone)

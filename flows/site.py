@@ -60,7 +60,7 @@ from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
-from ordercore.errors import OrderNotFound, SiteNotUnderstood
+from ordercore.errors import OrderNotFound, SiteNotUnderstood, StorageError
 from ordercore.models import Order
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
@@ -273,10 +273,13 @@ class RetailerSite:
         message: str,
         dry_run: bool = False,
         screenshot: Path | None = None,
+        filled_form: Path | None = None,
     ) -> CancellationReceipt:
         """Fill the Contact Us form for ``order``; submit it unless ``dry_run``.
 
         ``screenshot`` keeps the filled form (dry run) or the confirmation (sent).
+        ``filled_form`` keeps the filled form just before it is submitted: the proof of
+        what was sent (order number, message), which the confirmation page does not show.
         ``reason`` stands in for an empty ``message``.
         """
         browsing = self._browsing
@@ -309,6 +312,11 @@ class RetailerSite:
         submit = contact.submit_control()
         if submit is None:
             browsing.diagnose("the contact form has no Submit/Send button")
+        if filled_form is not None:
+            # Proof is best effort: a picture that cannot be taken or kept never stops, nor
+            # muddles, the submit (the receipt says when there is none).
+            with contextlib.suppress(StorageError, PlaywrightError):
+                browsing.screenshot(self.page, filled_form)
         reference = self._send(submit)
         if screenshot is not None:
             browsing.screenshot(self.page, screenshot)
@@ -331,7 +339,7 @@ class RetailerSite:
         self._browsing.check_page()
         said = " ".join(texts_of(refused))
         if said:
-            raise SiteNotUnderstood(f"the contact form was not accepted: {said}", evidence=said)
+            raise SiteNotUnderstood(f"the contact form was not accepted: {said}")
         if not visible_now(confirmed):
             # The form went away; give a confirmation built by script a moment to appear.
             wait_visible(confirmed, LOOK_MS)

@@ -15,6 +15,7 @@ code. The tree, with exit codes::
     │   ├── UnsafeSignIn               sign-in form on another origin / plain http
     │   ├── OrderNotFound              not in the account's order list
     │   ├── ReturnRefused              the site refused the return
+    │   ├── ItemNotOnOrder             --item names nothing the return form lists
     │   ├── UnknownStatus              a status word outside the contract
     │   └── SiteNotUnderstood          an expected link, field or button is missing
     ├── TryLater                   75  nothing possible now; run again later
@@ -25,7 +26,9 @@ code. The tree, with exit codes::
     │   └── AlreadyRunning             another run holds the data-dir lock
     ├── TransientError              1  5xx, time-out, dropped connection, browser
     │   │                              crash: retried, then turned into SiteUnavailable
-    │   └── SessionExpired             the site signed us out mid-flow
+    │   ├── SessionExpired             the site signed us out mid-flow
+    │   └── NameNotResolved            the shop's host name does not resolve (on a shop
+    │                                  never reached before: a ConfigError, exit 2)
     ├── StorageError                1  the data dir cannot be written
     └── LedgerError                 1  the ledger is corrupt or from a newer version
 
@@ -68,6 +71,9 @@ class ConfigError(UsageError):
 class NeedsHuman(OrderAgentError):
     exit_code = EXIT_NEEDS_HUMAN
     outcome = "needs_human"
+    # Whether the shop's customer service is part of the way out (its phone number is
+    # looked up and shown); not when the next step is another order-agent command.
+    ask_shop: bool = True
 
     def __init__(
         self,
@@ -108,6 +114,12 @@ class OrderNotFound(NeedsHuman):
 
 class ReturnRefused(NeedsHuman):
     pass
+
+
+class ItemNotOnOrder(NeedsHuman):
+    """``--item`` names nothing the order's return form lists (the message lists what it does)."""
+
+    ask_shop = False
 
 
 class UnknownStatus(NeedsHuman):
@@ -163,6 +175,17 @@ class TransientError(OrderAgentError):
 
 class SessionExpired(TransientError):
     pass
+
+
+class NameNotResolved(TransientError):
+    """The shop's host name does not resolve: DNS trouble (transient) or a typo (not).
+
+    Only the agent knows which: a shop it never reached is most likely misspelled.
+    """
+
+    def __init__(self, message: str, *, host: str) -> None:
+        super().__init__(message)
+        self.host = host
 
 
 class StorageError(OrderAgentError):

@@ -78,6 +78,9 @@ class Result:
     label: str | None
     message: str
     details: dict[str, object] = field(default_factory=dict)
+    # The first line people read, when the usual "<what was done>: order N" says too little
+    # (a status report, a dry run). ``message`` starts with it; never part of the JSON.
+    headline: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {

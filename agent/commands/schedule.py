@@ -229,19 +229,31 @@ def watch(
     short_help=f"Track an order for `{PROG} run` (cron, timers).",
     help=f"Records the order in the ledger, due at once; `{PROG} run`, started by cron or a "
     "systemd timer, then checks it every --every until it reaches an end or --for runs "
-    f"out. Starts no browser. {ORDER_HELP}",
+    "out. With a password set, it first signs in once, read-only, and refuses an order "
+    "the shop does not list (--no-check skips that and starts no browser); if the shop "
+    f"cannot be asked now, the order is tracked and the first run checks it. {ORDER_HELP}",
     epilog=epilog(
         [
             f"{PROG} add 70001",
             f'{PROG} add MK-70001 --every 1h --for 3d --reason "Wrong size"',
             f'{PROG} add 70004 --item "Logo Cashmere Scarf" --json',
+            f"{PROG} add 70002 --no-check",
         ],
         LEDGER_EXIT_CODES,
-        {EXIT_OK: "tracked (or already at its end)", **LEDGER_MEANINGS},
+        {
+            EXIT_OK: "tracked (or already at its end)",
+            EXIT_USAGE: "bad arguments or settings, or the shop lists no such order",
+            **LEDGER_MEANINGS,
+        },
     ),
 )
 @order_argument
 @plan_options
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Track it without looking it up on the shop first (no browser).",
+)
 @json_option
 @verbose_option
 def add(
@@ -251,24 +263,33 @@ def add(
     follow_up_after: timedelta | None,
     reason: str | None,
     items: tuple[str, ...],
+    no_check: bool,
     json_output: bool,
     verbose: bool,
 ) -> int:
     number = working_on(order)
     assert number is not None
     plan = watch_plan(every, duration, follow_up_after, reason, items)
-    settings, _ = command_setup(json_output=json_output, verbose=verbose, require_credentials=False)
+    settings, steps = command_setup(
+        json_output=json_output, verbose=verbose, require_credentials=False
+    )
     from agent.schedule_reports import tracked_json
-    from agent.scheduler import Scheduler
+    from agent.scheduler import OrderLookup, Scheduler
 
-    tracked = Scheduler(settings).add(number, plan)
+    scheduler = Scheduler(settings)
+    lookup = (
+        OrderLookup(False, f"Not looked up (--no-check): the first `{PROG} run` checks it.")
+        if no_check
+        else scheduler.look_up(number, steps)
+    )
+    tracked = scheduler.add(number, plan)
     if json_output:
-        print_json({"command": "add", **tracked_json(tracked)})
+        print_json({"command": "add", **tracked_json(tracked), "lookup": lookup.to_json()})
     elif tracked.active:
         until = f"{tracked.until:%Y-%m-%d %H:%M} UTC" if tracked.until else "it is done"
         print(
             f"Tracking order {tracked.key.number}: checked every {format_duration(plan.every)} "
-            f"until {until} by `{PROG} run` (cron or a systemd timer).",
+            f"until {until} by `{PROG} run` (cron or a systemd timer). {lookup.message}",
             flush=True,
         )
     else:

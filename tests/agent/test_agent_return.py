@@ -84,7 +84,10 @@ def test_a_processing_order_cannot_be_returned_and_says_to_cancel(
     run = order_agent("return", "70002", "--json")
 
     assert run.code == 3
-    assert "order-agent cancel 70002" in run.json["message"]
+    # What happened, then the one next step (the hint), and no customer-service call.
+    assert run.json["message"] == "order MK-70002 has not shipped yet, so it cannot be returned"
+    assert run.json["hint"] == "`order-agent cancel 70002` asks the shop to cancel it instead"
+    assert "phone" not in run.json
     assert shop.inbox("us") == [] and shop.returns("us") == []
 
 

@@ -70,7 +70,17 @@ def test_follow_up_can_be_switched_off_and_checks_cannot_hammer_the_shop() -> No
 
 def test_add_list_forget(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, [added] = run_cli(
-        capsys, "add", "#MK-70001", "--every", "30m", "--for", "2d", "--reason", "Gift", "--json"
+        capsys,
+        "add",
+        "#MK-70001",
+        "--every",
+        "30m",
+        "--for",
+        "2d",
+        "--reason",
+        "Gift",
+        "--no-check",  # no look-up at the shop: nothing here goes near a browser
+        "--json",
     )
     assert code == 0
     assert added["order"] == "70001"
@@ -80,7 +90,7 @@ def test_add_list_forget(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> N
     until = datetime.fromisoformat(added["until"])
     assert timedelta(days=2) - timedelta(minutes=5) < until - datetime.now(UTC) <= timedelta(days=2)
 
-    assert run_cli(capsys, "add", "70002", "--follow-up-after", "never")[0] == 0
+    assert run_cli(capsys, "add", "70002", "--follow-up-after", "never", "--no-check")[0] == 0
     code, [listing] = run_cli(capsys, "list", "--json")
     assert code == 0
     assert [(o["order"], o["follow_up_after"]) for o in listing["orders"]] == [
@@ -100,7 +110,7 @@ def test_add_list_forget(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "not tracked" in error["message"]
 
     # A bad duration is refused before anything is written.
-    code, _ = run_cli(capsys, "add", "70003", "--every", "soon")
+    code, _ = run_cli(capsys, "add", "70003", "--every", "soon", "--no-check")
     assert code == 2
     assert "'soon' is not a duration" in capsys.readouterr().err
     with Ledger.open(cli_env) as ledger:

@@ -63,3 +63,36 @@ def test_runner_screenshots_mask_password_and_code_fields(page: Page, tmp_path: 
     assert password == MASK
     assert code == MASK
     assert name != MASK  # the rest of the page stays readable
+
+
+def test_flow_screenshots_mask_password_and_code_fields(page: Page, tmp_path: Path) -> None:
+    """The pictures the flows take themselves (the filled form just before it is submitted,
+    a dry run's form) mask secrets too, whatever page they are taken on: a canary password
+    typed into the page never reaches the picture."""
+    from flows.browsing import Browsing
+
+    page.set_content(
+        "<style>input, textarea { display: block; width: 300px; height: 40px; margin: 20px;"
+        " background: white; font-size: 24px; }</style>"
+        "<label>Order Number <input></label>"
+        '<label>Password <input type="password"></label>'
+        '<label>Verification Code <input autocomplete="one-time-code"></label>'
+        "<label>Message <textarea></textarea></label>"
+    )
+    page.get_by_label("Order Number").fill("MK-70001")
+    page.get_by_label("Password").fill("canary-hunter2-password")
+    page.get_by_label("Verification Code").fill("493817")
+    page.get_by_label("Message").fill("Hello, please cancel my order MK-70001")
+    labels = ("Password", "Verification Code", "Order Number", "Message")
+    points = [_centre(page, label) for label in labels]
+
+    shot = tmp_path / "cancellation-form.png"
+    Browsing(page, "http://127.0.0.1/", DEFAULT_VOCABULARY).screenshot(page, shot)
+
+    assert shot.stat().st_mode & 0o777 == 0o600
+    png = base64.b64encode(shot.read_bytes()).decode()
+    password, code, order, message = page.evaluate(_COLOURS_AT, [png, points])
+    assert password == MASK
+    assert code == MASK
+    assert order != MASK and message != MASK  # what was sent stays readable
+    assert b"canary-hunter2-password" not in shot.read_bytes()

@@ -92,20 +92,22 @@ def test_grid_without_returnable_items(status: OrderStatus, goal: Goal) -> None:
 def test_no_return_message_says_what_happened_and_what_to_do() -> None:
     decision = decide(S.DELIVERED, G.CANCEL, allow_return=False, order="70004")
     assert "--no-return" in decision.reason
-    assert "`order-agent return 70004`" in decision.reason
+    assert decision.next_step == "`order-agent return 70004` sends it back."
+    assert decision.message == f"{decision.reason} {decision.next_step}"
 
 
 def test_shipped_points_at_watch() -> None:
     decision = decide(S.SHIPPED, G.CANCEL, order="70003")
-    assert decision.reason == (
-        "The order is in transit: nothing can be done until it is delivered; "
-        "`order-agent watch 70003` keeps trying."
+    assert decision.message == (
+        "The order is in transit: nothing can be done until it is delivered. "
+        "`order-agent watch 70003` keeps trying and returns it once it arrives."
     )
 
 
 def test_return_of_a_processing_order_points_at_cancel() -> None:
     decision = decide(S.PROCESSING, G.RETURN, order="70001")
-    assert "`order-agent cancel 70001`" in decision.reason
+    assert decision.reason == "The order has not shipped yet, so it cannot be returned."
+    assert decision.next_step == "`order-agent cancel 70001` asks the shop to cancel it instead."
 
 
 def test_final_sale_only_order_mentions_final_sale() -> None:
@@ -138,3 +140,48 @@ def test_decision_is_frozen() -> None:
     decision = decide(S.PROCESSING, G.CANCEL)
     with pytest.raises(AttributeError):
         decision.step = Step.NOTHING  # type: ignore[misc]
+
+
+# `status` says the order's state (in the shop's words when they differ) and the one next step.
+@pytest.mark.parametrize(
+    ("status", "raw", "message"),
+    [
+        (
+            S.PROCESSING,
+            "Order Placed",
+            'Order MK-70001 is still processing ("Order Placed"). '
+            "`order-agent cancel MK-70001` asks the shop to cancel it.",
+        ),
+        (
+            S.PROCESSING,
+            "Processing",
+            "Order MK-70001 is still processing. "
+            "`order-agent cancel MK-70001` asks the shop to cancel it.",
+        ),
+        (
+            S.SHIPPED,
+            "Shipped",
+            "Order MK-70001 has shipped. Nothing can be done until it is "
+            "delivered; `order-agent watch MK-70001` keeps at it and returns it once it arrives.",
+        ),
+        (
+            S.DELIVERED,
+            "Delivered",
+            "Order MK-70001 was delivered. "
+            "`order-agent return MK-70001` starts a return and saves the prepaid label.",
+        ),
+        (S.CANCELLED, "Canceled", 'Order MK-70001 is cancelled ("Canceled"). Nothing more to do.'),
+        (
+            S.RETURN_STARTED,
+            "Return Started",
+            "Order MK-70001 has a return under way. "
+            "`order-agent return MK-70001` saves its prepaid return label.",
+        ),
+        (S.RETURNED, "Returned", "Order MK-70001 has been returned. Nothing more to do."),
+    ],
+)
+def test_status_says_the_state_and_the_next_step(
+    status: OrderStatus, raw: str, message: str
+) -> None:
+    decision = decide(status, G.STATUS, order="MK-70001", raw_status=raw)
+    assert decision.message == message

@@ -422,3 +422,22 @@ def test_an_unknown_status_error_carries_the_status_and_the_shops_words() -> Non
 
     taught = tomllib.loads(message.split("\n", 1)[1])
     assert taught == {"status": {'On "Hold"': "processing"}}
+
+
+def test_a_result_with_a_headline_says_it_once_and_keeps_it_out_of_the_json() -> None:
+    result = make_result(
+        action=Action.NONE,
+        reference=None,
+        raw_status="Order Placed",
+        message='Order MK-70001 is still processing ("Order Placed"). Items: Satchel ($298.00). '
+        "`order-agent cancel MK-70001` asks the shop to cancel it.",
+        headline='Order MK-70001 is still processing ("Order Placed")',
+    )
+
+    assert render_human(result).splitlines() == [
+        '✓ Order MK-70001 is still processing ("Order Placed")',
+        "  Items: Satchel ($298.00). `order-agent cancel MK-70001` asks the shop to cancel it.",
+    ]
+    obj = json.loads(render_json(result))
+    assert "headline" not in obj
+    assert obj["message"] == result.message
