@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from agent.credentials import configured_fingerprint
 from agent.logs import get_logger
 from agent.output import StepPrinter
-from agent.settings import INIT_HINT, Settings, resolve_password
+from agent.settings import CHANGE_CREDENTIALS_HINT, INIT_HINT, Settings, resolve_password
 from agent.state import Ledger, OrderKey
 from ordercore.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 
@@ -69,7 +69,7 @@ class AccountSession:
             if reason is not None:
                 self.refusal = CredentialsRejected(
                     f"not signing in: the shop already refused these credentials ({reason})",
-                    hint="change ORDER_AGENT_PASSWORD (or ORDER_AGENT_EMAIL) to try again",
+                    hint=CHANGE_CREDENTIALS_HINT,
                 )
         return self.refusal
 

@@ -59,8 +59,9 @@ def order_summary(order: Order, status_sentence: str) -> str:
 _NEXT_STEPS: tuple[tuple[type[NeedsHuman], str], ...] = (
     (
         CredentialsRejected,
-        "sign in on the shop's site yourself to check ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD "
-        "and ORDER_AGENT_TOTP_SECRET (if the shop asks for a code), then set the right ones",
+        "sign in on the shop's site yourself to check the e-mail and password, then run "
+        "`order-agent init` again (or set ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD and "
+        "ORDER_AGENT_TOTP_SECRET where you keep them)",
     ),
     (AccountLocked, "call customer service to unlock the account, then run the command again"),
     (BotCheck, "sign in once on the shop's site yourself, then run the command again later"),

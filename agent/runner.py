@@ -38,7 +38,7 @@ from agent.messages import cancellation_message, next_step, order_summary
 from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import register_secret
-from agent.settings import Settings, env_name
+from agent.settings import CHANGE_CREDENTIALS_HINT, Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.state import IntentKind, Ledger, OrderKey
 from agent.submitting import How, Submission, Submitter
@@ -289,8 +289,7 @@ class OrderAgent:
         if blocked:
             raise CredentialsRejected(
                 f"not signing in: the shop already refused these credentials ({blocked})",
-                hint="change ORDER_AGENT_PASSWORD, ORDER_AGENT_EMAIL or ORDER_AGENT_TOTP_SECRET "
-                "to try again",
+                hint=CHANGE_CREDENTIALS_HINT,
             )
 
     def sign_in(self) -> None:

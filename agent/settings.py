@@ -54,6 +54,13 @@ SECRET_FIELDS = frozenset({"password", "totp_secret", "notify"})
 INIT_HINT = (
     "run `order-agent init`, or set {it} in the environment, a .env file or a secrets directory"
 )
+# After a refusal: the password may live in the environment, init's file, the keyring or a
+# command, so the one step that fixes it wherever it lives is init.
+CHANGE_CREDENTIALS_HINT = (
+    "run `order-agent init` again with the right e-mail and password (or change "
+    "ORDER_AGENT_PASSWORD, ORDER_AGENT_EMAIL or ORDER_AGENT_TOTP_SECRET where you set them) "
+    "to try again"
+)
 CREDENTIAL_FIELDS = ("site_url", "email", "password")
 _OPTIONAL_TEXT_FIELDS = (
     "site_url",

@@ -38,11 +38,13 @@ ROOT_EPILOG = keep_lines(
     f'  {PROG} cancel 70001 --reason "Ordered the wrong size"\n'
     f'  {PROG} return 70004 --item "Logo Cashmere Scarf"\n'
     f"  {PROG} demo                  # all of it on its own demo shop, no settings\n"
+    f"  {PROG} init                  # set up your own shop account once\n"
     f"  {PROG} COMMAND --help        # each command's options, examples and exit codes"
     "\n\n"
     "Exit codes:\n" + "\n".join(exit_code_rows(code for code, _ in EXIT_CODES)) + "\n\n"
-    "Settings come from ORDER_AGENT_* environment variables, a .env file or\n"
-    "/run/secrets: ORDER_AGENT_SITE_URL, ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD\n"
+    "Settings come from ORDER_AGENT_* environment variables, a .env file,\n"
+    "~/.config/order-agent/config.env (written by init) or /run/secrets:\n"
+    "ORDER_AGENT_SITE_URL, ORDER_AGENT_EMAIL, ORDER_AGENT_PASSWORD\n"
     "(required), ORDER_AGENT_NAME, ORDER_AGENT_PROFILE (the shop's profile: a .toml\n"
     "path or a built-in name), ORDER_AGENT_TOTP_SECRET, ORDER_AGENT_LOG_LEVEL=debug ..."
 )

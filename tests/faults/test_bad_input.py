@@ -110,7 +110,7 @@ def test_wrong_password_is_tried_once_until_the_credentials_change(
     again = agent.run("status", "70001", password="not-her-password")
     assert again.code == EXIT_NEEDS_HUMAN, again.explain()
     assert "already refused these credentials" in again.said[0]
-    assert "change ORDER_AGENT_PASSWORD" in again.said[1]
+    assert "`order-agent init` again" in again.said[1]
     assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False]  # not tried again
 
     fixed = agent.run("status", "70001")  # the right password: a new try

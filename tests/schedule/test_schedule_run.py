@@ -115,7 +115,7 @@ def test_rejected_credentials_stop_the_orders_without_retrying(
     wrong.add("70001", WatchPlan())
     [blocked] = on_worker(wrong.run_pass).checks
     assert blocked.outcome is Outcome.NEEDS_HUMAN
-    assert "change ORDER_AGENT_PASSWORD" in blocked.message
+    assert "`order-agent init` again" in blocked.message
     assert len(shop.sign_in_attempts("us")) == 1
     assert wrong.browser_launches == 1  # not even a browser for known-bad credentials
 
