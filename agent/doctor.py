@@ -15,13 +15,14 @@ profile lines that would teach it (see ``agent.site_profiles``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
 from agent.receipts import safe_name
 from agent.settings import Settings
@@ -352,7 +353,9 @@ class Doctor:
         failure: OrderAgentError | None = None
         self.steps.doing("Signing in…")
         try:
-            self.site.sign_in(settings.email, settings.password.get_secret_value(), _totp(settings))
+            self.site.sign_in(
+                settings.email, settings.password.get_secret_value(), one_time_codes(settings)
+            )
         except OrderAgentError as exc:
             failure = exc
         form_found = self.finding("sign_in_form") is not None
@@ -483,26 +486,6 @@ class Doctor:
             else:
                 help_line = _phrases(check.phrases, FIELD_HELP.get(check.phrases, check.step))
                 self.add(Row(check.step, False, "not found", suggestions=[help_line]))
-
-
-def _totp(settings: Settings) -> Callable[[], str] | None:
-    secret = settings.totp_secret
-    if secret is None:
-        return None
-
-    def code() -> str:
-        import pyotp
-
-        from agent.redaction import register_secret
-
-        class Totp(pyotp.TOTP):
-            min_secret_length_bits = 80  # shops still issue 80-bit secrets (RFC 4226 allows)
-
-        value = Totp(secret.get_secret_value()).now()
-        register_secret(value)
-        return value
-
-    return code
 
 
 def profile_file(settings: Settings, profile: SiteProfile) -> str:

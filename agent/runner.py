@@ -35,9 +35,9 @@ from agent.decisions import Decision, Step, decide, status_headline
 from agent.locking import DataDirLock
 from agent.logs import get_logger
 from agent.messages import cancellation_message, next_step, order_summary
+from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
-from agent.redaction import register_secret
 from agent.settings import CHANGE_CREDENTIALS_HINT, Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.state import IntentKind, Ledger, OrderKey
@@ -213,25 +213,6 @@ class OrderAgent:
 
     # -- signing in ------------------------------------------------------
 
-    def _totp(self) -> Callable[[], str] | None:
-        secret = self.settings.totp_secret
-        if secret is None:
-            return None
-
-        def code() -> str:
-            import pyotp
-
-            class Totp(pyotp.TOTP):
-                # pyotp refuses secrets under 112 bits, but RFC 4226 allows 80
-                # and many shops still issue 80-bit secrets.
-                min_secret_length_bits = 80
-
-            value = Totp(secret.get_secret_value()).now()
-            register_secret(value)
-            return value
-
-        return code
-
     def ensure_signed_in(self) -> None:
         """Sign in, unless signed in already or a saved session is worth trying first.
 
@@ -303,7 +284,9 @@ class OrderAgent:
         try:
             with self.steps.progress("Signing in"):
                 retrying(
-                    lambda: self.site.sign_in(settings.email or "", password, self._totp()),
+                    lambda: self.site.sign_in(
+                        settings.email or "", password, one_time_codes(self.settings)
+                    ),
                     final=() if self.reached_before else (NameNotResolved,),
                 )
         except NameNotResolved as exc:

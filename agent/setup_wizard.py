@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import SecretStr
 
+from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
 from agent.password_sources import (
     KEYRING_SERVICE,
@@ -37,7 +38,6 @@ from agent.password_sources import (
     store_in_keyring,
     usable_keyring,
 )
-from agent.redaction import register_secret
 from agent.settings import Settings, env_name, load_settings
 from agent.user_config import config_file, read_config, write_config
 from ordercore.errors import ConfigError, CredentialsRejected, OrderAgentError, UsageError
@@ -88,24 +88,6 @@ def ask_valid(prompter: Prompter, field: str, question: str, default: str | None
         return answer
 
 
-def _totp(settings: Settings) -> Callable[[], str] | None:
-    secret = settings.totp_secret
-    if secret is None:
-        return None
-
-    def code() -> str:
-        import pyotp
-
-        class Totp(pyotp.TOTP):
-            min_secret_length_bits = 80  # shops still issue 80-bit secrets (RFC 4226 allows)
-
-        value = Totp(secret.get_secret_value()).now()
-        register_secret(value)
-        return value
-
-    return code
-
-
 @contextmanager
 def shop_session(settings: Settings) -> Iterator[RetailerSite]:
     """A fresh browser on the shop (no saved session), as ``doctor`` opens it."""
@@ -132,7 +114,7 @@ def sign_in_once(site: RetailerSite, settings: Settings) -> None:
 
     assert settings.email and settings.password
     email, password = settings.email, settings.password.get_secret_value()
-    retrying(lambda: site.sign_in(email, password, _totp(settings)))
+    retrying(lambda: site.sign_in(email, password, one_time_codes(settings)))
 
 
 def check_credentials(
