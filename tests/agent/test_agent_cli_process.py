@@ -223,7 +223,7 @@ def test_an_ascii_only_terminal_gets_ascii_results(shop: ShopServer, tmp_path: P
     assert status.returncode == 0, status.stderr
     assert "Lexington Pave Gold-Tone Watch" in status.stdout
     assert status.stdout.startswith("+ ")  # for "✓"
-    assert "order MK-70003" in status.stdout.splitlines()[0]
+    assert "Order MK-70003" in status.stdout.splitlines()[0]
     assert any(line.startswith("+ ") for line in status.stderr.splitlines())  # the steps
     assert "unexpected error" not in status.stderr
 
