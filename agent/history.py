@@ -263,17 +263,19 @@ def _read_folder(folder: Path | None, *, site: str | None) -> _Folder:
         if receipt is None or (site and receipt.site and normalise_site(receipt.site) != site):
             continue
         found.receipts.append(receipt)
-        referenced.update(proof.path for proof in receipt.files)
+        # Resolved: a receipt names the file by the path it was written under, and the
+        # data dir may be reached through a link since (the demo's `latest`).
+        referenced.update(proof.path.resolve() for proof in receipt.files)
     for path in sorted(folder.glob("*.png")):
         named = _PROOF_NAME.match(path.name)
-        if path in referenced:
+        if path.resolve() in referenced:
             continue
         at = _stamp(named["at"]) if named else _modified(path)
         what = _what(named["what"]) if named else path.stem
         found.screenshots.append((at, Proof("screenshot", path, what)))
     for path in sorted(folder.glob("return-label-*.pdf")):
         named = _LABEL_NAME.match(path.name)
-        if path in referenced or named is None:
+        if path.resolve() in referenced or named is None:
             continue
         found.labels.append(
             (_modified(path), named["reference"], Proof("label", path, "return label"))
@@ -294,11 +296,18 @@ def _read_receipt(path: Path) -> _Receipt | None:
     except ValueError:
         at = _stamp(named["at"]) if named else _modified(path)
     files = [Proof("receipt", path, "receipt")]
-    for kind in ("label", "screenshot"):
-        value = data.get(kind)
-        if isinstance(value, str) and value and Path(value).is_file():
-            what = "return label" if kind == "label" else _screenshot_what(Path(value))
-            files.append(Proof(kind, Path(value), what))
+    for key in ("label", "form_screenshot", "screenshot"):
+        value = data.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        # Proof is written beside its receipt: found there, it is shown under the data dir
+        # as it is reached now (moved, or through a link), not as it was when written.
+        beside = path.parent / Path(value).name
+        found = beside if beside.is_file() else Path(value)
+        if found.is_file():
+            kind = "label" if key == "label" else "screenshot"
+            what = "return label" if kind == "label" else _screenshot_what(found)
+            files.append(Proof(kind, found, what))
     reference = data.get("reference")
     return _Receipt(
         path=path,

@@ -144,3 +144,33 @@ def test_the_page_is_one_file_written_whole_and_scrubbed(
     assert oct(page.stat().st_mode & 0o777) == "0o600"
     assert [path.name for path in page.parent.iterdir()] == ["history.html"]
     json.dumps(history_json(load_history(tmp_path / "data"), tmp_path / "data"))
+
+
+def test_a_data_dir_reached_through_a_link_shows_each_proof_once_under_that_link(
+    tmp_path: Path, clock: Clock
+) -> None:
+    # The demo writes into runs/<stamp>/ and points `latest` at it; receipts keep the
+    # paths they were written under.
+    written = tmp_path / "runs" / "20260301T100000Z"
+    proofs = ProofStore(written, site_url=SITE)
+    with Ledger.open(written, clock=clock) as ledger:
+        ledger.ensure_order(key("70001"), Goal.CANCEL)
+        intent = ledger.begin_intent(key("70001"), IntentKind.CANCELLATION_REQUEST, {"m": "x"})
+        ledger.complete_intent(intent, "CS-1001")
+    form = proofs.save_screenshot("MK-70001", "cancellation-form", PNG)
+    shot = proofs.save_screenshot("MK-70001", "cancellation-confirmation", PNG)
+    proofs.save_receipt(
+        "MK-70001",
+        Action.CANCELLATION_REQUESTED,
+        {},
+        "CS-1001",
+        {"screenshot": str(shot), "form_screenshot": str(form)},
+    )
+    latest = tmp_path / "latest"
+    latest.symlink_to(written, target_is_directory=True)
+
+    [history] = load_history(latest)
+
+    [request] = [entry for entry in history.entries if entry.reference == "CS-1001"]
+    shown = [proof.path for proof in request.proofs if proof.kind == "screenshot"]
+    assert sorted(shown) == sorted(latest / path.relative_to(written) for path in (form, shot))
