@@ -87,7 +87,7 @@ def test_on_a_terminal_a_live_line_comes_first_and_steps_are_in_colour(
     assert "Signed in" in seen[seen.index("Starting the browser") :], shown
     assert SPINNER_FRAMES.search(shown), shown
     assert "\x1b[32m✓\x1b[0m Signed in" in shown  # green
-    assert "\x1b[32m✓\x1b[0m Nothing to do: order MK-70001" in shown  # the result, too
+    assert "\x1b[32m✓\x1b[0m Order MK-70001 is still processing" in shown  # the result, too
     assert PASSWORD not in shown
 
 
@@ -102,7 +102,7 @@ def test_no_color_on_a_terminal_keeps_the_spinner_and_drops_every_colour(
     assert SPINNER_FRAMES.search(shown), shown
     assert not SGR.search(shown), shown
     assert "✓ Signed in" in shown
-    assert "✓ Nothing to do: order MK-70001" in shown
+    assert "✓ Order MK-70001 is still processing" in shown
 
 
 def test_a_failure_on_a_terminal_marks_the_step_that_was_under_way(
@@ -144,7 +144,7 @@ def test_in_a_pipe_verbose_steps_are_the_plain_lines_without_codes_or_spinner(
         "✓ Found order MK-70001",
         '• Status: processing ("Processing")',
     ]
-    assert done.stdout.splitlines()[0] == "✓ Nothing to do: order MK-70001"
+    assert done.stdout.splitlines()[0] == "✓ Order MK-70001 is still processing"
 
 
 def test_verbose_with_json_keeps_one_object_on_stdout_and_tells_the_rest_on_stderr(
