@@ -226,22 +226,51 @@ def _usage_error(exc: click.ClickException) -> UsageError:
 _IDLE_RUN_FLAGS = frozenset({"--json", "-v", "--verbose"})
 
 
+def _idle_run_setting(name: str) -> str | None:
+    """A setting as the full way would read it, from the places cheap to read; None: unsure.
+
+    The environment outranks everything. Below it, only init's config file is read
+    here: a .env file, ORDER_AGENT_ENV_FILE or a secrets directory could also set it,
+    so with any of them present the answer is None and the run goes the full way.
+    "" means set nowhere (the default applies).
+    """
+    from_environment = os.environ.get(name, "").strip()
+    if from_environment:
+        return from_environment
+    outranking = (
+        os.environ.get("ORDER_AGENT_ENV_FILE")
+        or os.environ.get("ORDER_AGENT_SECRETS_DIR")
+        or Path(".env").is_file()
+        or Path("/run/secrets").is_dir()
+    )
+    if outranking:
+        return None
+    from agent.user_config import config_file, read_config
+
+    config = {key.upper(): value for key, value in read_config(config_file()).items()}
+    return (config.get(name) or "").strip()
+
+
 def _idle_run(arguments: Sequence[str]) -> int | None:
     """``run`` with nothing due, answered without loading settings or logging; None: not idle.
 
     Cron starts ``run`` every few minutes and almost every time nothing is due:
     pydantic (settings), structlog (logging) and click cost more than the whole
-    answer. Only when the environment names the data dir (it outranks .env files
-    and secrets) and the ledger already exists; anything due or past its ``--for``
-    goes the full way, which also validates every setting.
+    answer. Only when the data dir is known cheaply (see ``_idle_run_setting``) and
+    the ledger already exists; anything due or past its ``--for`` goes the full way,
+    which also validates every setting.
     """
     if arguments.count("run") != 1 or not set(arguments) - {"run"} <= _IDLE_RUN_FLAGS:
         return None
-    data_dir_setting = os.environ.get("ORDER_AGENT_DATA_DIR", "").strip()
+    data_dir_setting = _idle_run_setting("ORDER_AGENT_DATA_DIR")
     # The full way logs nothing above debug for an idle pass: debug gets it, to be complete.
-    log_level = os.environ.get("ORDER_AGENT_LOG_LEVEL", "warning").strip().lower()
-    if not data_dir_setting or log_level not in ("warning", "info"):
+    log_level = (_idle_run_setting("ORDER_AGENT_LOG_LEVEL") or "warning").strip().lower()
+    if data_dir_setting is None or log_level not in ("warning", "info"):
         return None
+    if not data_dir_setting:
+        from platformdirs import user_data_dir
+
+        data_dir_setting = user_data_dir("order-agent", False)  # Settings' own default
     data_dir = Path(data_dir_setting).expanduser()
     from agent.state import LEDGER_FILENAME
 

@@ -132,3 +132,62 @@ def test_an_idle_run_is_answered_before_click_settings_or_logging_are_imported(
     assert (code, message) == (75, "Checked 0 order(s); 1 more not due yet.")
     for package in ("click", "pydantic", "structlog", "agent.commands.root"):
         assert _loaded(modules, package) == [], package
+
+
+def _idle_probe(tmp_path: Path, env: dict[str, str], cwd: Path) -> tuple[int, str, list[str]]:
+    from datetime import timedelta
+
+    from agent.state import Ledger, OrderKey, utc_now
+
+    data_dir = tmp_path / "data"
+    with Ledger.open(data_dir) as ledger:
+        key = OrderKey("https://shop.example.com/us/", "jane@example.com", "70001")
+        ledger.track(key, "cancel", every=timedelta(minutes=15), until=utc_now() + timedelta(1))
+        ledger.schedule_next(key, utc_now() + timedelta(hours=1))
+    probe = (
+        "import json, sys\n"
+        "from agent.cli import main\n"
+        "code = main(['run'])\n"
+        "print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    message, probed = done.stdout.splitlines()
+    code, modules = json.loads(probed)
+    return code, message, modules
+
+
+def test_an_idle_run_set_up_by_init_is_answered_from_its_config_file_alone(
+    tmp_path: Path,
+) -> None:
+    # What `order-agent init` leaves for cron: settings in the config file, none in the
+    # environment.
+    config_home = tmp_path / "config"
+    (config_home / "order-agent").mkdir(parents=True)
+    (config_home / "order-agent" / "config.env").write_text(
+        "ORDER_AGENT_SITE_URL='https://shop.example.com/us/'\n"
+        f"ORDER_AGENT_DATA_DIR='{tmp_path / 'data'}'\n"
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(config_home)}
+
+    code, message, modules = _idle_probe(tmp_path, env, work)
+
+    assert (code, message) == (75, "Checked 0 order(s); 1 more not due yet.")
+    for package in ("click", "pydantic", "structlog"):
+        assert _loaded(modules, package) == [], package
+
+    # A .env file in the working directory could say otherwise: the full way reads it.
+    (work / ".env").write_text("ORDER_AGENT_LOG_LEVEL=warning\n")
+    code, message, modules = _idle_probe(tmp_path, env, work)
+    assert (code, message) == (75, "Checked 0 order(s); 1 more not due yet.")
+    assert _loaded(modules, "pydantic") != []
