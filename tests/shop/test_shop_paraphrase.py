@@ -19,7 +19,7 @@ from fixtures.server import ShopServer
 
 from .shop_helpers import TOTP_EMAIL, Client, Visitor
 
-# Region field -> the contract's phrases for it (shared/retailer-contract.md, sections 2-5).
+# Region field -> the phrases docs/shops.md lists for it.
 CONTRACT: dict[str, tuple[str, ...]] = {
     "sign_in_link": ("Sign In", "Log In", "Login", "Sign in / Register"),
     "email_label": ("Email", "Email Address", "E-mail"),

@@ -116,7 +116,7 @@ def _fetch(client: Client, region: Region, route: str, **params: str) -> str:
     return client.get(region.url(route, **params)).text
 
 
-# field -> alternatives from shared/retailer-contract.md, and where a person would read them.
+# field -> alternatives from the phrases docs/shops.md lists, and where a person would read them.
 WORDS: list[tuple[str, tuple[str, ...], str, dict[str, str]]] = [
     ("sign_in_link", ("Sign In", "Log In", "Login", "Sign in / Register"), "home", {}),
     ("email_label", ("Email", "Email Address", "E-mail"), "sign_in", {}),
