@@ -29,15 +29,15 @@ PROG = "order-agent"
 )
 @click.argument("order", metavar="[ORDER]", required=False)
 @click.option(
-    "--json", "json_output", is_flag=True, help="print one JSON object on stdout (for programs)"
+    "--json", "json_output", is_flag=True, help="Print one JSON object on stdout (for programs)."
 )
 @click.option(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     metavar="PATH",
-    help="write one self-contained page to PATH: a timeline per order, screenshots inline, "
-    "links to receipts and labels",
+    help="Write one self-contained page to PATH: a timeline per order, screenshots inline, "
+    "links to receipts and labels."
 )
 def command(order: str | None, json_output: bool, html_path: Path | None) -> int:
     from agent.history import history_json, load_history, render_text

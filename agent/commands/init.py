@@ -230,31 +230,31 @@ def _ask_password(prompter: ClickPrompter, email: str) -> SecretStr:
         },
     ),
 )
-@click.option("--site-url", help="the shop's home page (https://…); asked when not given")
-@click.option("--email", help="the account's e-mail; asked when not given")
-@click.option("--name", help="your name for the contact form; default: as the shop shows it")
+@click.option("--site-url", help="The shop's home page (https://…); asked when not given.")
+@click.option("--email", help="The account's e-mail; asked when not given.")
+@click.option("--name", help="Your name for the contact form; default: as the shop shows it.")
 @click.option(
-    "--password-stdin", is_flag=True, help="read the password from the first line of stdin"
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
 @click.option(
     "--password-command",
     metavar="CMD",
-    help="a command that prints the password (e.g. 'pass show shop'): stored instead of "
-    "the password, run each time one is needed",
+    help="A command that prints the password (e.g. 'pass show shop'): stored instead of "
+    "the password, run each time one is needed.",
 )
 @click.option(
     "--store",
     type=click.Choice(["auto", "keyring", "file"]),
     default="auto",
     show_default=True,
-    help="where the password goes: the system keyring or a 0600 file; auto: the keyring "
-    "when one works, the file for scheduled runs (they run without an unlocked keyring)",
+    help="Where the password goes: the system keyring or a 0600 file; auto: the keyring "
+    "when one works, the file for scheduled runs (they run without an unlocked keyring).",
 )
 @click.option(
     "--schedule",
     type=click.Choice(SCHEDULES),
-    help="install user systemd units for `order-agent run`, or print a cron line; "
-    "asked on a terminal",
+    help="Install user systemd units for `order-agent run`, or print a cron line; "
+    "asked on a terminal.",
 )
 def command(
     site_url: str | None,
