@@ -37,7 +37,7 @@ PROG = "order-agent"
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     metavar="PATH",
     help="Write one self-contained page to PATH: a timeline per order, screenshots inline, "
-    "links to receipts and labels."
+    "links to receipts and labels.",
 )
 def command(order: str | None, json_output: bool, html_path: Path | None) -> int:
     from agent.history import history_json, load_history, render_text
