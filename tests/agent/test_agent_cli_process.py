@@ -254,6 +254,10 @@ def test_an_ascii_only_terminal_gets_ascii_errors(tmp_path: Path):
     )
 
 
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_on_watch_says_the_order_is_still_tracked_and_exits_130(
     shop: ShopServer, tmp_path: Path
 ):
@@ -265,6 +269,9 @@ def test_ctrl_c_on_watch_says_the_order_is_still_tracked_and_exits_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a suite started in the background (`make test &`, some CI
+        # runners) ignores SIGINT, and a child inherits that and would never see Ctrl-C.
+        preexec_fn=_default_ctrl_c,
     )
     try:
         first_check = watch.stdout.readline() if watch.stdout else ""
