@@ -103,32 +103,8 @@ def test_the_demo_does_not_import_the_cli() -> None:
 def test_an_idle_run_is_answered_before_click_settings_or_logging_are_imported(
     tmp_path: Path,
 ) -> None:
-    from datetime import timedelta
-
-    from agent.state import Ledger, OrderKey, utc_now
-
-    with Ledger.open(tmp_path) as ledger:
-        key = OrderKey("https://shop.example.com/us/", "jane@example.com", "70001")
-        ledger.track(key, "cancel", every=timedelta(minutes=15), until=utc_now() + timedelta(1))
-        ledger.schedule_next(key, utc_now() + timedelta(hours=1))
-    probe = (
-        "import json, sys\n"
-        "from agent.cli import main\n"
-        "code = main(['run'])\n"
-        "print(json.dumps([code, sorted(sys.modules)]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "ORDER_AGENT_DATA_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    message, probed = done.stdout.splitlines()
-    code, modules = json.loads(probed)
+    env = {"HOME": str(tmp_path), "ORDER_AGENT_DATA_DIR": str(tmp_path / "data")}
+    code, message, modules = _idle_probe(tmp_path, env, ROOT)
     assert (code, message) == (75, "Checked 0 order(s); 1 more not due yet.")
     for package in ("click", "pydantic", "structlog", "agent.commands.root"):
         assert _loaded(modules, package) == [], package
