@@ -43,6 +43,7 @@ from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.state import IntentKind, Ledger, OrderKey
 from agent.submitting import How, Submission, Submitter
 from agent.tracing import Tracer, trace_name
+from flows.limits import current as current_limits
 from ordercore.errors import (
     ConfigError,
     CredentialsRejected,
@@ -101,7 +102,11 @@ def retrying(
             retry=retry_if_exception_type(TransientError)
             & retry_if_not_exception_type(final or ()),
             stop=stop_after_attempt(attempts),
-            wait=wait_random_exponential(multiplier=0.5, max=8),
+            # Settings (ORDER_AGENT_RETRY_WAIT_*): tests take the real path in milliseconds.
+            wait=wait_random_exponential(
+                multiplier=current_limits().retry_wait_multiplier_s,
+                max=current_limits().retry_wait_max_s,
+            ),
             reraise=True,
         ):
             with attempt:

@@ -132,6 +132,13 @@ class Settings(BaseSettings):
     page_max_bytes: int = Field(default=10_000_000, gt=0)
     status_max_chars: int = Field(default=200, gt=0)
     reference_max_chars: int = Field(default=40, ge=8)
+    # Waits (flows/limits.py). The defaults suit real shops; tests shorten them so a
+    # negative path (a link that is not there, a retry) takes its real code path quickly.
+    look_ms: int = Field(default=5_000, gt=0, le=600_000)
+    optional_ms: int = Field(default=1_500, gt=0, le=600_000)
+    submit_ms: int = Field(default=15_000, gt=0, le=600_000)
+    retry_wait_multiplier_s: float = Field(default=0.5, ge=0, le=60)
+    retry_wait_max_s: float = Field(default=8.0, ge=0, le=600)
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
     # Where the password came from ("ORDER_AGENT_PASSWORD", "the system keyring", ...),
@@ -243,6 +250,11 @@ class Settings(BaseSettings):
             page_max_bytes=self.page_max_bytes,
             status_max_chars=self.status_max_chars,
             reference_max_chars=self.reference_max_chars,
+            look_ms=self.look_ms,
+            optional_ms=self.optional_ms,
+            submit_ms=self.submit_ms,
+            retry_wait_multiplier_s=self.retry_wait_multiplier_s,
+            retry_wait_max_s=self.retry_wait_max_s,
         )
 
     @property

@@ -33,11 +33,11 @@ from flows.labels import save_atomically
 from flows.limits import current as current_limits
 from flows.limits import shown_size
 from flows.locating import (
-    LOOK_MS,
-    OPTIONAL_MS,
     Deadline,
     alerts,
     labelled,
+    look_ms,
+    optional_ms,
     phone_in,
     phone_on,
     phrases,
@@ -280,7 +280,7 @@ class Browsing:
         return new_page
 
     def find_from_here_or_home(
-        self, words: Sequence[str], timeout_ms: float = LOOK_MS, step: Step = Step.ANY
+        self, words: Sequence[str], timeout_ms: float | None = None, step: Step = Step.ANY
     ) -> Locator | None:
         """A link named like ``words`` on this page (menus included), else on the home page."""
         site_page = SitePage(self.page, self.words)
@@ -313,7 +313,7 @@ class Browsing:
                 continue
             # Mid-flow, an address that leads to the sign-in form means we were signed out.
             self.check_page(signing_in=destination is Destination.SIGN_IN)
-            if wait_visible(arrived, OPTIONAL_MS):
+            if wait_visible(arrived, optional_ms()):
                 self.remembered[destination.value] = self.page.url
                 note_url(_FINDING_STEPS[destination], url, "an address on the shop's own site")
                 return True
@@ -328,7 +328,7 @@ class Browsing:
         obstacles = phrases(page, self.words.bot_check).or_(
             labelled(page, self.words.password_labels, Step.PASSWORD)
         )
-        if not wait_visible(wanted.or_(obstacles), LOOK_MS) or not visible_now(wanted):
+        if not wait_visible(wanted.or_(obstacles), look_ms()) or not visible_now(wanted):
             self.diagnose(what, page=page)
 
     def page_is_settled(self, page: Page | None = None) -> bool:
@@ -342,7 +342,7 @@ class Browsing:
         often keeps it disabled until its script has taken over (and rebuilt the form).
         """
         page = page or self.page
-        deadline = Deadline(LOOK_MS)
+        deadline = Deadline(look_ms())
         with contextlib.suppress(PlaywrightError):
             page.wait_for_load_state("load", timeout=deadline.left_ms())
         if submit is not None:
@@ -420,7 +420,7 @@ class Browsing:
         page = page or self.page
         # Before looking at the page: looking waits for a navigation still under way.
         if self.watch(page).pending:
-            raise TransientError(f"{what}: the page is still loading after {LOOK_MS // 1000}s")
+            raise TransientError(f"{what}: the page is still loading after {look_ms() // 1000}s")
         self.check_page(page, signing_in=signing_in)
         if not signing_in and self.offers_sign_in(page):
             # Signed out between pages: the header offers to sign in again, and what was

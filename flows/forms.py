@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
 
-from flows.locating import LOOK_MS
+from flows.locating import look_ms
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def typed(field: Locator, value: str, what: str) -> Filled:
 
     def still_there() -> bool:
         try:
-            held = field.input_value(timeout=LOOK_MS)
+            held = field.input_value(timeout=look_ms())
         except PlaywrightError:
             return False
         return held == value or (bool(held) and held.split() == value.split())
@@ -42,7 +42,7 @@ def selected(field: Locator, label: str, what: str) -> Filled:
 
     def still_there() -> bool:
         try:
-            value = field.input_value(timeout=LOOK_MS)
+            value = field.input_value(timeout=look_ms())
             return any(
                 str(option["value"]) == value and str(option["label"]) == label
                 for option in options_of(field)
@@ -58,7 +58,7 @@ def ticked(box: Locator, what: str) -> Filled:
 
     def still_there() -> bool:
         try:
-            return box.is_checked(timeout=LOOK_MS)
+            return box.is_checked(timeout=look_ms())
         except PlaywrightError:
             return False
 
@@ -123,7 +123,7 @@ def select_matching(
         usable.sort(key=lambda o: not prefer.search(str(o["label"])))
     if not usable:
         return None
-    field.select_option(value=str(usable[0]["value"]), timeout=LOOK_MS)
+    field.select_option(value=str(usable[0]["value"]), timeout=look_ms())
     return str(usable[0]["label"])
 
 
@@ -137,5 +137,5 @@ def choose_option(field: Locator, wanted: re.Pattern[str], placeholder: re.Patte
     if not real:
         return ""
     chosen = next((o for o in real if wanted.search(str(o["label"]))), real[0])
-    field.select_option(value=str(chosen["value"]), timeout=LOOK_MS)
+    field.select_option(value=str(chosen["value"]), timeout=look_ms())
     return str(chosen["label"])

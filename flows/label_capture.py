@@ -25,7 +25,7 @@ from flows.browsing import Browsing
 from flows.label_transfer import LabelRefused, LabelTransfer, fetch_capped
 from flows.limits import Limits, shown_size
 from flows.limits import current as current_limits
-from flows.locating import SUBMIT_MS, Deadline
+from flows.locating import Deadline, submit_ms
 from ordercore.errors import LabelInvalid, TransientError
 
 # Each turn of watching for a download while a new tab may be opening.
@@ -65,7 +65,7 @@ def capture_label(browsing: Browsing, page: Page, link: Locator) -> bytes:
                     if transfer.refusal:
                         raise LabelInvalid(transfer.refusal) from None
                     raise
-                _wait_for_label(page, downloads, opened, Deadline(SUBMIT_MS / 2), transfer)
+                _wait_for_label(page, downloads, opened, Deadline(submit_ms() / 2), transfer)
                 # A click that changed nothing at all (no file, no tab, same page) was lost,
                 # e.g. to a page still settling: clicking a label link again is harmless.
                 if downloads or opened or page.url != where or attempt or transfer.refusal:

@@ -24,6 +24,16 @@ class Limits:
     page_max_bytes: int = 10 * MB  # an HTML page, as announced by the shop
     status_max_chars: int = 200  # a status text; longer is not a status
     reference_max_chars: int = 40  # a case / return number; longer is not one
+    # How long to look for something on a page that has loaded: long enough for
+    # script-built pages, short enough that a missing link is reported quickly.
+    look_ms: int = 5_000
+    # How long to look for what the contract calls optional, once the document is in.
+    optional_ms: int = 1_500
+    # How long a form submission may take to show its outcome.
+    submit_ms: int = 15_000
+    # The jittered exponential wait between two tries of a step that is safe to repeat.
+    retry_wait_multiplier_s: float = 0.5
+    retry_wait_max_s: float = 8.0
 
 
 _current = Limits()

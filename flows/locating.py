@@ -14,18 +14,26 @@ from collections.abc import Callable, Sequence
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page, expect
 
+from flows.limits import current as current_limits
 from flows.matching import any_text, contains
 from flows.recognition import Step, best, name_pattern
 
 Scope = Page | Frame | Locator
 
-# How long to look for something on a page that has loaded: long enough for script-built
-# pages, short enough that a missing link is reported quickly.
-LOOK_MS = 5_000
-# How long to look for what the contract calls optional, once the page's document is in.
-OPTIONAL_MS = 1_500
-# How long a form submission may take to show its outcome.
-SUBMIT_MS = 15_000
+
+# The time budgets are settings (``ORDER_AGENT_LOOK_MS`` ...; see ``flows.limits``), read
+# at each use: a test's negative path waits milliseconds on the real code path.
+def look_ms() -> int:
+    return current_limits().look_ms
+
+
+def optional_ms() -> int:
+    return current_limits().optional_ms
+
+
+def submit_ms() -> int:
+    return current_limits().submit_ms
+
 
 # A phone number as people write them: "1-800-555-0199", "0800 555 0144", "+44 20 7946 0000".
 # Spaces but not line breaks: a number does not run on into the next line's digits.

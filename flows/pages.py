@@ -29,11 +29,11 @@ from flows.forms import (
 from flows.limits import current as current_limits
 from flows.limits import without_control_characters
 from flows.locating import (
-    LOOK_MS,
     best_of,
     button,
     control,
     labelled,
+    look_ms,
     nearest,
     nearest_block,
     page_root,
@@ -172,9 +172,11 @@ class SitePage:
         return labelled(self.page, self.words.password_labels, Step.PASSWORD)
 
     def find_control(
-        self, words: Sequence[str], *, timeout_ms: float = LOOK_MS, step: Step = Step.ANY
+        self, words: Sequence[str], *, timeout_ms: float | None = None, step: Step = Step.ANY
     ) -> Locator | None:
         """The best visible link/button named like ``words``, opening an Account menu if needed."""
+        if timeout_ms is None:
+            timeout_ms = look_ms()
         wanted = control(self.page, words, step)
         menus = self.account_control()
         if not wait_visible(wanted.or_(menus), timeout_ms):
@@ -186,7 +188,7 @@ class SitePage:
             if not candidate.visible:
                 continue
             before = self.page.url
-            menus.nth(candidate.index).click(timeout=LOOK_MS)
+            menus.nth(candidate.index).click(timeout=look_ms())
             if wait_visible(wanted, timeout_ms):
                 return best_of(wanted, words, step)
             if self.page.url != before:  # an account link led to another page: look no further
@@ -209,7 +211,7 @@ class HomePage(SitePage):
         note("sign_in_entry", entry)
         if visible_now(self.password_field()):
             return True  # an account link already led to the form: its button is not a way in
-        entry.click(timeout=LOOK_MS)
+        entry.click(timeout=look_ms())
         return True
 
 
@@ -274,16 +276,16 @@ class SignInPage:
         filled = []
         email_field = self.email_beside_password() if email else None
         if email_field is not None:
-            email_field.fill(email, timeout=LOOK_MS)
+            email_field.fill(email, timeout=look_ms())
             filled.append(typed(email_field, email, "the e-mail"))
         password_field = self.password_field.first
-        password_field.fill(password, timeout=LOOK_MS)
+        password_field.fill(password, timeout=look_ms())
         filled.append(typed(password_field, password, "the password"))
         return filled
 
     def enter_code(self, code: str) -> list[Filled]:
         field = self.code_field.first
-        field.fill(code, timeout=LOOK_MS)
+        field.fill(code, timeout=look_ms())
         return [typed(field, code, "the verification code")]
 
 
@@ -554,7 +556,7 @@ class ContactPage(SitePage):
         if not visible_now(fields):
             raise LookupError(f"no {fallback.lower()} field")
         field = best_of(fields, labels, step)
-        field.fill(value, timeout=LOOK_MS)
+        field.fill(value, timeout=look_ms())
         label, held = label_and_value(field)
         filled[label or fallback] = held
         self.kept.append(typed(field, value, label or fallback))
@@ -715,7 +717,7 @@ class ReturnPage:
             radio = radios.nth(index)
             name = label_of(radio)
             if mail.search(name) and not drop_off.search(name):
-                radio.check(timeout=LOOK_MS)
+                radio.check(timeout=look_ms())
                 return name
         selects = self.page.get_by_role("combobox").filter(visible=True)
         for index in range(selects.count()):
@@ -725,7 +727,7 @@ class ReturnPage:
                 for option in options_of(field):
                     label = str(option["label"])
                     if mail.search(label) and not drop_off.search(label):
-                        field.select_option(value=str(option["value"]), timeout=LOOK_MS)
+                        field.select_option(value=str(option["value"]), timeout=look_ms())
                         return label
         return None
 

@@ -15,12 +15,12 @@ from playwright.sync_api import Locator, Page
 from flows.browsing import Browsing
 from flows.forms import Filled, ticked
 from flows.locating import (
-    LOOK_MS,
-    SUBMIT_MS,
     alerts,
+    look_ms,
     page_root,
     phone_in,
     phone_on,
+    submit_ms,
     texts_of,
     visible_now,
     wait_visible,
@@ -85,7 +85,7 @@ class ReturnFlow:
         def fill() -> list[Filled]:
             nonlocal method
             for _label, box in chosen:
-                box.check(timeout=LOOK_MS)
+                box.check(timeout=look_ms())
                 form.choose_reason(box)
             form.choose_remaining_reasons()
             method = form.choose_mail_method()
@@ -173,7 +173,7 @@ class ReturnFlow:
             outcome = numbers.or_(refused)
             if step == "submit":
                 outcome = outcome.or_(review)
-            if not wait_visible(outcome, SUBMIT_MS):
+            if not wait_visible(outcome, submit_ms()):
                 self.browsing.diagnose("the return form gave no return number", page=target)
             self.browsing.check_page(target)
             said = " ".join(texts_of(refused))

@@ -21,17 +21,17 @@ from flows.browsing import Browsing
 from flows.findings import note, note_url
 from flows.forms import Filled, typed
 from flows.locating import (
-    LOOK_MS,
-    OPTIONAL_MS,
-    SUBMIT_MS,
     Deadline,
     alerts,
     control,
     labelled,
+    look_ms,
+    optional_ms,
     page_root,
     phone_in,
     phone_on,
     phrases,
+    submit_ms,
     texts_of,
     visible_now,
     wait_visible,
@@ -126,7 +126,7 @@ class SignInFlow:
             browsing.check_page(signing_in=True)
             if home.shows_signed_in():
                 return
-            form = self._find_form(LOOK_MS)
+            form = self._find_form(look_ms())
         if form is None:
             browsing.diagnose("could not find the sign-in form", signing_in=True)
         note("sign_in_form", form.email_field.or_(form.password_field))
@@ -204,7 +204,7 @@ class SignInFlow:
             self.browsing.diagnose("could not find the sign-in form", signing_in=True)
 
         def type_email() -> list[Filled]:
-            field.fill(email, timeout=LOOK_MS)
+            field.fill(email, timeout=look_ms())
             return [typed(field, email, "the e-mail")]
 
         self._type_for_submit(
@@ -215,7 +215,7 @@ class SignInFlow:
         stage = self._submit(form, field, self.words.sign_in_submit, wanted=form.password_field)
         if stage != "wanted":
             raise SiteNotUnderstood("the sign-in form asked for no password")
-        next_form = self._find_form(LOOK_MS)
+        next_form = self._find_form(look_ms())
         if next_form is None or not visible_now(next_form.password_field):
             self.browsing.diagnose("could not find the password field", signing_in=True)
         require_safe_origin(next_form.frame.url, self.browsing.site_url)
@@ -278,7 +278,7 @@ class SignInFlow:
         if submit is not None:
             self.browsing.click(submit, signing_in=True)
         else:  # implicit submission, as a person pressing Enter
-            field.first.press("Enter", timeout=LOOK_MS)
+            field.first.press("Enter", timeout=look_ms())
             self.browsing.check_page(signing_in=True)
         site_page = SitePage(self.page, self.words)
         # Signed in, by any of its signs: a sign-out control anywhere; or the way in to
@@ -339,7 +339,7 @@ class SignInFlow:
                 "the shop showed its sign-in form again after it was sent, without saying why"
             )
 
-        deadline = Deadline(SUBMIT_MS)
+        deadline = Deadline(submit_ms())
         while True:
             if not self._wait_for_outcome(outcomes, form.frame, frame_outcomes, deadline.left_ms()):
                 if self.page.url != before_url or watch.loads > loads_before:
@@ -352,7 +352,7 @@ class SignInFlow:
                 return said
             if not in_frame and not visible_now(field):
                 # The form went away: give what replaces it a moment to show itself.
-                wait_visible(strong.or_(self._account_signs()), OPTIONAL_MS)
+                wait_visible(strong.or_(self._account_signs()), optional_ms())
                 said = outcome()
                 if said is not None:
                     return said
@@ -392,8 +392,10 @@ class SignInFlow:
 
     @staticmethod
     def _wait_for_outcome(
-        outcomes: Locator, frame: Frame, in_frame: Locator | None, timeout_ms: float = SUBMIT_MS
+        outcomes: Locator, frame: Frame, in_frame: Locator | None, timeout_ms: float | None = None
     ) -> bool:
+        if timeout_ms is None:
+            timeout_ms = submit_ms()
         if in_frame is None:
             return wait_visible(outcomes, timeout_ms)
         # A form in a frame: look at the page and at the frame in turn.

@@ -31,15 +31,15 @@ from flows.labels import keep_label
 from flows.limits import Limits
 from flows.limits import use as use_limits
 from flows.locating import (
-    LOOK_MS,
-    OPTIONAL_MS,
-    SUBMIT_MS,
     alerts,
     best_of,
     button,
     control,
+    look_ms,
+    optional_ms,
     page_root,
     phone_on,
+    submit_ms,
     texts_of,
     visible_now,
     wait_visible,
@@ -188,7 +188,7 @@ class RetailerSite:
         name = name_on_page(self.page, self.words)
         if (name and len(name.split()) > 1) or not visit_account_page:
             return name
-        link = account_page_link(self.page, self.words, OPTIONAL_MS)
+        link = account_page_link(self.page, self.words, optional_ms())
         if link is None:
             return name
         self._browsing.click(link)
@@ -206,7 +206,7 @@ class RetailerSite:
             return None
         self._browsing.check_page()
         order_page = OrderPage(self.page, self.words)
-        if not wait_visible(order_page.status_sign(number), LOOK_MS):
+        if not wait_visible(order_page.status_sign(number), look_ms()):
             return None
         if order_page.shows_order(number) is None:
             return None
@@ -221,7 +221,7 @@ class RetailerSite:
         if remembered:
             if browsing.goto(remembered, ok_below=400) is not None:
                 browsing.check_page()
-                if wait_visible(listing.order_links(), LOOK_MS):
+                if wait_visible(listing.order_links(), look_ms()):
                     return listing
             self.remembered.pop(ORDER_LIST, None)
         link = browsing.find_from_here_or_home(self.words.order_list_links, step=Step.ORDERS)
@@ -334,7 +334,7 @@ class RetailerSite:
         form_gone = page_root(self.page).filter(
             has_not=button(self.page, self.words.contact_submit)
         )
-        if not wait_visible(confirmed.or_(refused).or_(form_gone), SUBMIT_MS):
+        if not wait_visible(confirmed.or_(refused).or_(form_gone), submit_ms()):
             self._browsing.diagnose("the contact form gave no confirmation")
         self._browsing.check_page()
         said = " ".join(texts_of(refused))
@@ -342,7 +342,7 @@ class RetailerSite:
             raise SiteNotUnderstood(f"the contact form was not accepted: {said}")
         if not visible_now(confirmed):
             # The form went away; give a confirmation built by script a moment to appear.
-            wait_visible(confirmed, LOOK_MS)
+            wait_visible(confirmed, look_ms())
         for text in texts_of(confirmed):
             reference = reference_in(text, source)
             if reference:
@@ -356,7 +356,7 @@ class RetailerSite:
         if remembered:
             if browsing.goto(remembered, ok_below=400) is not None:
                 browsing.check_page()
-                if wait_visible(contact.form_field(), LOOK_MS):
+                if wait_visible(contact.form_field(), look_ms()):
                     return contact
             self.remembered.pop(CONTACT, None)
         link = self._contact_link()
@@ -367,7 +367,7 @@ class RetailerSite:
         if link is not None:
             note(CONTACT, link)
             browsing.click(link)
-            if not wait_visible(contact.form_field(), LOOK_MS):
+            if not wait_visible(contact.form_field(), look_ms()):
                 # A help page named like the contact link ("Help & Contact") leads on to
                 # the form through its own, better named link ("Contact us"): once.
                 onward = self._contact_link()
@@ -401,14 +401,14 @@ class RetailerSite:
         words = self.words
         contact = control(self.page, words.contact_links, Step.HELP)
         help_page = control(self.page, words.customer_service_links, Step.HELP)
-        if not wait_visible(contact.or_(help_page), LOOK_MS):
+        if not wait_visible(contact.or_(help_page), look_ms()):
             return None
         if visible_now(contact):
             return best_of(contact, words.contact_links, Step.HELP)
         help_link = best_of(help_page, words.customer_service_links, Step.HELP)
         note("customer_service", help_link)
         self._browsing.click(help_link)
-        if not wait_visible(contact, LOOK_MS):
+        if not wait_visible(contact, look_ms()):
             return None
         return best_of(contact, words.contact_links, Step.HELP)
 
@@ -423,17 +423,17 @@ class RetailerSite:
         if remembered:
             if browsing.goto(remembered, ok_below=400) is not None:
                 browsing.check_page()
-                if wait_visible(heading, LOOK_MS):
+                if wait_visible(heading, look_ms()):
                     return support.requests()
             self.remembered.pop(SUPPORT_REQUESTS, None)
         # Optional in the contract: a short look, so that a shop without one is not slow.
-        link = browsing.find_from_here_or_home(self.words.support_request_pages, OPTIONAL_MS)
+        link = browsing.find_from_here_or_home(self.words.support_request_pages, optional_ms())
         if link is not None:
             note(SUPPORT_REQUESTS, link)
             browsing.click(link)
         elif not self._go_to_start(SUPPORT_REQUESTS):
             return None
-        wait_visible(heading, LOOK_MS)
+        wait_visible(heading, look_ms())
         self.remembered[SUPPORT_REQUESTS] = self.page.url
         return support.requests()
 
@@ -479,6 +479,6 @@ class RetailerSite:
             self._browsing.check_page()
             words = self.words.label_links
             wanted = control(self.page, words, Step.ORDER)
-            if wait_visible(wanted, LOOK_MS):
+            if wait_visible(wanted, look_ms()):
                 return self.page, best_of(wanted, words, Step.ORDER)
         self._browsing.diagnose("could not find a return label link")
