@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -74,6 +75,28 @@ CONTACT = "contact"
 SUPPORT_REQUESTS = "support_requests"
 # A start URL for signing in (from a site profile); not remembered, only a way in.
 SIGN_IN = "sign_in"
+
+
+def derived_order_url(remembered: Mapping[str, str], number: str) -> str | None:
+    """This order's page address, made from a remembered order page of another order.
+
+    Shops build order pages from one pattern (``/orders/MK-70001``, ``/order?id=70001``):
+    the other order's number, found once in its address, is replaced by this one's
+    (zero padding kept). ``None`` when no remembered address holds its number exactly once.
+    """
+    core = order_number_core(number).lstrip("0")
+    if not core:
+        return None
+    for name, url in remembered.items():
+        other = name.removeprefix("order:").lstrip("0")
+        if not name.startswith("order:") or not other or other == core:
+            continue
+        spots = list(re.finditer(rf"(?<![A-Za-z0-9]){re.escape(other)}(?![A-Za-z0-9])", url))
+        spots = spots or list(re.finditer(rf"(?<=[-0]){re.escape(other)}(?![A-Za-z0-9])", url))
+        if len(spots) == 1:
+            spot = spots[0]
+            return url[: spot.start()] + core + url[spot.end() :]
+    return None
 
 
 def _as_agent_errors(method: Callable[P, T]) -> Callable[P, T]:
@@ -153,6 +176,14 @@ class RetailerSite:
             if order is not None:
                 return order
             self.remembered.pop(key, None)
+        derived = derived_order_url(self.remembered, number)
+        if derived is not None:
+            # Another order's page, its number swapped for this one's: the shop's own link
+            # pattern. Trusted only when the page shows this order's number and status.
+            order = self._open_remembered_order(derived, number)
+            if order is not None:
+                self.remembered[key] = order.url or self.page.url
+                return order
         listing = self._open_order_list()
         link = listing.order_link(number)
         if not visible_now(link):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from fixtures.server import ShopServer
-from ordercore.errors import SessionExpired, TransientError
+from flows.site import RetailerSite
+from ordercore.errors import OrderNotFound, SessionExpired, TransientError
 from ordercore.models import OrderStatus
+from ordercore.order_numbers import order_number_core
 
 from .shopper import OpenSite
 
@@ -57,3 +59,45 @@ def test_a_page_that_never_comes_is_transient(open_site: OpenSite, shop: ShopSer
     shop.fail(r"/account/orders$", "slow", delay=8, region="us")
     with pytest.raises(TransientError, match="still loading"):
         site.open_order("70001")
+
+
+def _page_loads(site: RetailerSite) -> list[str]:
+    """The addresses of the pages ``site`` loads from now on."""
+    loads: list[str] = []
+    site.page.on(
+        "request",
+        lambda request: loads.append(request.url) if request.resource_type == "document" else None,
+    )
+    return loads
+
+
+@pytest.mark.parametrize(
+    ("region", "known", "wanted"), [("us", "70001", "70003"), ("st", "70003", "70010")]
+)
+def test_another_orders_remembered_page_leads_straight_to_this_one(
+    open_site: OpenSite, shop: ShopServer, region: str, known: str, wanted: str
+):
+    site = open_site(region)
+    first = site.open_order(known)
+    site.remembered.pop("order_list")
+    loads = _page_loads(site)
+    order = site.open_order(wanted)
+    # One page load, no order list: the shop's own link pattern with the number swapped.
+    assert loads == [order.url]
+    assert order_number_core(order.number).lstrip("0") == wanted
+    assert order.url != first.url
+    assert site.remembered[f"order:{wanted}"] == order.url
+
+
+def test_a_derived_order_page_that_is_not_this_order_falls_back_to_the_list(
+    open_site: OpenSite, shop: ShopServer
+):
+    site = open_site("us")
+    site.open_order("70001")
+    loads = _page_loads(site)
+    # Olga's order: its page is refused, and Jane's list does not hold it.
+    with pytest.raises(OrderNotFound):
+        site.open_order("70099")
+    assert loads[0] == shop.page_url("us", "order", order="MK-70099")
+    assert any(url.endswith("/us/account/orders") for url in loads[1:])
+    assert "order:70099" not in site.remembered
