@@ -65,6 +65,7 @@ from ordercore.models import Action, CommandOptions, Goal, Order, OrderStatus, O
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
+    from flows.results import SupportRequest
     from flows.site import RetailerSite
 
 log = get_logger("agent.runner")
@@ -187,6 +188,25 @@ def open_browser(
             browser.close()
 
 
+@dataclass
+class Ahead:
+    """A second tab reading what a cancellation needs while the first reads the order."""
+
+    page: Page
+    site: RetailerSite
+    ready: bool = False  # it read the open requests and opened the contact form
+    requests: list[SupportRequest] | None = None
+    taken: bool = False  # the agent carries on in it
+
+    def close(self) -> None:
+        if self.taken:
+            return
+        try:
+            self.page.close()
+        except Exception as exc:  # it goes with the browser anyway
+            log.info("look-ahead tab not closed", error=type(exc).__name__)
+
+
 class OrderAgent:
     """Deals with one order on one signed-in site."""
 
@@ -215,6 +235,10 @@ class OrderAgent:
         # Whether this data dir ever reached the shop (a saved session, pages remembered):
         # a host name that does not resolve is then DNS trouble, else most likely a typo.
         self.reached_before = self.saved_session_untried or bool(self.site.remembered)
+        # A cancellation's Support Requests list and contact form are loaded in a second
+        # tab while the first reads the order (see ``_open_order_looking_ahead``). The
+        # one-shot commands turn it on; a batch, with tabs of its own, leaves it off.
+        self.look_ahead = False
 
     # -- signing in ------------------------------------------------------
 
@@ -413,17 +437,86 @@ class OrderAgent:
 
     def handle(self, key: OrderKey, goal: Goal, options: CommandOptions) -> Result:
         try:
-            return self._act(key, goal, options)
+            result = self._act(key, goal, options)
         except NeedsHuman as exc:
             # Whatever stopped the run, the person learns what to do and whom to call.
             exc.hint = next_step(exc)
             if exc.phone is None and exc.ask_shop:
                 exc.phone = self.phone()
             raise
+        # The contact form and the requests page were reached after the order: the
+        # next run goes straight there (and can load them beside the order page).
+        self.remember_urls()
+        return result
 
     def _act(self, key: OrderKey, goal: Goal, options: CommandOptions) -> Result:
         self.ensure_signed_in()
-        order = self.open_order(key.number)
+        order, ahead = self._open_order_looking_ahead(key, goal, options)
+        try:
+            return self._decide_and_act(key, goal, options, order, ahead)
+        finally:
+            if ahead is not None:
+                ahead.close()
+
+    def _worth_looking_ahead(self, key: OrderKey, goal: Goal, options: CommandOptions) -> bool:
+        """A cancellation that may be sent this run: its pages are worth loading early."""
+        return (
+            self.look_ahead
+            and goal is Goal.CANCEL
+            and not options.dry_run
+            and self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST) is None
+        )
+
+    def _open_order_looking_ahead(
+        self, key: OrderKey, goal: Goal, options: CommandOptions
+    ) -> tuple[Order, Ahead | None]:
+        """The order; for a cancellation, its Support Requests list and contact form too.
+
+        Those are only read (GETs), in a second tab of the same context, while this one
+        loads the order: the page loads overlap instead of following each other. What
+        the second tab found is used only if the order is to be cancelled; if it failed
+        (signed out, a slow page), the usual path reads it all again, one after another.
+        """
+        if not self._worth_looking_ahead(key, goal, options):
+            return self.open_order(key.number), None
+        from flows.together import Done, run_together
+
+        page = self.session.context.new_page()
+        ahead = Ahead(page, self._site(page, self.site.remembered))
+        order_read, ahead_read = run_together(
+            page,
+            [lambda: self.open_order(key.number), ahead.site.prepare_cancellation],
+            limit=2,
+        )
+        if isinstance(ahead_read, Done):
+            ahead.requests = ahead_read.value
+            ahead.ready = True
+        else:
+            log.info("looking ahead failed", error=type(ahead_read.error).__name__)
+        if not isinstance(order_read, Done):
+            ahead.close()
+            raise order_read.error
+        return order_read.value, ahead
+
+    def _take_ahead(self, ahead: Ahead) -> None:
+        """Carry on in the tab that looked ahead (its contact form is open); close this one."""
+        used = self.session.page
+        self.site = ahead.site
+        self.session.page = ahead.page
+        ahead.taken = True
+        try:
+            used.close()
+        except Exception as exc:  # the tab in use is what matters; this one goes with the browser
+            log.info("order tab not closed", error=type(exc).__name__)
+
+    def _decide_and_act(
+        self,
+        key: OrderKey,
+        goal: Goal,
+        options: CommandOptions,
+        order: Order,
+        ahead: Ahead | None,
+    ) -> Result:
         self.ledger.ensure_order(key, goal)
         self.ledger.record_status(key, order.status, order.raw_status)
         self.remember_urls()
@@ -446,7 +539,7 @@ class OrderAgent:
         if decision.step is Step.NOTHING:
             return self.nothing(order, goal, decision, label)
         if decision.step is Step.REQUEST_CANCELLATION:
-            return self.request_cancellation(key, order, options)
+            return self.request_cancellation(key, order, options, ahead=ahead)
         if decision.step is Step.START_RETURN:
             return self.start_return(key, order, options)
         return self.fetch_label(key, order)
@@ -528,7 +621,19 @@ class OrderAgent:
         result.headline = headline
         return result
 
-    def request_cancellation(self, key: OrderKey, order: Order, options: CommandOptions) -> Result:
+    def request_cancellation(
+        self,
+        key: OrderKey,
+        order: Order,
+        options: CommandOptions,
+        *,
+        ahead: Ahead | None = None,
+    ) -> Result:
+        """Send one cancellation request (write-ahead), or find one already on file.
+
+        ``ahead``: a tab that already read the shop's open requests and opened the
+        contact form (``_open_order_looking_ahead``); the form is filled there.
+        """
         settings = self.settings
         earlier = self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
         if earlier is not None:  # before a dry run too: nothing left to rehearse
@@ -557,9 +662,24 @@ class OrderAgent:
         # The confirmation page shows only a case number: the filled form, pictured just
         # before it goes, shows the order number and the message that were sent.
         form_shot = self.filled_form_path(order)
+        read_ahead: Callable[[], list[SupportRequest] | None] | None = None
+        if ahead is not None and ahead.ready:
+            self._take_ahead(ahead)
+            requests = ahead.requests
+
+            def read_ahead_requests() -> list[SupportRequest] | None:
+                return requests
+
+            read_ahead = read_ahead_requests
 
         def send() -> Submission:
-            return self.submitter().request_cancellation(key, order, request, filled_form=form_shot)
+            # What the other tab read serves the first try only: a try after a sign-out
+            # reads the shop again (the lost submit may have arrived).
+            nonlocal read_ahead
+            reader, read_ahead = read_ahead, None
+            return self.submitter().request_cancellation(
+                key, order, request, filled_form=form_shot, read_requests=reader
+            )
 
         with self.steps.doing("Requesting cancellation through Contact Us…"):
             submission = self._signed_out_while_sending(send, again=send)
@@ -804,7 +924,7 @@ class OrderAgent:
         page = self.session.page
         try:
             png = page.screenshot(
-                full_page=True,
+                # The viewport: the confirmation or label link just reached is in view.
                 # Password and code fields never reach a picture.
                 mask=[
                     page.locator("input[type=password]"),
@@ -880,6 +1000,7 @@ def _handle_in_browser(
     steps.progress("Starting the browser")
     with open_browser(settings, trace=trace) as session:
         agent = OrderAgent(settings, ledger, proofs, session, steps)
+        agent.look_ahead = True
         try:
             result = agent.handle(key, goal, options)
         except Exception as exc:

@@ -167,11 +167,13 @@ class Submitter:
         request: dict[str, str],
         *,
         filled_form: Path | None = None,
+        read_requests: Callable[[], list[SupportRequest] | None] | None = None,
     ) -> Submission:
         """Make sure the shop has one cancellation request for ``order``, sending at most one.
 
         ``filled_form``: where to keep a screenshot of the filled form, taken just before
-        it is submitted (only when it is).
+        it is submitted (only when it is). ``read_requests``: the shop's open requests as
+        read earlier in this run (a tab of their own), instead of reading them now.
         """
         kind = IntentKind.CANCELLATION_REQUEST
         sent = self.ledger.has_sent(key, kind)
@@ -179,7 +181,7 @@ class Submitter:
             return Submission(How.ALREADY_SENT, sent.reference)
         pending = [i for i in self.ledger.open_intents(key) if i.kind is kind]
         # One look at the shop's list serves both questions below.
-        requests = self.safe_read(self.site.support_requests)
+        requests = (read_requests or (lambda: self.safe_read(self.site.support_requests)))()
         if pending:
             found = self._reconcile(key, order, pending, requests)
             if found is not None:

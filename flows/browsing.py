@@ -380,6 +380,8 @@ class Browsing:
     def screenshot(self, page: Page, path: Path) -> None:
         """The page as a person sees it (interruptions closed), kept 0600 at ``path``.
 
+        The viewport, not the whole page: what was just filled in or confirmed is in
+        view, and a full-page capture costs a relayout on the way to the submit.
         Password and one-time-code fields are masked: a picture never shows a secret,
         whatever page it is taken on.
         """
@@ -388,7 +390,7 @@ class Browsing:
             page.locator("input[type=password]"),
             page.locator("input[autocomplete=one-time-code]"),
         ]
-        save_atomically(page.screenshot(full_page=True, mask=secret_fields), Path(path))
+        save_atomically(page.screenshot(mask=secret_fields), Path(path))
 
     # -- explaining -------------------------------------------------------------------
     def check_page(self, page: Page | None = None, *, signing_in: bool = False) -> None:

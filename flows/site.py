@@ -384,6 +384,8 @@ class RetailerSite:
         browsing = self._browsing
         contact = ContactPage(self.page, self.words)
         remembered = self.remembered.get(CONTACT)
+        if remembered and self.page.url == remembered and visible_now(contact.form_field()):
+            return contact  # opened ahead (``prepare_cancellation``): no second load
         if remembered:
             if browsing.goto(remembered, ok_below=400) is not None:
                 browsing.check_page()
@@ -442,6 +444,22 @@ class RetailerSite:
         if not wait_visible(contact, look_ms()):
             return None
         return best_of(contact, words.contact_links, Step.HELP)
+
+    @_as_agent_errors
+    def prepare_cancellation(self) -> list[SupportRequest] | None:
+        """The shop's open requests read, then its contact form opened, nothing filled in.
+
+        What a cancellation request needs before its write-ahead intent, done in a tab of
+        its own while another tab reads the order (``agent.runner``). Returns what
+        ``support_requests`` returns; ``request_cancellation`` then finds the form open.
+        """
+        if not self.remembered.get(SUPPORT_REQUESTS):
+            # A new tab shows nothing to click yet: start where a person would.
+            self._browsing.goto(self.site_url)
+            self._browsing.check_page()
+        requests = self.support_requests()
+        self._open_contact()
+        return requests
 
     @_as_agent_errors
     def support_requests(self) -> list[SupportRequest] | None:
