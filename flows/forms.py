@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
@@ -17,27 +19,38 @@ class Filled:
     """Something the agent put in a form, and how to tell it is still there before sending.
 
     ``what`` names the field for messages (its label): never the value, which may be
-    a password or a code.
+    a password or a code. ``field``, ``label`` and ``value`` (a text field's text, a
+    select's option label), when given, let ``not_kept`` read a whole form back at once.
     """
 
     what: str
     still_there: Callable[[], bool]
+    field: Locator | None = dataclasses.field(default=None, repr=False)
+    label: str | None = None
+    value: str | None = dataclasses.field(default=None, repr=False)
 
 
-def typed(field: Locator, value: str, what: str) -> Filled:
-    """A text field that should still hold ``value`` (spacing aside)."""
+def _holds(held: str, value: str) -> bool:
+    return held == value or (bool(held) and held.split() == value.split())
+
+
+def typed(field: Locator, value: str, what: str, *, label: str | None = None) -> Filled:
+    """A text field that should still hold ``value`` (spacing aside).
+
+    ``label``: the field's label as ``label_of`` reads it (for the read-back at once).
+    """
 
     def still_there() -> bool:
         try:
             held = field.input_value(timeout=look_ms())
         except PlaywrightError:
             return False
-        return held == value or (bool(held) and held.split() == value.split())
+        return _holds(held, value)
 
-    return Filled(what, still_there)
+    return Filled(what, still_there, field, label, value)
 
 
-def selected(field: Locator, label: str, what: str) -> Filled:
+def selected(field: Locator, label: str, what: str, *, field_label: str | None = None) -> Filled:
     """A select that should still show the option labelled ``label``."""
 
     def still_there() -> bool:
@@ -50,7 +63,7 @@ def selected(field: Locator, label: str, what: str) -> Filled:
         except PlaywrightError:
             return False
 
-    return Filled(what, still_there)
+    return Filled(what, still_there, field, field_label, label)
 
 
 def ticked(box: Locator, what: str) -> Filled:
@@ -66,7 +79,13 @@ def ticked(box: Locator, what: str) -> Filled:
 
 
 def not_kept(filled: Sequence[Filled]) -> list[str]:
-    """The names of the fields that lost what was put in them."""
+    """The names of the fields that lost what was put in them.
+
+    One read of every field first; only when that cannot vouch for each of them are
+    they asked one by one (which also names the ones that lost their value).
+    """
+    if _all_kept(filled):
+        return []
     return [entry.what for entry in filled if not entry.still_there()]
 
 
@@ -91,6 +110,35 @@ _OPTIONS_OF = """(el) => [...el.options].map((o) => ({
   value: o.value,
   disabled: o.disabled,
 }))"""
+
+
+# Each field's label and what it shows (a select: its chosen option's label).
+_LABELS_AND_VALUES = (
+    "(els) => els.map((el) => [("
+    + _LABEL_OF
+    + """)(el), el.tagName === "SELECT"
+  ? [...el.selectedOptions]
+      .map((o) => (o.label || o.textContent || "").replace(/\\s+/g, " ").trim()).join(" ")
+  : el.value])"""
+)
+
+
+def _all_kept(filled: Sequence[Filled]) -> bool:
+    """Whether one read of the fields (looked up again, as ``still_there`` does) finds every
+    value where it was put: each entry matched by a field with its label holding its value."""
+    if not filled or any(e.field is None or not e.label or e.value is None for e in filled):
+        return False
+    fields = reduce(Locator.or_, [e.field for e in filled if e.field is not None])
+    try:
+        shown = [
+            (str(label), str(value)) for label, value in fields.evaluate_all(_LABELS_AND_VALUES)
+        ]
+    except PlaywrightError:
+        return False
+    return all(
+        any(label == entry.label and _holds(value, entry.value or "") for label, value in shown)
+        for entry in filled
+    )
 
 
 def label_of(field: Locator) -> str:

@@ -11,10 +11,6 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import pypdf
-from pypdf import PdfReader
-from pypdf.errors import LimitReachedError, PyPdfError
-
 from flows.limits import current as current_limits
 from flows.limits import shown_size
 from ordercore.errors import LabelInvalid, StorageError
@@ -33,6 +29,10 @@ def pdf_text(data: bytes) -> str:
     """All text of a PDF; ``LabelInvalid`` when the bytes are not a readable PDF."""
     if not data.startswith(PDF_MAGIC):
         raise LabelInvalid("the return label is not a PDF")
+    # Imported only when a label is read: a cancellation never pays for pypdf's import.
+    from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError, PyPdfError
+
     # pypdf logs warnings about harmless oddities of hand-made PDFs; they are not ours to show.
     previous = logging.getLogger("pypdf").level
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -71,6 +71,8 @@ def _pdf_limits(max_bytes: int) -> Iterator[None]:
         "maximum_declared_stream_length",
         "image_maximum_buffer_size",
     )
+    import pypdf
+
     current = pypdf.get_configuration()
     caps = {name: max_bytes for name in names if hasattr(current, name)}
     with pypdf.apply_configuration(**caps):

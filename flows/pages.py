@@ -56,7 +56,7 @@ from flows.matching import (
     starts_with,
 )
 from flows.order_items import PRICE, items_in_tables
-from flows.recognition import Step, name_pattern, ranked
+from flows.recognition import Step, best, name_pattern, ranked
 from flows.results import SupportRequest
 from flows.vocabulary import Vocabulary, combined_status, read_status_text
 from ordercore.models import Item, Order, OrderStatus
@@ -123,12 +123,19 @@ class SitePage:
     def __init__(self, page: Page, vocabulary: Vocabulary) -> None:
         self.page = page
         self.words = vocabulary
+        self._content: tuple[str, Locator] | None = None
 
     @property
     def content(self) -> Locator:
-        """The main landmark when there is exactly one (menus and footers repeat everywhere)."""
-        main = self.page.get_by_role("main")
-        return main if main.count() == 1 else page_root(self.page)
+        """The main landmark when there is exactly one (menus and footers repeat everywhere).
+
+        Looked up once per address: reading an order asks for it a dozen times.
+        """
+        url = self.page.url
+        if self._content is None or self._content[0] != url:
+            main = self.page.get_by_role("main")
+            self._content = (url, main if main.count() == 1 else page_root(self.page))
+        return self._content[1]
 
     def _anywhere(self, name: re.Pattern[str]) -> Locator:
         """Links and buttons named like ``name``, shown or tucked away in a closed menu."""
@@ -516,8 +523,9 @@ class ContactPage(SitePage):
         chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
         if chosen is None:
             raise LookupError("the topic list has no cancellation option")
-        filled[label_of(topic) or "Topic"] = chosen
-        self.kept.append(selected(topic, chosen, label_of(topic) or "Topic"))
+        topic_label = label_of(topic)
+        filled[topic_label or "Topic"] = chosen
+        self.kept.append(selected(topic, chosen, topic_label or "Topic", field_label=topic_label))
         form = self.form_block()
         self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
         self._fill(filled, form, words.contact_email_labels, email, "Email", Step.EMAIL)
@@ -552,14 +560,14 @@ class ContactPage(SitePage):
         step: Step = Step.FIELD,
     ) -> None:
         """Fill the field best labelled like ``labels`` ("Order number" before "Order # or ID")."""
-        fields = textbox(form, labels, step)
-        if not visible_now(fields):
+        # One look: the best of the visible fields, or none shows.
+        field = best(textbox(form, labels, step), labels, step)
+        if field is None:
             raise LookupError(f"no {fallback.lower()} field")
-        field = best_of(fields, labels, step)
         field.fill(value, timeout=look_ms())
         label, held = label_and_value(field)
         filled[label or fallback] = held
-        self.kept.append(typed(field, value, label or fallback))
+        self.kept.append(typed(field, value, label or fallback, label=label))
 
     def submit_control(self) -> Locator | None:
         words = self.words.contact_submit

@@ -333,14 +333,21 @@ class RetailerSite:
                 browsing.diagnose("could not fill in the contact form")
             return contact.kept
 
+        submits: list[Locator | None] = []
+
+        def submit_control() -> Locator | None:
+            # Found once per fill: its locator is looked up again on the page at the click.
+            submits.append(contact.submit_control())
+            return submits[-1]
+
         # Read back before sending (and before a dry run's screenshot): a page script may
         # have rebuilt the form, empty, since it was filled.
-        browsing.fill_for_submit(fill, contact.submit_control, "the contact form")
+        browsing.fill_for_submit(fill, submit_control, "the contact form")
         if dry_run:
             if screenshot is not None:
                 browsing.screenshot(self.page, screenshot)
             return CancellationReceipt(reference=None, fields=fields, url=self.page.url)
-        submit = contact.submit_control()
+        submit = submits[-1] if submits else contact.submit_control()
         if submit is None:
             browsing.diagnose("the contact form has no Submit/Send button")
         if filled_form is not None:
