@@ -61,6 +61,9 @@ PHASE_OF: dict[str, str] = {
     # opening the browser's context and tabs
     "open_browser": CONTEXT,
     "AccountSession.fresh_tab": CONTEXT,
+    "OrderAgent._open_order_looking_ahead": CONTEXT,  # the look-ahead tab opened
+    "OrderAgent._take_ahead": CONTEXT,
+    "Ahead.close": CONTEXT,
     "new_context": CONTEXT,
     # the agent's engine on the tab (its first use imports flows/)
     "OrderAgent.__init__": SET_UP,
@@ -75,9 +78,11 @@ PHASE_OF: dict[str, str] = {
     "OrderAgent.open_order": ORDER,
     "RetailerSite.open_order": ORDER,
     "read_status": ORDER,
-    # the shop's list of open requests, read before sending one
+    # the shop's list of open requests, read before sending one (in the look-ahead tab too)
     "RetailerSite.support_requests": REQUESTS,
+    "RetailerSite.prepare_cancellation": REQUESTS,
     # the contact form: finding it, the name to sign with, filling and reading back
+    "RetailerSite._open_contact": FORM,
     "OrderAgent.shopper_name": FORM,
     "RetailerSite.request_cancellation": FORM,
     "fill_form": FORM,

@@ -452,13 +452,21 @@ class OrderPage(SitePage):
                 items.append(item)
         return tuple(items)
 
-    def read(self, number: str, listed: str | None = None) -> Order:
-        status = self.read_status(number, listed)
+    def read(
+        self,
+        number: str,
+        listed: str | None = None,
+        *,
+        status: tuple[str, OrderStatus] | None = None,
+        shown: str | None = None,
+    ) -> Order:
+        """The order as this page shows it; ``status`` and ``shown`` when already read."""
+        status = status or self.read_status(number, listed)
         if status is None:
             raise LookupError("no status next to a status label")
         raw, canonical = status
         return Order(
-            number=self.shows_order(number) or number.strip().lstrip("#").strip(),
+            number=shown or self.shows_order(number) or number.strip().lstrip("#").strip(),
             status=canonical,
             raw_status=raw,
             items=self.items(),

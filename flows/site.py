@@ -239,11 +239,15 @@ class RetailerSite:
         order_page = OrderPage(self.page, self.words)
         if not wait_visible(order_page.status_sign(number), look_ms()):
             return None
-        if order_page.shows_order(number) is None:
+        shown = order_page.shows_order(number)
+        if shown is None:
             return None
-        if order_page.read_status(number) is None:
+        status = order_page.read_status(number)
+        if status is None:
             return None  # the status shows only in the order list: go through it
-        return self._read_order(number)
+        # Status and number are read: the rest of the page is read once, not looked for again.
+        self._order = order_page.read(number, status=status, shown=shown)
+        return self._order
 
     def _open_order_list(self) -> OrderListPage:
         browsing = self._browsing
