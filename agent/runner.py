@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -146,6 +148,28 @@ def session_file(settings: Settings) -> Path:
     return settings.data_dir / "sessions" / f"{name}.json"
 
 
+_engine_import: threading.Thread | None = None
+
+
+def _import_engine() -> None:
+    # An import that fails here fails again, with its real error, where it is used.
+    with suppress(Exception):
+        import flows.site  # noqa: F401
+
+
+def _start_importing_engine() -> None:
+    global _engine_import
+    if _engine_import is None and "flows.site" not in sys.modules:
+        _engine_import = threading.Thread(target=_import_engine, name="import-engine", daemon=True)
+        _engine_import.start()
+
+
+def _engine_imported() -> None:
+    """Wait for the background import of flows/ (if one is under way)."""
+    if _engine_import is not None:
+        _engine_import.join()
+
+
 @contextmanager
 def open_browser(
     settings: Settings, *, trace: str | None = None, fresh: bool = False
@@ -157,6 +181,10 @@ def open_browser(
     """
     from playwright.sync_api import sync_playwright
 
+    # The engine's modules are imported while this thread waits for the driver and
+    # Chromium to start (other processes, another core): their import then costs no
+    # wall time. The first use of flows/ joins it (``_engine_imported``).
+    _start_importing_engine()
     storage_path = session_file(settings)
     with sync_playwright() as playwright:
         executable = find_browser(settings.browser)
@@ -262,6 +290,7 @@ class OrderAgent:
 
     def _site(self, page: Page, remembered: dict[str, str]) -> RetailerSite:
         """The engine on ``page``, knowing what the shop's profile teaches."""
+        _engine_imported()
         from flows.site import RetailerSite
 
         site_url = self.settings.site_url
