@@ -275,3 +275,26 @@ def test_a_second_data_dir_fetches_the_label_of_a_started_return_instead_of_a_ne
         started["return_number"],
     )
     assert shop.returns("us") == [started]
+
+
+def test_the_next_order_goes_straight_to_its_page_on_the_saved_session(
+    order_agent: OrderAgent, shop: ShopServer
+):
+    first = order_agent("cancel", "70001", "--json", name=JANE_NAME)
+    assert first.code == 0, first.stderr
+    attempts = len(shop.sign_in_attempts("us"))
+    # From now on the order list answers only with server errors: the next order is
+    # reached by the first one's address, its number swapped, on the saved session.
+    shop.fail(r"/account/orders/?$", "5xx", times=100, region="us")
+
+    second = order_agent("cancel", "70002", "--json", name=JANE_NAME)
+
+    assert second.code == 0, second.stderr
+    assert second.json["action"] == "cancellation_requested"
+    assert len(shop.sign_in_attempts("us")) == attempts  # no sign-in either
+    first_case, second_case = shop.inbox("us")
+    assert "70002" in str(second_case["order"])
+    assert second.json["reference"] == second_case["case"] != first_case["case"]
+    receipt = read_receipt(second.json["receipt"])
+    # The filled form, pictured in the tab that opened it ahead, is part of the proof.
+    assert Path(receipt["form_screenshot"]).is_file()
