@@ -488,13 +488,18 @@ class OrderAgent:
                 ahead.close()
 
     def _worth_looking_ahead(self, key: OrderKey, goal: Goal, options: CommandOptions) -> bool:
-        """A cancellation that may be sent this run: its pages are worth loading early."""
-        return (
-            self.look_ahead
-            and goal is Goal.CANCEL
-            and not options.dry_run
-            and self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST) is None
-        )
+        """A cancellation that may be sent this run: its pages are worth loading early.
+
+        Not when the ledger already saw the order past processing (shipped, cancelled):
+        the shop is then asked for nothing it will not need.
+        """
+        if not self.look_ahead or goal is not Goal.CANCEL or options.dry_run:
+            return False
+        tracked = self.ledger.get(key)
+        seen = tracked.last_status if tracked is not None else None
+        if seen not in (None, OrderStatus.PROCESSING, OrderStatus.UNKNOWN):
+            return False
+        return self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST) is None
 
     def _open_order_looking_ahead(
         self, key: OrderKey, goal: Goal, options: CommandOptions

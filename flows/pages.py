@@ -228,6 +228,8 @@ class SignInPage:
     def __init__(self, frame: Frame, vocabulary: Vocabulary) -> None:
         self.frame = frame
         self.words = vocabulary
+        # submit_for's answers: the same form's button is wanted to settle and to click.
+        self._submits: dict[tuple[str, tuple[str, ...]], Locator | None] = {}
 
     @property
     def email_field(self) -> Locator:
@@ -268,8 +270,13 @@ class SignInPage:
         def submits(block: Locator) -> Locator:
             return button(block, words, Step.SIGN_IN)
 
-        block = nearest_block(field.first, submits)
-        return best_of(submits(block), words, Step.SIGN_IN) if block is not None else None
+        # Found once per form: the locator is resolved again on the page at every use.
+        key = (repr(field), tuple(words))
+        if key not in self._submits or self._submits[key] is None:
+            block = nearest_block(field.first, submits)
+            found = best_of(submits(block), words, Step.SIGN_IN) if block is not None else None
+            self._submits[key] = found
+        return self._submits[key]
 
     def email_beside_password(self) -> Locator | None:
         """The e-mail field of the password's own form (not a newsletter box in the header)."""
