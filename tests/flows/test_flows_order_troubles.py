@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.server import ShopServer
-from flows.site import RetailerSite
+from flows.site import RetailerSite, derived_order_url
 from ordercore.errors import OrderNotFound, SessionExpired, TransientError
 from ordercore.models import OrderStatus
 from ordercore.order_numbers import order_number_core
@@ -101,3 +101,38 @@ def test_a_derived_order_page_that_is_not_this_order_falls_back_to_the_list(
     assert loads[0] == shop.page_url("us", "order", order="MK-70099")
     assert any(url.endswith("/us/account/orders") for url in loads[1:])
     assert "order:70099" not in site.remembered
+
+
+@pytest.mark.parametrize(
+    ("remembered", "number", "derived"),
+    [
+        (
+            {"order:70001": "https://shop.test/orders/MK-70001"},
+            "#MK-70003",
+            "https://shop.test/orders/MK-70003",
+        ),
+        (
+            {"order:70001": "https://shop.test/o/000070001/view"},
+            "70010",
+            "https://shop.test/o/000070010/view",
+        ),
+        (
+            {"order:70001": "https://shop.test/order?id=70001&tab=1"},
+            "70002",
+            "https://shop.test/order?id=70002&tab=1",
+        ),
+        # The number twice in the address: which one is the order's is a guess, so none.
+        ({"order:70001": "https://shop.test/70001/orders/70001"}, "70002", None),
+        # Only this order's own page, or only other pages, remembered: nothing to swap.
+        (
+            {"order:70002": "https://shop.test/orders/70002", "contact": "https://shop.test/c"},
+            "70002",
+            None,
+        ),
+        ({"order:70001": "https://shop.test/orders/170001"}, "70002", None),
+    ],
+)
+def test_an_order_address_is_derived_only_from_a_number_found_once(
+    remembered: dict[str, str], number: str, derived: str | None
+):
+    assert derived_order_url(remembered, number) == derived
