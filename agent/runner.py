@@ -490,10 +490,17 @@ class OrderAgent:
     def _worth_looking_ahead(self, key: OrderKey, goal: Goal, options: CommandOptions) -> bool:
         """A cancellation that may be sent this run: its pages are worth loading early.
 
-        Not when the ledger already saw the order past processing (shipped, cancelled):
-        the shop is then asked for nothing it will not need.
+        Only when both addresses are remembered (a data dir that sent a request before),
+        and not when the ledger already saw the order past processing (shipped,
+        cancelled): the shop is then asked for nothing it will not need.
         """
         if not self.look_ahead or goal is not Goal.CANCEL or options.dry_run:
+            return False
+        from flows.site import CONTACT, SUPPORT_REQUESTS
+
+        if not (self.site.remembered.get(SUPPORT_REQUESTS) and self.site.remembered.get(CONTACT)):
+            # A new data dir knows neither address: the second tab would start from the home
+            # page (three loads, each with its dialogs, while the first tab is busy too).
             return False
         tracked = self.ledger.get(key)
         seen = tracked.last_status if tracked is not None else None
