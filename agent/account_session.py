@@ -25,6 +25,7 @@ from agent.state import Ledger, OrderKey
 from ordercore.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 
 if TYPE_CHECKING:
+    from agent.batch_tabs import BatchReading
     from agent.runner import BrowserSession, OrderAgent
     from flows.politeness import ShopPoliteness
 
@@ -62,6 +63,7 @@ class AccountSession:
         self.refusal: NeedsHuman | None = None  # set once the shop refused us this pass
         self.launches = 0
         self.politeness: ShopPoliteness | None = None  # the gate of the current browser
+        self.reading: BatchReading | None = None  # what the batch read once for its tabs
 
     def covers(self, key: OrderKey) -> bool:
         site, email = self.settings.site_url, self.settings.email
@@ -136,6 +138,15 @@ class AccountSession:
         agent = self._agent
         return agent is not None and agent.signed_in and self.refusal is None and not self.crashed()
 
+    def read_ahead(self, numbers: list[str], *, cancelling: bool) -> None:
+        """Before the tabs: one load of the order list (every due order's address) and,
+        when a tab may ask for a cancellation, one of Support Requests (agent.batch_tabs)."""
+        from agent.batch_tabs import read_ahead
+
+        agent = self._agent
+        if agent is not None:
+            self.reading = read_ahead(agent, numbers, cancelling=cancelling)
+
     def anchor(self) -> Any:
         """The object of the sync API whose event loop carries the tabs (the context)."""
         assert self._session is not None
@@ -146,14 +157,16 @@ class AccountSession:
         agent, session = self._agent, self._session
         if agent is None or session is None or self.crashed():
             raise BrowserGone("the browser is not running")
-        from agent.runner import OrderAgent
+        from agent.batch_tabs import TabAgent
 
         try:
             page = session.context.new_page()
         except Exception as exc:  # the browser went away meanwhile
             raise BrowserGone(type(exc).__name__) from exc
         tab_session = dataclasses.replace(session, page=page)
-        tab_agent = OrderAgent(self.settings, self.ledger, agent.proofs, tab_session, steps)
+        tab_agent = TabAgent(self.settings, self.ledger, agent.proofs, tab_session, steps)
+        if self.reading is not None:
+            tab_agent.reading = self.reading
         # Signed in already (the cookies are the context's): no look at the home page.
         tab_agent.signed_in = True
         tab_agent.saved_session_untried = False

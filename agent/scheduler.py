@@ -455,6 +455,10 @@ class Scheduler:
             self.steps.done(f"Order {tracked.key.number}: {check.outcome.value}")
             return check
 
+        account.read_ahead(
+            [tracked.key.number for tracked in orders],
+            cancelling=any(tracked.goal is Goal.CANCEL for tracked in orders),
+        )
         jobs = [lambda tracked=tracked: job(tracked) for tracked in orders]
         outcomes = run_together(account.anchor(), jobs, limit=tabs)
         checks: list[Check] = []
