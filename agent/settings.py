@@ -144,9 +144,9 @@ class Settings(BaseSettings):
     concurrency: int = Field(default=4, ge=1, le=32)
     # ...and, across all of them, a shop never has more than this many of our requests
     # to answer at once, nor more than this many started in any one second. 20 a second
-    # leaves a normal batch unthrottled (4 tabs on the fixture ask for ~12 requests a
-    # second at most: a page and a few small scripts each, every ~0.3 s) while a runaway
-    # loop still cannot reach the rate of a crawler.
+    # leaves a normal batch unthrottled (a tab asks for 3 requests an order; a batch at
+    # the target pace of 0.4 s an order asks for under 10 a second) while a runaway loop
+    # still cannot reach the rate of a crawler.
     shop_max_in_flight: int = Field(default=4, ge=1, le=64)
     shop_max_per_second: float = Field(default=20.0, gt=0, le=1000)
 
