@@ -8,6 +8,7 @@ the requests themselves, never by a clock).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from fixtures.server import ShopServer
 from ordercore.models import Action, Outcome
 
 from .conftest import SchedulerFactory, SettingsFactory
-from .helpers import JANE, on_worker
+from .helpers import JANE, browser_processes, kill, on_worker
 
 # Jane's two processing orders of the seed, and six more.
 ORDERS = ("70001", "70002", *(f"8000{n}" for n in range(1, 7)))
@@ -103,3 +104,47 @@ def test_one_tab_failing_leaves_the_other_orders_done(
     inbox = shop.inbox("us")
     assert Counter(str(case["order"]) for case in inbox) == Counter(list(by_order))
     assert scheduler.browser_launches == 1
+
+
+def test_a_browser_dying_under_the_tabs_is_restarted_and_their_orders_checked_again(
+    shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
+) -> None:
+    scheduler = scheduler_for(settings_for(concurrency=2, **QUICK))
+    for number in ORDERS[:3]:
+        if number.startswith("8"):
+            shop.add_order("us", JANE, number, "Processing")
+        scheduler.add(number, WatchPlan(every=timedelta(hours=1)))
+    held = ORDERS[2]
+    # While the shop holds that tab's order page, the browser process dies; the shop
+    # lets the page go once the browser is dead.
+    slow_order_page = shop.fail(rf"/orders/MK-{held}$", "slow", delay=600)
+    earlier_browsers = browser_processes()
+    killed: set[int] = set()
+
+    def crash_the_browser() -> None:
+        if slow_order_page.arrived.wait(300):
+            killed.update(browser_processes() - earlier_browsers)
+            kill(killed)
+        slow_order_page.release()
+
+    crasher = threading.Thread(target=crash_the_browser)
+    crasher.start()
+    try:
+        report = on_worker(scheduler.run_pass)
+    finally:
+        slow_order_page.arrived.set()
+        slow_order_page.release()
+        crasher.join(timeout=10)
+
+    assert killed, "no browser was running when the order page was asked for"
+    assert scheduler.browser_launches == 2
+    by_order = {check.key.number: check for check in report.checks}
+    assert sorted(by_order) == sorted(ORDERS[:3])
+    # The held order never reached its submit: checked again in the new browser, sent once.
+    again = by_order[held]
+    assert again.result is not None and again.result.action is Action.CANCELLATION_REQUESTED
+    # Whatever the other tab was doing when the browser died, nothing went twice.
+    sent = Counter(str(case["order"]) for case in shop.inbox("us"))
+    assert sent[held] == 1 and max(sent.values()) == 1
+    for check in by_order.values():
+        assert check.outcome is Outcome.WAITING, check.message
