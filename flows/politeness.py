@@ -113,8 +113,11 @@ class ShopPoliteness:
                     self._waiters.remove(waiter)
         now = self._loop.time()
         self._starts.append(now)
-        self._held[request] = self._loop.call_later(self._stale_after_s, self._free_slot, request)
+        self._held[request] = self._stale_timer(request)
         self.peak = max(self.peak, len(self._held))
+
+    def _stale_timer(self, request: Request) -> asyncio.TimerHandle:
+        return self._loop.call_later(self._stale_after_s, self._free_slot, request)
 
     def _may_start(self) -> bool:
         if len(self._held) >= self.max_in_flight:
@@ -141,7 +144,7 @@ class ShopPoliteness:
         if (
             request in self._held
             and 300 <= response.status < 400
-            and "location" in (response.headers)
+            and "location" in response.headers
         ):
             self._redirecting.add(request)
 
@@ -151,7 +154,8 @@ class ShopPoliteness:
             # The browser follows a redirect without asking the route: the slot goes on
             # with the request it leads to.
             self._redirecting.discard(earlier)
-            self._held[request] = self._held.pop(earlier)
+            self._held.pop(earlier).cancel()
+            self._held[request] = self._stale_timer(request)
 
     def _on_request_done(self, request: Request) -> None:
         if request not in self._redirecting:
