@@ -1,14 +1,21 @@
 """The configured shop account's browser for one scheduled pass: opened on first use,
 signed in once, its session kept in the data dir, restarted when it crashes.
 
+Once signed in, a batch works in several tabs of that one context at once
+(:meth:`AccountSession.open_tab`): each tab has its own page and ``OrderAgent``, the
+cookies are shared, and every request to the shop goes through one
+``flows.politeness.ShopPoliteness`` gate (``ORDER_AGENT_SHOP_MAX_IN_FLIGHT``,
+``ORDER_AGENT_SHOP_MAX_PER_SECOND``), installed when the browser starts.
+
 Playwright (through ``agent.runner``) is imported only when the first order is due.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.credentials import configured_fingerprint
 from agent.logs import get_logger
@@ -18,11 +25,18 @@ from agent.state import Ledger, OrderKey
 from ordercore.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 
 if TYPE_CHECKING:
+    from agent.batch_tabs import BatchReading
     from agent.runner import BrowserSession, OrderAgent
+    from flows.politeness import ShopPoliteness
 
 log = get_logger("agent.account_session")
 
 SessionOpener = Callable[[Settings], AbstractContextManager["BrowserSession"]]
+
+
+class BrowserGone(Exception):
+    """The shared browser died under a tab: the order is checked again once the batch is
+    over, in a new browser (a tab cannot restart a browser the other tabs are using)."""
 
 
 class AccountSession:
@@ -48,6 +62,8 @@ class AccountSession:
         self._agent: OrderAgent | None = None
         self.refusal: NeedsHuman | None = None  # set once the shop refused us this pass
         self.launches = 0
+        self.politeness: ShopPoliteness | None = None  # the gate of the current browser
+        self.reading: BatchReading | None = None  # what the batch read once for its tabs
 
     def covers(self, key: OrderKey) -> bool:
         site, email = self.settings.site_url, self.settings.email
@@ -94,12 +110,69 @@ class AccountSession:
                 raise
             self._stack = stack
             self.launches += 1
+            self.politeness = self._polite(self._session)
             proofs = ProofStore(self.settings.data_dir, site_url=self.settings.site_url)
             self._agent = OrderAgent(self.settings, self.ledger, proofs, self._session, self.steps)
             # A pass checks its saved session on the home page once, then trusts it for
             # every order after (OrderAgent.ensure_signed_in): one page load per pass.
             self._agent.saved_session_untried = False
         return self._agent
+
+    def _polite(self, session: BrowserSession) -> ShopPoliteness:
+        """Every request of this browser's context to the shop, through one gate."""
+        from flows.politeness import ShopPoliteness
+
+        settings = self.settings
+        assert settings.site_url
+        return ShopPoliteness(
+            session.context,
+            settings.site_url,
+            max_in_flight=settings.shop_max_in_flight,
+            per_second=settings.shop_max_per_second,
+            # A request the browser never reports as over has surely timed out by then.
+            stale_after_s=settings.navigation_timeout_ms / 1000,
+        ).install()
+
+    def ready_for_tabs(self) -> bool:
+        """Signed in, browser up, not refused: the rest of the batch may go in tabs."""
+        agent = self._agent
+        return agent is not None and agent.signed_in and self.refusal is None and not self.crashed()
+
+    def read_ahead(self, numbers: list[str], *, cancelling: bool) -> None:
+        """Before the tabs: one load of the order list (every due order's address) and,
+        when a tab may ask for a cancellation, one of Support Requests (agent.batch_tabs)."""
+        from agent.batch_tabs import read_ahead
+
+        agent = self._agent
+        if agent is not None:
+            self.reading = read_ahead(agent, numbers, cancelling=cancelling)
+
+    def anchor(self) -> Any:
+        """The object of the sync API whose event loop carries the tabs (the context)."""
+        assert self._session is not None
+        return self._session.context
+
+    def open_tab(self, steps: StepPrinter) -> TabSession:
+        """A new tab of the signed-in context, with an ``OrderAgent`` of its own."""
+        agent, session = self._agent, self._session
+        if agent is None or session is None or self.crashed():
+            raise BrowserGone("the browser is not running")
+        from agent.batch_tabs import TabAgent
+
+        try:
+            page = session.context.new_page()
+        except Exception as exc:  # the browser went away meanwhile
+            raise BrowserGone(type(exc).__name__) from exc
+        tab_session = dataclasses.replace(session, page=page)
+        tab_agent = TabAgent(self.settings, self.ledger, agent.proofs, tab_session, steps)
+        if self.reading is not None:
+            tab_agent.reading = self.reading
+        # Signed in already (the cookies are the context's): no look at the home page.
+        tab_agent.signed_in = True
+        tab_agent.saved_session_untried = False
+        tab_agent.reached_before = True
+        tab_agent.account_name = agent.account_name
+        return TabSession(self, tab_agent)
 
     def fresh_tab(self) -> None:
         """Give the next order a new tab and close the one the last order used.
@@ -155,3 +228,57 @@ class AccountSession:
         self.steps.warn("The browser stopped: starting a new one")
         self._agent = None  # nothing of it is trusted: the next check starts from the ledger
         self.close()
+
+
+class TabSession:
+    """One order's tab in a batch, seen by the scheduler as an account session.
+
+    It shares the account's context (cookies), refusal and politeness gate; it never
+    restarts the browser: a crash is :class:`BrowserGone`, and the order is checked
+    again after the batch.
+    """
+
+    def __init__(self, account: AccountSession, agent: OrderAgent) -> None:
+        self.account = account
+        self._agent = agent
+
+    @property
+    def refusal(self) -> NeedsHuman | None:
+        return self.account.refusal
+
+    @refusal.setter
+    def refusal(self, refusal: NeedsHuman | None) -> None:
+        self.account.refusal = refusal
+
+    def covers(self, key: OrderKey) -> bool:
+        return self.account.covers(key)
+
+    def refused(self) -> NeedsHuman | None:
+        return self.account.refused()
+
+    def agent(self) -> OrderAgent:
+        if self.crashed():
+            raise BrowserGone("the browser stopped under a tab")
+        return self._agent
+
+    def fresh_tab(self) -> None:
+        """The tab is new already."""
+
+    def crashed(self) -> bool:
+        session = self._agent.session
+        try:
+            return not session.browser.is_connected() or session.page.is_closed()
+        except Exception:
+            return True
+
+    def restart(self) -> None:
+        raise BrowserGone("the browser stopped under a tab")
+
+    def save(self) -> None:
+        """The account saves the context's session once the batch is over."""
+
+    def close(self) -> None:
+        try:
+            self._agent.session.page.close()
+        except Exception as exc:  # a tab of a dead browser is gone anyway
+            log.info("tab not closed", error=type(exc).__name__)

@@ -19,6 +19,12 @@ Staying up for weeks:
 
 * one browser, one context and one sign-in per account for a whole pass; the
   session is stored in the data dir (0600) and checked before it is trusted;
+* once the first order that needs the shop has signed in, the rest of the due
+  orders go in tabs of that context, ``ORDER_AGENT_CONCURRENCY`` at once
+  (:meth:`Scheduler._check_in_tabs`, on ``flows.together``), each with its own
+  ``OrderAgent``; the shop sees at most ``ORDER_AGENT_SHOP_MAX_IN_FLIGHT`` requests
+  of all of them at once (``flows.politeness``). A check's outcome is its own: a
+  failure in one tab is that order's finding or error, as when one at a time;
 * a session that expires mid-flow is signed in again and the check repeated;
   a browser that crashes is restarted and the check repeated. Repeating a check
   is safe: it starts from the ledger (``has_sent``, open intents), not memory;
@@ -48,7 +54,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agent.account_session import AccountSession, SessionOpener
+from agent.account_session import AccountSession, BrowserGone, SessionOpener, TabSession
 from agent.credentials import configured_fingerprint
 from agent.durations import format_duration
 from agent.locking import DataDirLock
@@ -309,8 +315,7 @@ class Scheduler:
             due = ledger.due()
             if due:
                 with self._account(ledger) as account:
-                    for order in due:
-                        checks.append(self._check(ledger, account, order))
+                    checks += self._check_due(ledger, account, due)
             now = self.clock()
             waiting = sum(
                 1
@@ -408,9 +413,83 @@ class Scheduler:
             account.close()
             self.browser_launches += account.launches
 
-    def _check(self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder) -> Check:
+    def _check_due(
+        self, ledger: Ledger, account: AccountSession, due: list[TrackedOrder]
+    ) -> list[Check]:
+        """Every due order: one at a time until the account is signed in (the first order
+        that needs the shop does it, as a one-shot would), then the rest in tabs."""
+        checks: list[Check] = []
+        waiting = list(due)
+        while waiting and not account.ready_for_tabs():
+            checks.append(self._check(ledger, account, waiting.pop(0)))
+        if len(waiting) > 1 and self.settings.concurrency > 1:
+            return checks + self._check_in_tabs(ledger, account, waiting)
+        return checks + [self._check(ledger, account, tracked) for tracked in waiting]
+
+    def _check_in_tabs(
+        self, ledger: Ledger, account: AccountSession, orders: list[TrackedOrder]
+    ) -> list[Check]:
+        """``orders`` in tabs of the signed-in context, ``ORDER_AGENT_CONCURRENCY`` at once.
+
+        Each job's plain Python (ledger writes, proof files) runs to its end before
+        another job resumes (``flows.together``), so the ledger sees one writer at a
+        time. A job whose browser died is checked again afterwards, in a new browser.
+        """
+        import structlog
+
+        from flows.together import Done, run_together
+
+        tabs = min(self.settings.concurrency, len(orders))
+        self.steps.info(f"Checking {len(orders)} orders, {tabs} at a time")
+        # The live line of one step at a time makes no sense for several tabs: each
+        # order says once that it is done, and the pass prints its lines at the end.
+        quiet = StepPrinter(enabled=False)
+
+        def job(tracked: TrackedOrder) -> Check:
+            structlog.contextvars.bind_contextvars(order=tracked.key.number)
+            tab = account.open_tab(quiet)
+            try:
+                check = self._check(ledger, tab, tracked, announce=False)
+            finally:
+                tab.close()
+            self.steps.done(f"Order {tracked.key.number}: {check.outcome.value}")
+            return check
+
+        account.read_ahead(
+            [tracked.key.number for tracked in orders],
+            cancelling=any(tracked.goal is Goal.CANCEL for tracked in orders),
+        )
+        jobs = [lambda tracked=tracked: job(tracked) for tracked in orders]
+        outcomes = run_together(account.anchor(), jobs, limit=tabs)
+        checks: list[Check] = []
+        again: list[TrackedOrder] = []
+        for tracked, outcome in zip(orders, outcomes, strict=True):
+            if isinstance(outcome, Done):
+                checks.append(outcome.value)
+            elif isinstance(outcome.error, BrowserGone):
+                again.append(tracked)
+            else:
+                raise outcome.error  # what would have ended a pass of one order at a time
+        account.save()
+        if again:
+            log.warning("browser stopped under the tabs", orders=len(again))
+            if account.crashed():
+                account.restart()
+            checks += [self._check(ledger, account, tracked) for tracked in again]
+        place = {tracked.key: index for index, tracked in enumerate(orders)}
+        return sorted(checks, key=lambda check: place[check.key])
+
+    def _check(
+        self,
+        ledger: Ledger,
+        account: AccountSession | TabSession,
+        tracked: TrackedOrder,
+        *,
+        announce: bool = True,
+    ) -> Check:
         key = tracked.key
-        self.steps.info(f"Order {key.number}")
+        if announce:
+            self.steps.info(f"Order {key.number}")
         if not account.covers(key):
             check = self._later(
                 ledger,
@@ -453,11 +532,15 @@ class Scheduler:
         recent = [moment for moment in started if now - moment < RECONCILE_AFTER]
         return max(recent) if recent else None
 
-    def _work(self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder) -> Check:
+    def _work(
+        self, ledger: Ledger, account: AccountSession | TabSession, tracked: TrackedOrder
+    ) -> Check:
         try:
             result = self._handle(account, tracked)
             ledger.clear_finding(tracked.key)
             return self._after(ledger, account, tracked, result)
+        except BrowserGone:
+            raise  # a tab's browser died: checked again after the batch (_check_in_tabs)
         except FINDINGS as exc:
             return self._finding(ledger, tracked, exc)
         except NeedsHuman as exc:
@@ -484,7 +567,7 @@ class Scheduler:
                 error=type(exc).__name__,
             )
 
-    def _handle(self, account: AccountSession, tracked: TrackedOrder) -> Result:
+    def _handle(self, account: AccountSession | TabSession, tracked: TrackedOrder) -> Result:
         """``OrderAgent.handle``, repeated after a crash or a sign-out (it is safe to repeat)."""
         options = CommandOptions(
             reason=tracked.options.reason,
@@ -511,7 +594,11 @@ class Scheduler:
     # -- reading a check -------------------------------------------------------------------
 
     def _after(
-        self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder, result: Result
+        self,
+        ledger: Ledger,
+        account: AccountSession | TabSession,
+        tracked: TrackedOrder,
+        result: Result,
     ) -> Check:
         key = tracked.key
         status = result.status
@@ -570,7 +657,11 @@ class Scheduler:
         return self._later(ledger, tracked, Outcome.WAITING, message, result=result)
 
     def _waiting_for_shop(
-        self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder, result: Result
+        self,
+        ledger: Ledger,
+        account: AccountSession | TabSession,
+        tracked: TrackedOrder,
+        result: Result,
     ) -> str:
         key = tracked.key
         first = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
@@ -589,7 +680,7 @@ class Scheduler:
     def _follow_up(
         self,
         ledger: Ledger,
-        account: AccountSession,
+        account: AccountSession | TabSession,
         tracked: TrackedOrder,
         result: Result,
         case: str,

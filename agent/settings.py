@@ -139,6 +139,16 @@ class Settings(BaseSettings):
     submit_ms: int = Field(default=15_000, gt=0, le=600_000)
     retry_wait_multiplier_s: float = Field(default=0.5, ge=0, le=60)
     retry_wait_max_s: float = Field(default=8.0, ge=0, le=600)
+    # Scheduled batches (agent/scheduler.py, flows/politeness.py): the due orders of one
+    # account are worked on in this many tabs of one context at once...
+    concurrency: int = Field(default=4, ge=1, le=32)
+    # ...and, across all of them, a shop never has more than this many of our requests
+    # to answer at once, nor more than this many started in any one second. 20 a second
+    # leaves a normal batch unthrottled (a tab asks for 3 requests an order; a batch at
+    # the target pace of 0.4 s an order asks for under 10 a second) while a runaway loop
+    # still cannot reach the rate of a crawler.
+    shop_max_in_flight: int = Field(default=4, ge=1, le=64)
+    shop_max_per_second: float = Field(default=20.0, gt=0, le=1000)
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
     # Where the password came from ("ORDER_AGENT_PASSWORD", "the system keyring", ...),

@@ -12,7 +12,9 @@ runs. There is one thread and no lock on our side; a job's plain Python code
 This is the one module that reaches into Playwright's private greenlet plumbing
 (the loop, the dispatcher fiber, ``wait_for_future``); pyproject pins the minor
 version it was written for, and ``tests/flows/test_flows_together.py`` fails
-first if the plumbing changes.
+first if the plumbing changes. :func:`event_loop` and :func:`wait_for` lend the same
+plumbing to code that must wait without blocking the other jobs (``flows.politeness``:
+a route handler waiting for a free slot, a timer of the loop for the per-second window).
 
 ::
 
@@ -22,6 +24,7 @@ first if the plumbing changes.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -118,6 +121,21 @@ def run_together(
                 worker.throw(greenlet.GreenletExit)
         raise
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def event_loop(anchor: Any) -> asyncio.AbstractEventLoop:
+    """The event loop carrying ``anchor``'s Playwright instance (for futures and timers)."""
+    loop: asyncio.AbstractEventLoop = anchor._loop
+    return loop
+
+
+def wait_for(anchor: Any, future: asyncio.Future[Any]) -> None:
+    """Park the calling greenlet (a job, a route or event handler) until ``future`` is done.
+
+    The other jobs and handlers go on meanwhile, as during any sync Playwright call.
+    Must not be called from the dispatcher itself (a loop callback).
+    """
+    wait_for_future(anchor._loop, anchor._dispatcher_fiber, future)
 
 
 def _outcome(job: Callable[[], T]) -> Done[T] | Failed:

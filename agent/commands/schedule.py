@@ -368,8 +368,10 @@ def forget(order: str, json_output: bool, verbose: bool) -> int:
     "run",
     short_help="Check every tracked order that is due, once (for cron).",
     help="Checks every tracked order that is due, once, and prints one line per check and "
-    "a summary. With nothing due it starts no browser and needs no password. A run while "
-    "another run or watch holds the data dir exits at once with 75.",
+    "a summary. Once signed in, the due orders go in several tabs at once "
+    "(ORDER_AGENT_CONCURRENCY, default 4), never more than ORDER_AGENT_SHOP_MAX_IN_FLIGHT "
+    "requests at the shop at once. With nothing due it starts no browser and needs no "
+    "password. A run while another run or watch holds the data dir exits at once with 75.",
     epilog=epilog(
         [f"{PROG} run", f"{PROG} run --json"],
         CHECKING_EXIT_CODES,

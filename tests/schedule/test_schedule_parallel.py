@@ -1,0 +1,150 @@
+"""``run`` on the due orders of one account in several tabs of one context, politely.
+
+What the shop saw is the proof: its inbox (one request per order), the most requests
+it was answering at once (``ShopServer.peak_in_flight``), and gatherings that hold
+order pages until several tabs ask for theirs at the same time (overlap shown by
+the requests themselves, never by a clock).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from agent.scheduler import WatchPlan
+from agent.state import EndState
+from fixtures.server import ShopServer
+from ordercore.models import Action, Outcome
+
+from .conftest import SchedulerFactory, SettingsFactory
+from .helpers import JANE, browser_processes, kill, on_worker
+
+# Jane's two processing orders of the seed, and six more.
+ORDERS = ("70001", "70002", *(f"8000{n}" for n in range(1, 7)))
+# The first due order signs in on its own (as a one-shot would); the others go in tabs.
+IN_TABS = "|".join(f"MK-{number}" for number in ORDERS[1:])
+ORDER_PAGES_IN_TABS = rf"/orders/(?:{IN_TABS})$"
+# Quick negative paths: the real retry path, in milliseconds.
+QUICK = {"retry_wait_multiplier_s": 0.01, "retry_wait_max_s": 0.05}
+
+
+def _track_batch(shop: ShopServer, scheduler_for: SchedulerFactory, scheduler: object) -> None:
+    for number in ORDERS[2:]:
+        shop.add_order("us", JANE, number, "Processing")
+    for number in ORDERS:
+        scheduler.add(number, WatchPlan(every=timedelta(hours=1)))  # type: ignore[attr-defined]
+
+
+def test_a_batch_goes_in_parallel_tabs_and_never_over_the_shops_limit(
+    shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
+) -> None:
+    # Four tabs, but the shop may have only two of our requests at once.
+    scheduler = scheduler_for(settings_for(concurrency=4, shop_max_in_flight=2, **QUICK))
+    _track_batch(shop, scheduler_for, scheduler)
+    two_tabs_at_once = shop.gather(ORDER_PAGES_IN_TABS, count=2)
+
+    report = on_worker(scheduler.run_pass)
+
+    assert [check.key.number for check in report.checks] == list(ORDERS)
+    assert [c.result.action for c in report.checks if c.result] == [
+        Action.CANCELLATION_REQUESTED
+    ] * len(ORDERS)
+    assert report.exit_code == 75  # every order now waits for the shop
+    # One request per order in the shop's inbox, each under the case number the agent kept.
+    inbox = shop.inbox("us")
+    assert Counter(str(case["order"]) for case in inbox) == Counter(ORDERS)
+    assert {c.result.reference for c in report.checks if c.result} == {
+        str(case["case"]) for case in inbox
+    }
+    # The tabs really overlapped, and the shop never had more than two requests at once.
+    assert two_tabs_at_once.met.is_set()
+    assert 1 < shop.peak_in_flight <= 2
+    # One browser, one context, one sign-in for the whole batch.
+    assert scheduler.browser_launches == 1
+    assert len(shop.sign_in_attempts("us")) == 1
+
+
+def test_without_a_tight_limit_the_same_batch_has_more_in_flight(
+    shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
+) -> None:
+    # The proof that the limit above is what held the shop at two: with the default
+    # (four, one per tab), three tabs have their order pages in the shop's hands at once.
+    scheduler = scheduler_for(settings_for(concurrency=4, shop_max_in_flight=4, **QUICK))
+    _track_batch(shop, scheduler_for, scheduler)
+    three_tabs_at_once = shop.gather(ORDER_PAGES_IN_TABS, count=3)
+
+    report = on_worker(scheduler.run_pass)
+
+    assert three_tabs_at_once.met.is_set()
+    assert 2 < shop.peak_in_flight <= 4
+    assert Counter(str(case["order"]) for case in shop.inbox("us")) == Counter(ORDERS)
+    assert all(check.outcome is Outcome.WAITING for check in report.checks)
+
+
+def test_one_tab_failing_leaves_the_other_orders_done(
+    shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
+) -> None:
+    scheduler = scheduler_for(settings_for(concurrency=4, **QUICK))
+    _track_batch(shop, scheduler_for, scheduler)
+    broken = ORDERS[4]
+    # That order's page is down for the whole pass: every retry of the tab gets a 503.
+    shop.fail(rf"/orders/MK-{broken}$", "5xx", times=50)
+
+    report = on_worker(scheduler.run_pass)
+
+    by_order = {check.key.number: check for check in report.checks}
+    assert sorted(by_order) == sorted(ORDERS)
+    failed = by_order.pop(broken)
+    assert failed.result is None and failed.error is not None
+    assert failed.end_state is EndState.NONE and failed.next_check is not None  # tried later
+    for check in by_order.values():
+        assert check.result is not None
+        assert check.result.action is Action.CANCELLATION_REQUESTED
+    inbox = shop.inbox("us")
+    assert Counter(str(case["order"]) for case in inbox) == Counter(list(by_order))
+    assert scheduler.browser_launches == 1
+
+
+def test_a_browser_dying_under_the_tabs_is_restarted_and_their_orders_checked_again(
+    shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
+) -> None:
+    scheduler = scheduler_for(settings_for(concurrency=2, **QUICK))
+    for number in ORDERS[:3]:
+        if number.startswith("8"):
+            shop.add_order("us", JANE, number, "Processing")
+        scheduler.add(number, WatchPlan(every=timedelta(hours=1)))
+    held = ORDERS[2]
+    # While the shop holds that tab's order page, the browser process dies; the shop
+    # lets the page go once the browser is dead.
+    slow_order_page = shop.fail(rf"/orders/MK-{held}$", "slow", delay=600)
+    earlier_browsers = browser_processes()
+    killed: set[int] = set()
+
+    def crash_the_browser() -> None:
+        if slow_order_page.arrived.wait(300):
+            killed.update(browser_processes() - earlier_browsers)
+            kill(killed)
+        slow_order_page.release()
+
+    crasher = threading.Thread(target=crash_the_browser)
+    crasher.start()
+    try:
+        report = on_worker(scheduler.run_pass)
+    finally:
+        slow_order_page.arrived.set()
+        slow_order_page.release()
+        crasher.join(timeout=10)
+
+    assert killed, "no browser was running when the order page was asked for"
+    assert scheduler.browser_launches == 2
+    by_order = {check.key.number: check for check in report.checks}
+    assert sorted(by_order) == sorted(ORDERS[:3])
+    # The held order never reached its submit: checked again in the new browser, sent once.
+    again = by_order[held]
+    assert again.result is not None and again.result.action is Action.CANCELLATION_REQUESTED
+    # Whatever the other tab was doing when the browser died, nothing went twice.
+    sent = Counter(str(case["order"]) for case in shop.inbox("us"))
+    assert sent[held] == 1 and max(sent.values()) == 1
+    for check in by_order.values():
+        assert check.outcome is Outcome.WAITING, check.message
