@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from support.storefronts import AGENT_VARIANTS as VARIANTS
 
 from agent.cli import PROG, main
 from agent.output import StepPrinter
@@ -24,7 +25,6 @@ from fixtures.server import ShopServer
 from ordercore.models import CommandOptions, Result
 
 from .shopper import JANE, PASSWORD
-from .variants import VARIANTS
 
 
 @dataclass
@@ -69,7 +69,7 @@ RunAgent = Callable[..., Result]
 
 
 def region_url(shop: ShopServer, region: str) -> str:
-    """The region's home page; a variant of ``tests/agent/variants.py`` is mounted on first use."""
+    """The region's home page; a variant of ``support.storefronts`` is mounted on first use."""
     try:
         return shop.region_url(region)
     except KeyError:

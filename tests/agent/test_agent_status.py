@@ -12,7 +12,7 @@ from fixtures.regions import US
 from .conftest import OrderAgent
 from .shopper import PHONES
 
-# Every canonical status, in both regions and the variants (tests/agent/variants.py)
+# Every canonical status, in both regions and the variants (tests/support/storefronts.py)
 # for the contract's other words; order numbers typed the ways people type them
 # (with or without "#" and the shop's "MK-" prefix).
 STATUSES = [
