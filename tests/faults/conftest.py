@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.agent_cli import AgentCLI
 
 from fixtures.server import ShopServer
-
-from .harness import AgentCLI
 
 
 @pytest.fixture

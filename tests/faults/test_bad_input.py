@@ -7,10 +7,9 @@ its ``order-agent: ...`` lines on stderr, never a traceback.
 from __future__ import annotations
 
 import pytest
+from support.agent_cli import JANE, AgentCLI, AgentRun, Page, StaticSite, html
 
 from fixtures.server import ShopServer
-
-from .harness import JANE, AgentCLI, AgentRun, Page, StaticSite, html
 
 EXIT_USAGE = 2
 EXIT_NEEDS_HUMAN = 3

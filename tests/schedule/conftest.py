@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support.environment import QUICK_RETRY_SETTINGS
 
 from agent.scheduler import Scheduler
 from agent.settings import Settings, load_settings
@@ -97,6 +98,7 @@ def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFactory:
             "data_dir": data_dir,
             "notify": notify or [],
             "headless": True,
+            **QUICK_RETRY_SETTINGS,
             **overrides,
         }
         return load_settings(**values)

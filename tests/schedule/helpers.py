@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from support.environment import agent_environment
+
 T = TypeVar("T")
 
 JANE = "jane@example.com"
@@ -61,7 +63,7 @@ def on_worker(work: Callable[[], T]) -> T:
 
 def agent_env(site_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of an ``order-agent`` subprocess: Jane's account, this data dir."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+    env = agent_environment()
     env.update(
         {
             "ORDER_AGENT_SITE_URL": site_url,

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-
-from .harness import AgentCLI, Page, StaticSite, html
+from support.agent_cli import AgentCLI, Page, StaticSite, html
 
 EXIT_NEEDS_HUMAN = 3
 PASSWORD = "origin-canary-Pa55word"

@@ -32,50 +32,12 @@ from urllib.parse import quote, quote_plus
 
 from fixtures.seed import PASSWORD
 from fixtures.server import ShopServer
+from support.agent_runs import AgentRun
+from support.environment import agent_environment
 
 JANE = "jane@example.com"
 SEED_PASSWORD = PASSWORD
-PROG_PREFIX = "order-agent: "
 RUN_TIMEOUT_S = 150
-
-
-@dataclass
-class AgentRun:
-    """One finished ``order-agent`` process."""
-
-    args: tuple[str, ...]
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def said(self) -> list[str]:
-        """The one-line messages for people (``order-agent: ...``), prefix cut."""
-        return [
-            line[len(PROG_PREFIX) :]
-            for line in self.stderr.splitlines()
-            if line.startswith(PROG_PREFIX)
-        ]
-
-    @property
-    def json(self) -> dict[str, Any]:
-        lines = [line for line in self.stdout.splitlines() if line.strip()]
-        assert len(lines) == 1, f"expected one JSON line on stdout, got {self.stdout!r}"
-        obj = json.loads(lines[0])
-        assert isinstance(obj, dict)
-        return obj
-
-    @property
-    def logs(self) -> list[dict[str, Any]]:
-        """The JSON log lines on stderr."""
-        found = []
-        for line in self.stderr.splitlines():
-            if line.startswith("{"):
-                found.append(json.loads(line))
-        return found
-
-    def explain(self) -> str:
-        return f"order-agent {' '.join(self.args)} -> {self.code}\n{self.stdout}\n{self.stderr}"
 
 
 class AgentCLI:
@@ -105,7 +67,7 @@ class AgentCLI:
         **settings: str,
     ) -> dict[str, str]:
         """The process environment: ``settings`` are ORDER_AGENT_<NAME> values."""
-        env = {key: val for key, val in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+        env = agent_environment()
         values: dict[str, str | None] = {
             "site_url": site_url or (self.shop.region_url(region) if region else None),
             "email": email,
@@ -155,7 +117,7 @@ class AgentCLI:
         finally:
             if previous is not None:
                 os.umask(previous)
-        return self._checked(AgentRun(tuple(args), done.returncode, done.stdout, done.stderr))
+        return self._checked(AgentRun(done.returncode, done.stdout, done.stderr, tuple(args)))
 
     def start(self, *args: str, **env: Any) -> subprocess.Popen[str]:
         """A run in the background (to interfere with it while it works)."""
@@ -172,7 +134,7 @@ class AgentCLI:
 
     def finish(self, process: subprocess.Popen[str], args: tuple[str, ...]) -> AgentRun:
         stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
-        return self._checked(AgentRun(args, process.returncode, stdout, stderr))
+        return self._checked(AgentRun(process.returncode, stdout, stderr, args))
 
     def assert_no_secrets(self) -> None:
         """No file in any data dir used (traces unzipped) holds a secret given to a run."""
