@@ -77,7 +77,9 @@ def seed(shop: ShopServer, request: pytest.FixtureRequest) -> Seed:
     through_pages = request.node.get_closest_marker("ui_sign_in") is not None
 
     def seed_for(settings: Settings, region: str) -> None:
-        if through_pages or session_file(settings).is_file():
+        if through_pages or settings.site_url != region_url(shop, region):
+            return
+        if session_file(settings).is_file():
             return
         # Only the seed's own password: a wrong one would count as a failed attempt.
         if (

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fixtures.server import ShopServer
 
 from .conftest import AgentRun, OrderAgent
 from .shopper import JANE, PASSWORD, PHONES, TOM, TOM_NAME, TOTP_SECRET
+
+pytestmark = pytest.mark.ui_sign_in
 
 
 def assert_secrets_nowhere(run: AgentRun, data_dir: Path, *secrets: str) -> None:
