@@ -14,10 +14,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from support.agent_runs import AgentRun
-from support.environment import QUICK_RETRIES, QUICK_RETRY_SETTINGS
-from support.seeding import seed_data_dir
-from support.storefronts import AGENT_VARIANTS as VARIANTS
 
 from agent.cli import main
 from agent.output import StepPrinter
@@ -25,8 +21,11 @@ from agent.runner import session_file
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
 from ordercore.models import CommandOptions, Result
-
-from .shopper import JANE, PASSWORD
+from tests.support.agent_runs import AgentRun
+from tests.support.environment import QUICK_RETRIES, QUICK_RETRY_SETTINGS
+from tests.support.people import JANE, PASSWORD
+from tests.support.seeding import seed_data_dir
+from tests.support.storefronts import AGENT_VARIANTS as VARIANTS
 
 
 class OrderAgent(Protocol):
@@ -48,7 +47,7 @@ RunAgent = Callable[..., Result]
 
 
 def region_url(shop: ShopServer, region: str) -> str:
-    """The region's home page; a variant of ``support.storefronts`` is mounted on first use."""
+    """The region's home page; a variant of ``tests.support.storefronts`` mounted on first use."""
     try:
         return shop.region_url(region)
     except KeyError:
@@ -72,7 +71,7 @@ ORDER_COMMANDS = frozenset({"status", "cancel", "return"})
 @pytest.fixture
 def seed(shop: ShopServer, request: pytest.FixtureRequest) -> Seed:
     """``seed(settings, region)``: before an order command, the data dir pre-seeded
-    (``support.seeding``) unless it has a saved session already; not for a test marked
+    (``tests.support.seeding``) unless it has a saved session already; not for a test marked
     ``ui_sign_in``, nor for a password or account the shop would refuse."""
     through_pages = request.node.get_closest_marker("ui_sign_in") is not None
 

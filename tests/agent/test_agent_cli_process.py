@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from support.environment import agent_environment
 
 from agent.output import CORE_KEYS
 from fixtures.server import ShopServer
-
-from .shopper import JANE, JANE_NAME, PASSWORD
+from tests.support.environment import agent_environment
+from tests.support.people import JANE, JANE_NAME, PASSWORD
 
 pytestmark = pytest.mark.slow
 

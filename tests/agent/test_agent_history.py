@@ -18,8 +18,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from agent.redaction import REDACTED
 from fixtures.server import ShopServer
-
-from .shopper import JANE, JANE_NAME, PASSWORD
+from tests.support.people import JANE, JANE_NAME, PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.server import ShopServer
-
-from .shopper import JANE, JANE_NAME, PASSWORD, PHONES
+from tests.support.people import JANE, JANE_NAME, PASSWORD, PHONES
 
 pytestmark = pytest.mark.slow
 

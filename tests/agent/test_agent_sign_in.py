@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from fixtures.server import ShopServer
+from tests.support.people import JANE, PASSWORD, PHONES, TOM, TOM_NAME, TOTP_SECRET
 
 from .conftest import AgentRun, OrderAgent
-from .shopper import JANE, PASSWORD, PHONES, TOM, TOM_NAME, TOTP_SECRET
 
 pytestmark = pytest.mark.ui_sign_in
 

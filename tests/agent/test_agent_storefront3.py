@@ -21,9 +21,9 @@ from pypdf import PdfReader
 
 from fixtures.regions import ST, ST_STATUS_WORDS
 from fixtures.server import ShopServer
+from tests.support.people import JANE, JANE_NAME
 
 from .conftest import OrderAgent
-from .shopper import JANE, JANE_NAME
 
 # The site profile the third storefront needs (schema: docs/shops.md of the profiles work).
 ST_PROFILE = """\

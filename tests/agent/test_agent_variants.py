@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from support.storefronts import AGENT_VARIANTS as VARIANTS
 
 from fixtures.server import ShopServer
+from tests.support.people import JANE, JANE_NAME
+from tests.support.storefronts import AGENT_VARIANTS as VARIANTS
 
 from .conftest import OrderAgent
-from .shopper import JANE, JANE_NAME
 
 
 @pytest.mark.parametrize("region", sorted(VARIANTS))

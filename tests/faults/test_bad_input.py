@@ -7,9 +7,10 @@ its ``order-agent: ...`` lines on stderr, never a traceback.
 from __future__ import annotations
 
 import pytest
-from support.agent_cli import JANE, AgentCLI, AgentRun, Page, StaticSite, html
 
 from fixtures.server import ShopServer
+from tests.support.agent_cli import AgentCLI, AgentRun, Page, StaticSite, html
+from tests.support.people import JANE
 
 EXIT_USAGE = 2
 EXIT_NEEDS_HUMAN = 3

@@ -16,10 +16,10 @@ import subprocess
 from dataclasses import dataclass
 
 import pytest
-from support.agent_cli import AgentCLI, AgentRun, files_under
 
 from fixtures.server import ShopServer
 from ordercore.errors import EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
+from tests.support.agent_cli import AgentCLI, AgentRun, files_under
 
 LABEL = r"/us/account/returns/[^/]+/label$"
 ORDER_PAGE = r"/us/account/orders/MK-70001$"

@@ -13,9 +13,9 @@ import signal
 from pathlib import Path
 
 import pytest
-from support.agent_cli import AgentCLI, files_under
 
 from fixtures.server import ShopServer
+from tests.support.agent_cli import AgentCLI, files_under
 
 EXIT_ERROR = 1
 EXIT_NEEDS_HUMAN = 3

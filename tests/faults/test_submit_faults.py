@@ -12,11 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.agent_cli import AgentCLI
 
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from flows.labels import pdf_text
+from tests.support.agent_cli import AgentCLI
 
 EXIT_TRY_LATER = 75
 CONTACT_POST = r"/us/contact-us$"

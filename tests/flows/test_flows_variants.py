@@ -12,15 +12,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.storefronts import FLOW_VARIANTS as VARIANTS
 
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY
 from ordercore.models import OrderStatus
+from tests.support.people import JANE, PASSWORD, TOM, totp_code
+from tests.support.storefronts import FLOW_VARIANTS as VARIANTS
 
-from .shopper import JANE, PASSWORD, TOM, OpenSite, totp_code
+from .shopper import OpenSite
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def variant(shop: ShopServer, request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest.mark.ui_sign_in  # the whole journey starts with the variant's sign-in words
 @pytest.mark.parametrize("variant", VARIANTS, indirect=True)
 def test_the_whole_journey_works_on_every_variant(
     open_site: OpenSite, shop: ShopServer, tmp_path: Path, variant: str

@@ -11,13 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from support.environment import QUICK_RETRY_SETTINGS
 
 from agent.scheduler import Scheduler
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
+from tests.support.environment import QUICK_RETRY_SETTINGS
+from tests.support.people import JANE, PASSWORD
 
-from .helpers import JANE, PASSWORD, AgentClock
+from .helpers import AgentClock
 
 
 @pytest.fixture(autouse=True)

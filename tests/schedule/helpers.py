@@ -12,12 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from support.environment import agent_environment
+from tests.support.environment import agent_environment
+from tests.support.people import JANE, PASSWORD
 
 T = TypeVar("T")
 
-JANE = "jane@example.com"
-PASSWORD = "correct-horse-battery-staple"
 REPO = Path(__file__).resolve().parents[2]
 # Well after the shop's own epoch: the two clocks are unrelated on purpose.
 AGENT_EPOCH = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)

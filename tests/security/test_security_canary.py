@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.agent_cli import AgentCLI, AgentRun, files_under, find_leaks, readable_parts
 
 from fixtures.server import ShopServer
 from fixtures.totp import Totp
+from tests.support.agent_cli import AgentCLI, AgentRun, files_under, find_leaks, readable_parts
 
 EMAIL = "canary@example.com"
 # Characters that every escaping changes: space, & = + % / quote, apostrophe, < >, backslash.

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from support.agent_cli import AgentCLI, Page, StaticSite, html
+
+from tests.support.agent_cli import AgentCLI, Page, StaticSite, html
 
 EXIT_NEEDS_HUMAN = 3
 PASSWORD = "origin-canary-Pa55word"

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
-from support.agent_cli import AgentCLI, Page, StaticSite, html
 
 from agent.logs import configure_logging, get_logger
 from agent.redaction import clear_secrets
+from tests.support.agent_cli import AgentCLI, Page, StaticSite, html
 
 CONFIGURED = "configured-Pa55word"
 UNREGISTERED = "plain-value-under-a-secret-key"

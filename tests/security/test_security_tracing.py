@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from support.agent_cli import JANE, SEED_PASSWORD, find_leaks, readable_parts
 
 from agent.redaction import REDACTED, clear_secrets, register_secret
 from agent.tracing import Tracer, scrub_trace
 from fixtures.server import ShopServer
+from tests.support.agent_cli import find_leaks, readable_parts
+from tests.support.people import JANE
+from tests.support.people import PASSWORD as SEED_PASSWORD
 
 
 @pytest.fixture(autouse=True)

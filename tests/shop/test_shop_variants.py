@@ -10,12 +10,12 @@ from html import escape
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
-from support.storefronts import SHOP_SPARSE
 
 from fixtures.regions import UK, US, Region
 from fixtures.seed import TOTP_SECRET
 from fixtures.server import ShopServer
 from fixtures.totp import current_code
+from tests.support.storefronts import SHOP_SPARSE
 
 from .shop_helpers import TOTP_EMAIL, Client, Visitor
 

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,13 +30,13 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from fixtures.seed import PASSWORD
-from fixtures.server import ShopServer
-from support.agent_runs import AgentRun
-from support.environment import agent_environment
+import pytest
 
-JANE = "jane@example.com"
-SEED_PASSWORD = PASSWORD
+from fixtures.server import ShopServer
+from tests.support.agent_runs import AgentRun
+from tests.support.environment import agent_environment
+from tests.support.people import JANE, PASSWORD
+
 RUN_TIMEOUT_S = 150
 
 
@@ -61,7 +61,7 @@ class AgentCLI:
         region: str | None = "us",
         site_url: str | None = None,
         email: str | None = JANE,
-        password: str | None = SEED_PASSWORD,
+        password: str | None = PASSWORD,
         totp_secret: str | None = None,
         data_dir: Path | None = None,
         **settings: str,
@@ -189,6 +189,17 @@ def find_leaks(blobs: dict[str, bytes], secrets: AgentCLI | Iterable[str]) -> li
             if shape in data:
                 found.append(f"{where}: {value[:4]}… as {shape[:12]!r}")
     return found
+
+
+@pytest.fixture
+def agent(shop: ShopServer, tmp_path: Path) -> Iterator[AgentCLI]:
+    """``agent.run("status", "70001")``: one process per call, this test's own data dir.
+
+    When the test ends, no data dir it used may hold a password or TOTP secret it gave.
+    """
+    cli = AgentCLI(shop, tmp_path)
+    yield cli
+    cli.assert_no_secrets()
 
 
 # -- sites that are not the fixture shop ----------------------------------------------------

@@ -36,7 +36,9 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # the 303 after signing in is the answer itself
 
 
-def http_sign_in(region: Region, shop: ShopServer, email: str, password: str) -> list[dict]:
+def http_sign_in(
+    region: Region, shop: ShopServer, email: str, password: str = PASSWORD
+) -> list[dict]:
     """Sign in with a form post; the session as Playwright cookies (empty if refused)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirects())
