@@ -4,7 +4,9 @@
 configured through ``ORDER_AGENT_*`` variables like a shopper would) and hands
 back its exit code, its JSON object and its ``order-agent:`` lines.
 ``run_agent(...)`` calls ``agent.runner.run`` directly, for tests that want
-the ``Result`` itself. Each run launches its own Chromium, as the product does.
+the ``Result`` itself. Each run launches its own Chromium, as the product does, on a
+thread of its own (``tests.support.threads``). Unless a test is marked ``ui_sign_in``,
+an order command starts from a pre-seeded data dir (``tests.support.seeding``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.support.environment import QUICK_RETRIES, QUICK_RETRY_SETTINGS
 from tests.support.people import JANE, PASSWORD
 from tests.support.seeding import seed_data_dir
 from tests.support.storefronts import AGENT_VARIANTS as VARIANTS
+from tests.support.threads import on_worker
 
 
 class OrderAgent(Protocol):
@@ -126,8 +129,14 @@ def run_agent(settings_for: SettingsFor, seed: Seed) -> RunAgent:
     ) -> Result:
         chosen = settings_for(region, **settings)
         seed(chosen, region)
-        return run(
-            command, order, options or CommandOptions(), chosen, steps or StepPrinter(enabled=False)
+        return on_worker(
+            lambda: run(
+                command,
+                order,
+                options or CommandOptions(),
+                chosen,
+                steps or StepPrinter(enabled=False),
+            )
         )
 
     return call
@@ -176,7 +185,7 @@ def order_agent(
                 region,
             )
         capsys.readouterr()
-        code = main(list(argv))
+        code = on_worker(lambda: main(list(argv)))
         out, err = capsys.readouterr()
         return AgentRun(code, out, err, tuple(argv))
 
