@@ -87,3 +87,23 @@ def seed_data_dir(
     with Ledger.open(data_dir) as ledger:
         ledger.remember_url(site_url, ORDER_LIST, shop.url + shown.url("orders"))
     return True
+
+
+ORDER_COMMANDS = frozenset({"status", "cancel", "return"})
+
+
+def seed_for_command(shop: ShopServer, argv: tuple[str, ...], env: dict[str, str]) -> bool:
+    """Seed the data dir an ``order-agent ARGV`` process with ``env`` will use, when that
+    is an order command as the seed's own account on one of the shop's regions, with the
+    seed's password, and the data dir has no saved session yet; ``True`` if seeded."""
+    site_url = env.get("ORDER_AGENT_SITE_URL", "")
+    email, data_dir = env.get("ORDER_AGENT_EMAIL"), env.get("ORDER_AGENT_DATA_DIR")
+    regions = [name for name in shop.shop.regions if shop.region_url(name) == site_url]
+    if not (argv and argv[0] in ORDER_COMMANDS and regions and email and data_dir):
+        return False
+    if env.get("ORDER_AGENT_PASSWORD") != PASSWORD:
+        return False  # a wrong one would count as a failed attempt; none is the test's point
+    settings = load_settings(site_url=site_url, email=email, password=PASSWORD, data_dir=data_dir)
+    if session_file(settings).is_file():
+        return False
+    return seed_data_dir(Path(data_dir), shop, regions[0], email)
