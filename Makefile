@@ -20,9 +20,13 @@ browser: $(INSTALLED)
 demo: browser
 	$(VENV)/bin/order-agent demo
 
+# Tests run in TEST_WORKERS processes (pytest-xdist), each with its own shop, browser and
+# temp dirs; a test waiting on a page leaves the cores to the others. `make test
+# TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= 3
 test: browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .

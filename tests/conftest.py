@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -30,8 +31,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Read before any test's clean environment drops ORDER_AGENT_* variables.
-    config.stash[PARAPHRASE_SEED] = seed_from(config.getoption("--paraphrase-seed"))
+    # Read before any test's clean environment drops ORDER_AGENT_* variables. Under
+    # pytest-xdist every worker takes the controller's seed: one variant per run.
+    given = getattr(config, "workerinput", {}).get("paraphrase_seed")
+    config.stash[PARAPHRASE_SEED] = seed_from(given or config.getoption("--paraphrase-seed"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: hand the controller's paraphrase seed to each worker."""
+    node.workerinput["paraphrase_seed"] = str(node.config.stash[PARAPHRASE_SEED])
 
 
 def _replay(config: pytest.Config) -> str:
@@ -75,14 +84,15 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     # Site profiles are looked up in the user's config dir: never the real one.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setattr(settings_module, "DEFAULT_SECRETS_DIR", tmp_path / "no-secrets")
-    root_level = logging.getLogger().level
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
     yield
     clear_secrets()
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
-    root = logging.getLogger()
+    # A command configures logging on the stream of the moment, which pytest closes.
     for handler in list(root.handlers):
-        if getattr(handler, "_order_agent", False):
+        if handler not in handlers or getattr(handler, "_order_agent", False):
             root.removeHandler(handler)
     root.setLevel(root_level)
 

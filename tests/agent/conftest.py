@@ -4,51 +4,31 @@
 configured through ``ORDER_AGENT_*`` variables like a shopper would) and hands
 back its exit code, its JSON object and its ``order-agent:`` lines.
 ``run_agent(...)`` calls ``agent.runner.run`` directly, for tests that want
-the ``Result`` itself. Each run launches its own Chromium, as the product does.
+the ``Result`` itself. Each run launches its own Chromium, as the product does, on a
+thread of its own (``tests.support.threads``). Unless a test is marked ``ui_sign_in``,
+an order command starts from a pre-seeded data dir (``tests.support.seeding``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
-from agent.cli import PROG, main
+from agent.cli import main
 from agent.output import StepPrinter
+from agent.runner import session_file
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
 from ordercore.models import CommandOptions, Result
-
-from .shopper import JANE, PASSWORD
-from .variants import VARIANTS
-
-
-@dataclass
-class AgentRun:
-    """What one ``order-agent`` command showed: exit code, stdout, its one-line messages."""
-
-    code: int
-    stdout: str
-    stderr: str
-    said: list[str] = field(default_factory=list)  # the "order-agent: ..." lines, prefix cut
-
-    @property
-    def json(self) -> dict[str, Any]:
-        """The one JSON object on stdout (fails the test if there is not exactly one)."""
-        lines = [line for line in self.stdout.splitlines() if line.strip()]
-        assert len(lines) == 1, f"expected one JSON line on stdout, got: {self.stdout!r}"
-        obj = json.loads(lines[0])
-        assert isinstance(obj, dict)
-        return obj
-
-    @property
-    def message(self) -> str:
-        """Everything told to the person: stderr lines and the human block on stdout."""
-        return "\n".join([*self.said, self.stdout])
+from tests.support.agent_runs import AgentRun
+from tests.support.environment import QUICK_RETRIES, QUICK_RETRY_SETTINGS
+from tests.support.people import JANE, PASSWORD
+from tests.support.seeding import seed_data_dir
+from tests.support.storefronts import AGENT_VARIANTS as VARIANTS
+from tests.support.threads import on_worker
 
 
 class OrderAgent(Protocol):
@@ -65,20 +45,16 @@ class OrderAgent(Protocol):
 
 
 SettingsFor = Callable[..., Settings]
+Seed = Callable[[Settings, str], None]
 RunAgent = Callable[..., Result]
 
 
 def region_url(shop: ShopServer, region: str) -> str:
-    """The region's home page; a variant of ``tests/agent/variants.py`` is mounted on first use."""
+    """The region's home page; a variant of ``tests.support.storefronts`` mounted on first use."""
     try:
         return shop.region_url(region)
     except KeyError:
         return shop.add_region(VARIANTS[region])
-
-
-def said_lines(stderr: str) -> list[str]:
-    prefix = f"{PROG}: "
-    return [line[len(prefix) :] for line in stderr.splitlines() if line.startswith(prefix)]
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +68,32 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+ORDER_COMMANDS = frozenset({"status", "cancel", "return"})
+
+
+@pytest.fixture
+def seed(shop: ShopServer, request: pytest.FixtureRequest) -> Seed:
+    """``seed(settings, region)``: before an order command, the data dir pre-seeded
+    (``tests.support.seeding``) unless it has a saved session already; not for a test marked
+    ``ui_sign_in``, nor for a password or account the shop would refuse."""
+    through_pages = request.node.get_closest_marker("ui_sign_in") is not None
+
+    def seed_for(settings: Settings, region: str) -> None:
+        if through_pages or settings.site_url != region_url(shop, region):
+            return
+        if session_file(settings).is_file():
+            return
+        # Only the seed's own password: a wrong one would count as a failed attempt.
+        if (
+            settings.email
+            and settings.password
+            and settings.password.get_secret_value() == (PASSWORD)
+        ):
+            seed_data_dir(settings.data_dir, shop, region, settings.email)
+
+    return seed_for
+
+
 @pytest.fixture
 def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFor:
     """``settings_for("uk", email=..., **overrides)``: settings for a region of the shop."""
@@ -103,6 +105,7 @@ def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFor:
             "password": PASSWORD,
             "data_dir": data_dir,
             "headless": True,
+            **QUICK_RETRY_SETTINGS,
             **overrides,
         }
         return load_settings(**values)
@@ -111,7 +114,7 @@ def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFor:
 
 
 @pytest.fixture
-def run_agent(settings_for: SettingsFor) -> RunAgent:
+def run_agent(settings_for: SettingsFor, seed: Seed) -> RunAgent:
     """``run_agent("cancel", "70001", region="uk", options=..., steps=...)``: the runner itself."""
     from agent.runner import run
 
@@ -124,12 +127,16 @@ def run_agent(settings_for: SettingsFor) -> RunAgent:
         steps: StepPrinter | None = None,
         **settings: Any,
     ) -> Result:
-        return run(
-            command,
-            order,
-            options or CommandOptions(),
-            settings_for(region, **settings),
-            steps or StepPrinter(enabled=False),
+        chosen = settings_for(region, **settings)
+        seed(chosen, region)
+        return on_worker(
+            lambda: run(
+                command,
+                order,
+                options or CommandOptions(),
+                chosen,
+                steps or StepPrinter(enabled=False),
+            )
         )
 
     return call
@@ -141,6 +148,7 @@ def order_agent(
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    seed: Seed,
 ) -> OrderAgent:
     """``order_agent("cancel", "70001", "--json", region="uk")``: the CLI, in this process."""
 
@@ -161,14 +169,24 @@ def order_agent(
             "ORDER_AGENT_TOTP_SECRET": totp_secret,
             "ORDER_AGENT_NAME": name,
         }
-        for key, value in env.items():
+        for key, value in {**QUICK_RETRIES, **env}.items():
             if value is None:
                 monkeypatch.delenv(key, raising=False)
             else:
                 monkeypatch.setenv(key, value)
+        if argv and argv[0] in ORDER_COMMANDS and password == PASSWORD and data_dir:
+            seed(
+                load_settings(
+                    site_url=region_url(shop, region),
+                    email=email,
+                    password=password,
+                    data_dir=data_dir,
+                ),
+                region,
+            )
         capsys.readouterr()
-        code = main(list(argv))
+        code = on_worker(lambda: main(list(argv)))
         out, err = capsys.readouterr()
-        return AgentRun(code, out, err, said_lines(err))
+        return AgentRun(code, out, err, tuple(argv))
 
     return call

@@ -14,9 +14,9 @@ from pypdf import PdfReader
 from agent.output import StepPrinter
 from fixtures.server import ShopServer
 from ordercore.models import Action, CommandOptions, OrderStatus, Outcome
+from tests.support.people import JANE, JANE_NAME
 
 from .conftest import OrderAgent, RunAgent
-from .shopper import JANE, JANE_NAME
 
 
 def file_mode(path: Path) -> int:

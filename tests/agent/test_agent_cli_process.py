@@ -18,8 +18,8 @@ from pypdf import PdfReader
 
 from agent.output import CORE_KEYS
 from fixtures.server import ShopServer
-
-from .shopper import JANE, JANE_NAME, PASSWORD
+from tests.support.environment import agent_environment
+from tests.support.people import JANE, JANE_NAME, PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def order_agent_command() -> list[str]:
 def process_env(tmp_path: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     """No ORDER_AGENT_* from outside, no secrets dir, no real user's profiles: then ``env``."""
     (tmp_path / "no-secrets").mkdir(exist_ok=True)
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+    clean = agent_environment()
     clean["ORDER_AGENT_SECRETS_DIR"] = str(tmp_path / "no-secrets")
     clean["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     return {**clean, **(env or {})}

@@ -9,9 +9,9 @@ import pytest
 
 from fixtures.regions import US, US_STATUS_WORDS, unguessable
 from fixtures.server import ShopServer
+from tests.support.people import PASSWORD
 
 from .conftest import OrderAgent
-from .shopper import PASSWORD
 
 STEPS = [
     "sign-in link",

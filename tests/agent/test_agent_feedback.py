@@ -14,8 +14,7 @@ import pexpect
 import pytest
 
 from fixtures.server import ShopServer
-
-from .shopper import JANE, JANE_NAME, PASSWORD
+from tests.support.people import JANE, JANE_NAME, PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -8,18 +8,16 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from agent.redaction import REDACTED
 from fixtures.server import ShopServer
-
-from .shopper import JANE, JANE_NAME, PASSWORD
+from tests.support.people import JANE, JANE_NAME, PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -135,25 +133,10 @@ def test_an_order_without_history_is_one_line_and_exit_2(data_dir: Path, tmp_pat
     assert not data_dir.exists()  # reading history creates nothing
 
 
-@pytest.fixture
-def own_page(browser_type_launch_args: dict[str, Any]) -> Iterator[Page]:
-    """A Chromium page of this test's own, stopped with it.
-
-    Not pytest-playwright's ``page``: its Playwright lives for the whole session and its
-    event loop would break every later in-process agent run in this folder.
-    """
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**browser_type_launch_args)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
-
-
 def test_the_history_page_shows_the_timeline_in_a_real_browser(
-    shop: ShopServer, data_dir: Path, tmp_path: Path, own_page: Page
+    shop: ShopServer, data_dir: Path, tmp_path: Path, page: Page
 ):
-    page = own_page
+    # pytest-playwright's page: agent runs take threads of their own (tests.support.threads).
     case, return_number, label = cancel_and_return(shop, data_dir, tmp_path)
     # A proof file that somehow holds the password: the page must still never show it.
     planted = data_dir / "orders" / "MK-70001" / "20200101T000000Z-label_downloaded.json"

@@ -7,7 +7,6 @@ shopper would, and asserts the text and the exit code.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import struct
 import subprocess
@@ -18,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from fixtures.server import ShopServer
-
-from .shopper import JANE, JANE_NAME, PASSWORD, PHONES
+from tests.support.environment import agent_environment
+from tests.support.people import JANE, JANE_NAME, PASSWORD, PHONES
+from tests.support.seeding import seed_for_command
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def order_agent(
     work = tmp_path / "cwd"
     work.mkdir(exist_ok=True)
     (tmp_path / "no-secrets").mkdir(exist_ok=True)
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+    clean = agent_environment()  # quick retries: the outage tests retry three times
     settings = {
         "ORDER_AGENT_SITE_URL": shop.region_url("us"),
         "ORDER_AGENT_EMAIL": JANE,
@@ -43,10 +43,12 @@ def order_agent(
         "ORDER_AGENT_SECRETS_DIR": str(tmp_path / "no-secrets"),
         **env,
     }
+    chosen = {key: value for key, value in settings.items() if value}
+    seed_for_command(shop, argv, chosen)  # tests.support.seeding: none of these is about signing in
     return subprocess.run(
         [sys.executable, "-m", "agent", *argv],
         cwd=work,
-        env={**clean, **{key: value for key, value in settings.items() if value}},
+        env={**clean, **chosen},
         capture_output=True,
         text=True,
         timeout=PROCESS_TIMEOUT_S,

@@ -57,6 +57,7 @@ def test_the_accounts_greeting_names_the_request_not_the_e_mail(
     assert "Thank you, Jane Shopper" in str(request["message"])
 
 
+@pytest.mark.ui_sign_in  # the name is read where signing in lands: the account page
 def test_the_account_details_fields_name_the_request(
     order_agent: OrderAgent, shop: ShopServer
 ) -> None:

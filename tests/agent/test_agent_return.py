@@ -9,9 +9,9 @@ from pypdf import PdfReader
 
 from fixtures.regions import UK, US
 from fixtures.server import ShopServer
+from tests.support.people import PHONES
 
 from .conftest import OrderAgent
-from .shopper import PHONES
 
 RETURNABLE_70004 = {"Sloan Quilted Leather Shoulder Bag", "Logo Cashmere Scarf"}
 

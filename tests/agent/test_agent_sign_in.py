@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fixtures.server import ShopServer
+from tests.support.people import JANE, PASSWORD, PHONES, TOM, TOM_NAME, TOTP_SECRET
 
 from .conftest import AgentRun, OrderAgent
-from .shopper import JANE, PASSWORD, PHONES, TOM, TOM_NAME, TOTP_SECRET
+
+pytestmark = pytest.mark.ui_sign_in
 
 
 def assert_secrets_nowhere(run: AgentRun, data_dir: Path, *secrets: str) -> None:
@@ -44,7 +48,7 @@ def test_a_locked_account_needs_a_person_and_works_again_once_unlocked(
 def test_the_two_step_account_signs_in_with_its_totp_secret(
     order_agent: OrderAgent, shop: ShopServer, data_dir: Path
 ):
-    # "One-time code" + "Continue" (tests/agent/variants.py)
+    # "One-time code" + "Continue" (tests/support/storefronts.py)
     run = order_agent(
         "cancel", "71001", "--json", region="va", email=TOM, totp_secret=TOTP_SECRET, name=TOM_NAME
     )
@@ -61,7 +65,7 @@ def test_a_wrong_totp_secret_is_refused_and_a_corrected_one_is_tried(
     order_agent: OrderAgent, shop: ShopServer
 ):
     wrong_secret = "GEZDGNBVGY3TQOJQ"  # valid base32, not Tom's
-    # "Security Code" + "Submit" (tests/agent/variants.py)
+    # "Security Code" + "Submit" (tests/support/storefronts.py)
     run = order_agent("status", "71002", "--json", region="vb", email=TOM, totp_secret=wrong_secret)
 
     assert run.code == 3

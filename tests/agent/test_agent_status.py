@@ -8,11 +8,11 @@ import pytest
 
 from agent.output import CORE_KEYS
 from fixtures.regions import US
+from tests.support.people import PHONES
 
 from .conftest import OrderAgent
-from .shopper import PHONES
 
-# Every canonical status, in both regions and the variants (tests/agent/variants.py)
+# Every canonical status, in both regions and the variants (tests/support/storefronts.py)
 # for the contract's other words; order numbers typed the ways people type them
 # (with or without "#" and the shop's "MK-" prefix).
 STATUSES = [

@@ -21,9 +21,9 @@ from pypdf import PdfReader
 
 from fixtures.regions import ST, ST_STATUS_WORDS
 from fixtures.server import ShopServer
+from tests.support.people import JANE, JANE_NAME
 
 from .conftest import OrderAgent
-from .shopper import JANE, JANE_NAME
 
 # The site profile the third storefront needs (schema: docs/shops.md of the profiles work).
 ST_PROFILE = """\
@@ -47,6 +47,7 @@ def pdf_text(path: Path) -> str:
     return "".join(page.extract_text() for page in PdfReader(path).pages).replace(" ", "")
 
 
+@pytest.mark.ui_sign_in  # its one sign-in goes through the form beside the register form
 def test_a_processing_order_gets_its_cancellation_request(
     order_agent: OrderAgent, shop: ShopServer, st_profile: Path
 ) -> None:

@@ -8,10 +8,10 @@ import pytest
 from pypdf import PdfReader
 
 from fixtures.server import ShopServer
+from tests.support.people import JANE, JANE_NAME
+from tests.support.storefronts import AGENT_VARIANTS as VARIANTS
 
 from .conftest import OrderAgent
-from .shopper import JANE, JANE_NAME
-from .variants import VARIANTS
 
 
 @pytest.mark.parametrize("region", sorted(VARIANTS))

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.server import ShopServer
-
-from .shopper import JANE, PASSWORD
+from tests.support.people import JANE, PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -2,22 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from tests.support.agent_cli import agent
 
-import pytest
-
-from fixtures.server import ShopServer
-
-from .harness import AgentCLI
-
-
-@pytest.fixture
-def agent(shop: ShopServer, tmp_path: Path) -> Iterator[AgentCLI]:
-    """``agent.run("status", "70001")``: one process per call, this test's own data dir.
-
-    When the test ends, no data dir it used may hold a password or TOTP secret it gave.
-    """
-    cli = AgentCLI(shop, tmp_path)
-    yield cli
-    cli.assert_no_secrets()
+__all__ = ["agent"]  # ``agent.run("status", "70001")``: see support.agent_cli

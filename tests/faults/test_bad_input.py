@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures.server import ShopServer
-
-from .harness import JANE, AgentCLI, AgentRun, Page, StaticSite, html
+from tests.support.agent_cli import AgentCLI, AgentRun, Page, StaticSite, html
+from tests.support.people import JANE
 
 EXIT_USAGE = 2
 EXIT_NEEDS_HUMAN = 3

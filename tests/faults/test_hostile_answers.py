@@ -19,8 +19,7 @@ import pytest
 
 from fixtures.server import ShopServer
 from ordercore.errors import EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
-
-from .harness import AgentCLI, AgentRun, files_under
+from tests.support.agent_cli import AgentCLI, AgentRun, files_under
 
 LABEL = r"/us/account/returns/[^/]+/label$"
 ORDER_PAGE = r"/us/account/orders/MK-70001$"
@@ -47,7 +46,7 @@ def run_measured(agent: AgentCLI, *args: str, **env: str) -> MeasuredRun:
         )
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
-    run = AgentRun(tuple(args), process.returncode, out.read_text(), err.read_text())
+    run = AgentRun(process.returncode, out.read_text(), err.read_text(), tuple(args))
     agent.runs.append(run)
     return MeasuredRun(run, usage.ru_maxrss / 1024)
 

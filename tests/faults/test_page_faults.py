@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.server import ShopServer
-
-from .harness import AgentCLI, files_under
+from tests.support.agent_cli import AgentCLI, files_under
 
 EXIT_ERROR = 1
 EXIT_NEEDS_HUMAN = 3

@@ -16,8 +16,7 @@ import pytest
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from flows.labels import pdf_text
-
-from .harness import AgentCLI
+from tests.support.agent_cli import AgentCLI
 
 EXIT_TRY_LATER = 75
 CONTACT_POST = r"/us/contact-us$"

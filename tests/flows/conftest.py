@@ -10,13 +10,21 @@ from playwright.sync_api import Browser, Page
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
+from tests.support.people import JANE, PASSWORD
+from tests.support.seeding import http_sign_in
 
-from .shopper import JANE, PASSWORD, OpenSite
+from .shopper import OpenSite
 
 
 @pytest.fixture
-def open_site(page: Page, shop: ShopServer) -> OpenSite:
-    """``open_site("us")``: a ``RetailerSite`` on a region, signed in as Jane unless told."""
+def open_site(page: Page, shop: ShopServer, request: pytest.FixtureRequest) -> OpenSite:
+    """``open_site("us")``: a ``RetailerSite`` on a region, signed in as Jane unless told.
+
+    Signed in over HTTP (``tests.support.seeding``), the session handed to the browser, which
+    then opens the account page, where signing in through the pages lands too; through
+    the pages for a test marked ``ui_sign_in``, or when the shop wants a second step.
+    """
+    through_pages = request.node.get_closest_marker("ui_sign_in") is not None
 
     def make(
         region: str = "us",
@@ -28,7 +36,13 @@ def open_site(page: Page, shop: ShopServer) -> OpenSite:
         site = RetailerSite(
             page, shop.region_url(region), vocabulary=vocabulary, remembered=remembered
         )
-        if email is not None:
+        if email is None:
+            return site
+        cookies = [] if through_pages else http_sign_in(shop.shop.regions[region], shop, email)
+        if cookies:
+            page.context.add_cookies(cookies)  # type: ignore[arg-type]
+            page.goto(shop.page_url(region, "account"))
+        else:
             site.sign_in(email, PASSWORD)
         return site
 

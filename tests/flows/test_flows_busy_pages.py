@@ -18,8 +18,7 @@ from flows.browsing import Browsing
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY
 from ordercore.errors import SiteNotUnderstood, TransientError
-
-from .shopper import JANE, PASSWORD
+from tests.support.people import JANE, PASSWORD
 
 WIDGET = "/pages/shipping"  # any page of the region will do as the widget's source
 LOADED = "document.body.getAttribute('data-late-fetched') === 'true'"

@@ -11,8 +11,9 @@ from fixtures.regions import US
 from fixtures.server import ShopServer
 from ordercore.errors import SiteNotUnderstood
 from ordercore.models import Order, OrderStatus
+from tests.support.people import JANE
 
-from .shopper import JANE, OpenSite
+from .shopper import OpenSite
 
 MESSAGE = "Please cancel this order; I no longer need it."
 

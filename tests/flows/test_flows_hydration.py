@@ -15,8 +15,7 @@ from playwright.sync_api import Page
 from fixtures.regions import UK, US, Region
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
-
-from .shopper import JANE, PASSWORD, TOM, totp_code
+from tests.support.people import JANE, PASSWORD, TOM, totp_code
 
 # Soon after load (often while the agent is still typing), later, and much later.
 HYDRATION_MS = [50, 700, 1_500]

@@ -19,8 +19,7 @@ from fixtures.regions import US
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
 from flows.vocabulary import Vocabulary
-
-from .shopper import JANE, PASSWORD
+from tests.support.people import JANE, PASSWORD
 
 # Every page of the fixture shop, so that a promotion can follow each navigation.
 EVERY_PAGE = (

@@ -19,8 +19,11 @@ from fixtures.regions import UK, US
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
 from ordercore.models import OrderStatus
+from tests.support.people import JANE, PASSWORD, TOM, totp_code
 
-from .shopper import JANE, PASSWORD, TOM, OpenSite, totp_code
+from .shopper import OpenSite
+
+pytestmark = pytest.mark.ui_sign_in  # every name wrapped, the sign-in words too
 
 BASES = {"para-us": US, "para-uk": UK}
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from fixtures.regions import US, Paths
 from fixtures.server import ShopServer
 from flows.locating import best_of, button, control, labelled
@@ -18,8 +20,11 @@ from flows.recognition import Step, name_pattern
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY as V
 from ordercore.models import OrderStatus
+from tests.support.people import JANE, PASSWORD
 
-from .shopper import JANE, PASSWORD, OpenSite
+from .shopper import OpenSite
+
+pytestmark = pytest.mark.ui_sign_in  # the ways in include the sign-in entry
 
 
 def test_the_way_in_is_the_best_named_not_the_first(open_site: OpenSite, shop: ShopServer):

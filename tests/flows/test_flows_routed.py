@@ -12,8 +12,7 @@ from playwright.sync_api import Page, Request, Route
 
 from flows.site import RetailerSite
 from ordercore.errors import SiteNotUnderstood
-
-from .shopper import JANE, PASSWORD
+from tests.support.people import JANE, PASSWORD
 
 Answer = str | Callable[[Request], str]
 

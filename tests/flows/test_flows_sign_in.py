@@ -15,8 +15,11 @@ from ordercore.errors import (
     TwoStepCodeMissing,
     UnsafeSignIn,
 )
+from tests.support.people import JANE, PASSWORD, TOM, totp_code
 
-from .shopper import JANE, PASSWORD, TOM, OpenSite, totp_code
+from .shopper import OpenSite
+
+pytestmark = pytest.mark.ui_sign_in  # signing in is what these test
 
 
 @pytest.mark.parametrize("region", ["us", "uk"])

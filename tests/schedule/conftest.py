@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,36 +11,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import structlog
 
-from agent.redaction import clear_secrets
 from agent.scheduler import Scheduler
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
+from tests.support.environment import QUICK_RETRY_SETTINGS
+from tests.support.people import JANE, PASSWORD
 
-from .helpers import JANE, PASSWORD, AgentClock
+from .helpers import AgentClock
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No ORDER_AGENT_* from the outer shell, no stray .env; logging put back afterwards
-    (a command configures it on the stream of the moment, which pytest closes)."""
-    for key in list(os.environ):
-        if key.upper().startswith("ORDER_AGENT_"):
-            monkeypatch.delenv(key)
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    clear_secrets()
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
+def _isolated(clean_environment: None) -> None:
+    """Every test here runs in the clean environment of tests/conftest.py."""
 
 
 @dataclass
@@ -118,6 +99,7 @@ def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFactory:
             "data_dir": data_dir,
             "notify": notify or [],
             "headless": True,
+            **QUICK_RETRY_SETTINGS,
             **overrides,
         }
         return load_settings(**values)

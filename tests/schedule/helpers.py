@@ -6,20 +6,19 @@ import contextlib
 import os
 import signal
 import sys
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
 
-T = TypeVar("T")
+from tests.support.environment import agent_environment
+from tests.support.people import JANE, PASSWORD
+from tests.support.threads import WORKER_TIMEOUT_S, on_worker
 
-JANE = "jane@example.com"
-PASSWORD = "correct-horse-battery-staple"
+__all__ = ["WORKER_TIMEOUT_S", "on_worker"]  # used by the schedule tests from here
+
+
 REPO = Path(__file__).resolve().parents[2]
 # Well after the shop's own epoch: the two clocks are unrelated on purpose.
 AGENT_EPOCH = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
-WORKER_TIMEOUT_S = 150
 
 
 class AgentClock:
@@ -36,32 +35,9 @@ class AgentClock:
         return self.now
 
 
-def on_worker(work: Callable[[], T]) -> T:
-    """Run ``work`` on a fresh thread and return what it returned.
-
-    Playwright's sync API allows one instance per thread; pytest-playwright may
-    already run one on the main thread for other test modules.
-    """
-    box: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # handed back to the test's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="scheduler-under-test")
-    thread.start()
-    thread.join(WORKER_TIMEOUT_S)
-    assert not thread.is_alive(), "the scheduler did not finish"
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
-
-
 def agent_env(site_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of an ``order-agent`` subprocess: Jane's account, this data dir."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+    env = agent_environment()
     env.update(
         {
             "ORDER_AGENT_SITE_URL": site_url,

@@ -15,8 +15,9 @@ from agent.durations import format_duration, parse_duration, parse_optional_dura
 from agent.scheduler import WatchPlan
 from agent.state import EndState, Ledger, OrderKey
 from ordercore.errors import UsageError
+from tests.support.people import JANE
 
-from .helpers import JANE, REPO, agent_env
+from .helpers import REPO, agent_env
 
 SITE = "https://shop.example.com/us/"
 

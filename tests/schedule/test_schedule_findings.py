@@ -25,9 +25,10 @@ from agent.scheduler import (
 from agent.state import EndState, IntentKind, Ledger, OrderKey
 from fixtures.server import ShopServer
 from ordercore.models import Action, Goal, OrderStatus, Outcome
+from tests.support.people import JANE
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
-from .helpers import JANE, WORKER_TIMEOUT_S, AgentClock, agent_command, agent_env, on_worker
+from .helpers import WORKER_TIMEOUT_S, AgentClock, agent_command, agent_env, on_worker
 
 ORDER_PAGE_70001 = r"/orders/MK-70001$"
 HOME_PAGE = r"^/us/$"

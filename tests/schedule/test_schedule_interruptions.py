@@ -15,9 +15,10 @@ from agent.scheduler import WatchPlan
 from agent.state import IntentKind, IntentState, Ledger, OrderKey
 from fixtures.server import ShopServer
 from ordercore.models import Outcome
+from tests.support.people import JANE
 
 from .conftest import SchedulerFactory, SettingsFactory
-from .helpers import JANE, AgentClock, agent_command, agent_env, on_worker
+from .helpers import AgentClock, agent_command, agent_env, on_worker
 
 CONTACT_FORM = r"^/us/contact-us$"
 SUBMIT_DELAY_S = 1.0

@@ -27,8 +27,7 @@ import pytest
 
 from fixtures.server import ShopServer
 from fixtures.totp import Totp
-
-from .harness import AgentCLI, AgentRun, files_under, find_leaks, readable_parts
+from tests.support.agent_cli import AgentCLI, AgentRun, files_under, find_leaks, readable_parts
 
 EMAIL = "canary@example.com"
 # Characters that every escaping changes: space, & = + % / quote, apostrophe, < >, backslash.

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from .harness import AgentCLI, Page, StaticSite, html
+from tests.support.agent_cli import AgentCLI, Page, StaticSite, html
 
 EXIT_NEEDS_HUMAN = 3
 PASSWORD = "origin-canary-Pa55word"

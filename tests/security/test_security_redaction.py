@@ -17,8 +17,7 @@ import structlog
 
 from agent.logs import configure_logging, get_logger
 from agent.redaction import clear_secrets
-
-from .harness import AgentCLI, Page, StaticSite, html
+from tests.support.agent_cli import AgentCLI, Page, StaticSite, html
 
 CONFIGURED = "configured-Pa55word"
 UNREGISTERED = "plain-value-under-a-secret-key"

@@ -20,8 +20,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from agent.redaction import REDACTED, clear_secrets, register_secret
 from agent.tracing import Tracer, scrub_trace
 from fixtures.server import ShopServer
-
-from .harness import JANE, SEED_PASSWORD, find_leaks, readable_parts
+from tests.support.agent_cli import find_leaks, readable_parts
+from tests.support.people import JANE
+from tests.support.people import PASSWORD as SEED_PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +41,11 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 def sign_in_by_hand(page: Page, shop: ShopServer) -> None:
+    # The promotion comes late on some pages; on a busy machine, before the next click.
+    page.add_locator_handler(
+        page.get_by_role("dialog", name="Get 15% off"),
+        lambda dialog: dialog.get_by_role("button", name="Close").click(),
+    )
     page.goto(shop.page_url("us", "sign_in"))
     page.get_by_role("button", name="Accept All Cookies").click()
     page.get_by_label("Email Address").fill(JANE)

@@ -7,10 +7,6 @@ import sys
 from pathlib import Path
 
 PROCESS_TIMEOUT_S = 110
-# The fixture shop's main account (docs/architecture.md seeds it).
-JANE = "jane@example.com"
-JANE_NAME = "Jane Shopper"
-PASSWORD = "correct-horse-battery-staple"
 
 
 def init_argv(*args: str) -> list[str]:

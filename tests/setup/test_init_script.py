@@ -9,9 +9,10 @@ from pydantic import SecretStr
 from agent.password_sources import password_file, store_in_file
 from agent.user_config import write_config
 from fixtures.server import ShopServer
+from tests.support.people import JANE, PASSWORD
 
 from .conftest import FreshHome
-from .process import JANE, PASSWORD, init_argv, run
+from .process import init_argv, run
 
 
 def said(stderr: str) -> list[str]:

@@ -13,9 +13,10 @@ import pexpect
 import pytest
 
 from fixtures.server import ShopServer
+from tests.support.people import JANE, JANE_NAME, PASSWORD
 
 from .conftest import FreshHome
-from .process import JANE, JANE_NAME, PASSWORD, agent_argv, init_argv, run
+from .process import agent_argv, init_argv, run
 
 pytestmark = pytest.mark.slow
 

@@ -30,8 +30,7 @@ from agent.settings import load_settings
 from agent.setup_wizard import choose_store, save
 from agent.user_config import config_dir, config_file, write_config
 from ordercore.errors import EXIT_USAGE, ConfigError, UsageError
-
-from .process import JANE, PASSWORD
+from tests.support.people import JANE, PASSWORD
 
 SITE = "http://127.0.0.1:8765/us/"
 CANARY = "Canary-Pw!quote'dq\"back\\slash"

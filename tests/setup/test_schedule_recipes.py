@@ -17,9 +17,10 @@ import pytest
 from agent.browser import find_browser
 from agent.schedule_recipes import SYSTEMCTL_COMMANDS, agent_executable, cron_line, systemd_units
 from fixtures.server import ShopServer
+from tests.support.people import JANE, JANE_NAME, PASSWORD
 
 from .conftest import FreshHome
-from .process import JANE, JANE_NAME, PASSWORD, PROCESS_TIMEOUT_S, agent_argv, init_argv, run
+from .process import PROCESS_TIMEOUT_S, agent_argv, init_argv, run
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 needs_systemd_analyze = pytest.mark.skipif(

@@ -19,10 +19,9 @@ from fixtures.regions import Region
 from fixtures.seed import PASSWORD
 from fixtures.server import ShopServer
 from fixtures.sessions import SESSION_COOKIE
+from tests.support.people import JANE, TOM
 
-JANE = "jane@example.com"
-TOTP_EMAIL = "totp@example.com"
-OTHER = "other@example.com"
+TOTP_EMAIL = TOM
 
 COOKIE_DIALOG = "We value your privacy"
 PROMO_DIALOG = "Get 15% off"

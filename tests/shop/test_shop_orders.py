@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from fixtures.regions import UK, US
 from fixtures.server import ShopServer
+from tests.support.people import OTHER
 
-from .shop_helpers import OTHER, Client, Visitor
+from .shop_helpers import Client, Visitor
 
 # docs/architecture.md, "Orders of jane@example.com": number -> (US word, UK word).
 SEED_WORDS = {

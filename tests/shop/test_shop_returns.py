@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 from fixtures.regions import UK, US
 from fixtures.server import ShopServer
+from tests.support.people import OTHER
 
-from .shop_helpers import OTHER, Client, Visitor
+from .shop_helpers import Client, Visitor
 
 RETURN_NUMBER = {"us": r"RA-\d{6}", "uk": r"R\d{7}"}
 

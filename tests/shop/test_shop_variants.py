@@ -15,63 +15,11 @@ from fixtures.regions import UK, US, Region
 from fixtures.seed import TOTP_SECRET
 from fixtures.server import ShopServer
 from fixtures.totp import current_code
+from tests.support.storefronts import SHOP_SPARSE
 
 from .shop_helpers import TOTP_EMAIL, Client, Visitor
 
-SPARSE = replace(
-    US,
-    prefix="v1",
-    sign_in_link="Login",
-    sign_in_entry="button",
-    email_label="Email",
-    sign_in_submit="Continue",
-    submit_control="input",
-    code_label="One-time code",
-    code_submit="Submit",
-    sign_out="Logout",
-    sign_out_control="link",
-    order_list_link="Orders",
-    order_list_layout="cards",
-    order_number_prefix="",
-    order_link_format="Order No. {number}",
-    order_heading_format="Order No. {number}",
-    status_label="Status",
-    status_layout="table",
-    tracking_label="Tracking #",
-    status_words={
-        **US.status_words,
-        "processing": "Preparing",
-        "return_started": "Return Initiated",
-    },
-    contact_link="Contact",
-    contact_placement="help_page",
-    help_page_link="Help",
-    topic_label="Subject",
-    cancel_option="Cancel My Order",
-    contact_order_label="Order ID",
-    contact_email_label="Email",
-    name_layout="single",
-    name_label="Name",
-    message_label="Comments",
-    contact_submit="Send",
-    case_prefix="T-",
-    case_confirmation="Request received. Your ticket #: {case}",
-    support_page="My Requests",
-    return_entry="Request a Return",
-    return_entry_control="button",
-    return_submit="Submit Return Request",
-    review_step=False,
-    reason_required=False,
-    show_quantity=True,
-    mail_method="Prepaid label",
-    dropoff_method="Drop off at a store",
-    return_confirmation="Return number {rma}",
-    label_link="Print Label",
-    label_style="new_tab",
-    cookie_accept="I Agree",
-    promo_close="Maybe later",
-    promo_close_text="Maybe later",
-)
+SPARSE = SHOP_SPARSE
 
 
 def test_a_variant_with_other_words_and_layouts_end_to_end(shop: ShopServer, page: Page) -> None:

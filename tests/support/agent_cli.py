@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,52 +30,14 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from fixtures.seed import PASSWORD
+import pytest
+
 from fixtures.server import ShopServer
+from tests.support.agent_runs import AgentRun
+from tests.support.environment import agent_environment
+from tests.support.people import JANE, PASSWORD
 
-JANE = "jane@example.com"
-SEED_PASSWORD = PASSWORD
-PROG_PREFIX = "order-agent: "
 RUN_TIMEOUT_S = 150
-
-
-@dataclass
-class AgentRun:
-    """One finished ``order-agent`` process."""
-
-    args: tuple[str, ...]
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def said(self) -> list[str]:
-        """The one-line messages for people (``order-agent: ...``), prefix cut."""
-        return [
-            line[len(PROG_PREFIX) :]
-            for line in self.stderr.splitlines()
-            if line.startswith(PROG_PREFIX)
-        ]
-
-    @property
-    def json(self) -> dict[str, Any]:
-        lines = [line for line in self.stdout.splitlines() if line.strip()]
-        assert len(lines) == 1, f"expected one JSON line on stdout, got {self.stdout!r}"
-        obj = json.loads(lines[0])
-        assert isinstance(obj, dict)
-        return obj
-
-    @property
-    def logs(self) -> list[dict[str, Any]]:
-        """The JSON log lines on stderr."""
-        found = []
-        for line in self.stderr.splitlines():
-            if line.startswith("{"):
-                found.append(json.loads(line))
-        return found
-
-    def explain(self) -> str:
-        return f"order-agent {' '.join(self.args)} -> {self.code}\n{self.stdout}\n{self.stderr}"
 
 
 class AgentCLI:
@@ -99,13 +61,13 @@ class AgentCLI:
         region: str | None = "us",
         site_url: str | None = None,
         email: str | None = JANE,
-        password: str | None = SEED_PASSWORD,
+        password: str | None = PASSWORD,
         totp_secret: str | None = None,
         data_dir: Path | None = None,
         **settings: str,
     ) -> dict[str, str]:
         """The process environment: ``settings`` are ORDER_AGENT_<NAME> values."""
-        env = {key: val for key, val in os.environ.items() if not key.startswith("ORDER_AGENT_")}
+        env = agent_environment()
         values: dict[str, str | None] = {
             "site_url": site_url or (self.shop.region_url(region) if region else None),
             "email": email,
@@ -155,7 +117,7 @@ class AgentCLI:
         finally:
             if previous is not None:
                 os.umask(previous)
-        return self._checked(AgentRun(tuple(args), done.returncode, done.stdout, done.stderr))
+        return self._checked(AgentRun(done.returncode, done.stdout, done.stderr, tuple(args)))
 
     def start(self, *args: str, **env: Any) -> subprocess.Popen[str]:
         """A run in the background (to interfere with it while it works)."""
@@ -172,7 +134,7 @@ class AgentCLI:
 
     def finish(self, process: subprocess.Popen[str], args: tuple[str, ...]) -> AgentRun:
         stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
-        return self._checked(AgentRun(args, process.returncode, stdout, stderr))
+        return self._checked(AgentRun(process.returncode, stdout, stderr, args))
 
     def assert_no_secrets(self) -> None:
         """No file in any data dir used (traces unzipped) holds a secret given to a run."""
@@ -227,6 +189,17 @@ def find_leaks(blobs: dict[str, bytes], secrets: AgentCLI | Iterable[str]) -> li
             if shape in data:
                 found.append(f"{where}: {value[:4]}… as {shape[:12]!r}")
     return found
+
+
+@pytest.fixture
+def agent(shop: ShopServer, tmp_path: Path) -> Iterator[AgentCLI]:
+    """``agent.run("status", "70001")``: one process per call, this test's own data dir.
+
+    When the test ends, no data dir it used may hold a password or TOTP secret it gave.
+    """
+    cli = AgentCLI(shop, tmp_path)
+    yield cli
+    cli.assert_no_secrets()
 
 
 # -- sites that are not the fixture shop ----------------------------------------------------
