@@ -6,12 +6,18 @@ import contextlib
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
+from fixtures.faults import Fault
 from tests.support.environment import agent_environment
 from tests.support.people import JANE, PASSWORD
 from tests.support.threads import WORKER_TIMEOUT_S, on_worker
+
+T = TypeVar("T")
 
 __all__ = ["WORKER_TIMEOUT_S", "on_worker"]  # used by the schedule tests from here
 
@@ -97,3 +103,32 @@ def kill(pids: set[int]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def run_killing_the_browser(
+    held_page: Fault, run: Callable[[], T], *, wait_s: float = 300
+) -> tuple[T, set[int]]:
+    """``run()`` on a worker thread; the browser dies while the shop holds ``held_page``.
+
+    ``held_page`` is a "slow" fault holding its answer far longer than the kill can take;
+    the shop lets it go once the browser is dead. Returns what ``run`` returned and the
+    browser processes killed (empty: no browser was running when the page was asked for).
+    """
+    earlier_browsers = browser_processes()
+    killed: set[int] = set()
+
+    def crash_the_browser() -> None:
+        if held_page.arrived.wait(wait_s):
+            killed.update(browser_processes() - earlier_browsers)
+            kill(killed)
+        held_page.release()
+
+    crasher = threading.Thread(target=crash_the_browser)
+    crasher.start()
+    try:
+        outcome = on_worker(run)
+    finally:
+        held_page.arrived.set()
+        held_page.release()
+        crasher.join(timeout=10)
+    return outcome, killed

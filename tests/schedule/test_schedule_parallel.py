@@ -8,7 +8,6 @@ the requests themselves, never by a clock).
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from fixtures.server import ShopServer
 from ordercore.models import Action, Outcome
 
 from .conftest import SchedulerFactory, SettingsFactory
-from .helpers import JANE, browser_processes, kill, on_worker
+from .helpers import JANE, on_worker, run_killing_the_browser
 
 # Jane's two processing orders of the seed, and six more.
 ORDERS = ("70001", "70002", *(f"8000{n}" for n in range(1, 7)))
@@ -118,23 +117,7 @@ def test_a_browser_dying_under_the_tabs_is_restarted_and_their_orders_checked_ag
     # While the shop holds that tab's order page, the browser process dies; the shop
     # lets the page go once the browser is dead.
     slow_order_page = shop.fail(rf"/orders/MK-{held}$", "slow", delay=600)
-    earlier_browsers = browser_processes()
-    killed: set[int] = set()
-
-    def crash_the_browser() -> None:
-        if slow_order_page.arrived.wait(300):
-            killed.update(browser_processes() - earlier_browsers)
-            kill(killed)
-        slow_order_page.release()
-
-    crasher = threading.Thread(target=crash_the_browser)
-    crasher.start()
-    try:
-        report = on_worker(scheduler.run_pass)
-    finally:
-        slow_order_page.arrived.set()
-        slow_order_page.release()
-        crasher.join(timeout=10)
+    report, killed = run_killing_the_browser(slow_order_page, scheduler.run_pass)
 
     assert killed, "no browser was running when the order page was asked for"
     assert scheduler.browser_launches == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from fixtures.server import ShopServer
 from ordercore.models import Action, OrderStatus, Outcome
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
-from .helpers import AgentClock, browser_processes, kill, on_worker
+from .helpers import AgentClock, on_worker, run_killing_the_browser
 
 ORDER_PAGE_70001 = r"/orders/MK-70001$"
 
@@ -138,23 +137,7 @@ def test_a_crashed_browser_is_restarted_and_the_check_resumes(
     # While the shop is answering the order page, the browser process dies. The shop holds
     # that answer far longer than the kill can take, and lets it go once the browser is dead.
     slow_order_page = shop.fail(ORDER_PAGE_70001, "slow", delay=600)
-    earlier_browsers = browser_processes()
-    killed: set[int] = set()
-
-    def crash_the_browser() -> None:
-        if slow_order_page.arrived.wait(120):
-            killed.update(browser_processes() - earlier_browsers)
-            kill(killed)
-        slow_order_page.release()
-
-    crasher = threading.Thread(target=crash_the_browser)
-    crasher.start()
-    try:
-        report = on_worker(scheduler.run_pass)
-    finally:
-        slow_order_page.arrived.set()
-        slow_order_page.release()
-        crasher.join(timeout=10)
+    report, killed = run_killing_the_browser(slow_order_page, scheduler.run_pass, wait_s=120)
 
     assert killed, "no browser was running when the order page was asked for"
     assert scheduler.browser_launches == 2
