@@ -110,6 +110,12 @@ def canary(
     shop.add_account("us", EMAIL, CANARY_PASSWORD, "Cara Canary", totp_secret=CANARY_TOTP_SECRET)
     wrong = {**as_canary, "password": WRONG_PASSWORD, "data_dir": other}
     runs.append(agent.run("status", "81001", "--trace", "--json", **wrong))
+    # A scheduled batch: the first order signs in, the other two go in tabs at once.
+    batch = ["81005", "81006", "81007"]
+    for number in batch:
+        shop.add_order("us", EMAIL, number, "Processing", [f"Canary Glove {number}"])
+        runs.append(agent.run("add", number, "--no-check", **as_canary))
+    runs.append(agent.run("run", "--json", **as_canary))
     codes = _codes_between(started, time.time())
     yield CanaryRuns(agent, runs, codes, other)
     shop.reset()
@@ -118,7 +124,14 @@ def canary(
 def test_the_runs_went_where_the_canary_could_leak(canary: CanaryRuns) -> None:
     """Not a vacuous search: each path really ran (signed in with a code, failed as planned)."""
     codes = [run.code for run in canary.runs]
-    assert codes == [0, 0, 0, 0, 3, 0, 75, 3], [run.explain() for run in canary.runs]
+    assert codes[:8] == [0, 0, 0, 0, 3, 0, 75, 3], [run.explain() for run in canary.runs]
+    assert codes[8:11] == [0, 0, 0], [run.explain() for run in canary.runs[8:11]]
+    batch = canary.runs[11]
+    assert sorted(case["order"] for case in canary.agent.shop.inbox("us")) == [
+        "81005",
+        "81006",
+        "81007",
+    ], batch.explain()
     events = [line.get("event") for line in canary.runs[5].logs]
     assert "signed out by the site; signing in again" in events
     assert any(line["level"] == "debug" for run in canary.runs for line in run.logs)
