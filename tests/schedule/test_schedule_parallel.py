@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from agent.scheduler import WatchPlan
+from agent.scheduler import Scheduler, WatchPlan
 from agent.state import EndState
 from fixtures.server import ShopServer
 from ordercore.models import Action, Outcome
@@ -28,11 +28,11 @@ ORDER_PAGES_IN_TABS = rf"/orders/(?:{IN_TABS})$"
 QUICK = {"retry_wait_multiplier_s": 0.01, "retry_wait_max_s": 0.05}
 
 
-def _track_batch(shop: ShopServer, scheduler_for: SchedulerFactory, scheduler: object) -> None:
+def _track_batch(shop: ShopServer, scheduler: Scheduler) -> None:
     for number in ORDERS[2:]:
         shop.add_order("us", JANE, number, "Processing")
     for number in ORDERS:
-        scheduler.add(number, WatchPlan(every=timedelta(hours=1)))  # type: ignore[attr-defined]
+        scheduler.add(number, WatchPlan(every=timedelta(hours=1)))
 
 
 def test_a_batch_goes_in_parallel_tabs_and_never_over_the_shops_limit(
@@ -40,7 +40,7 @@ def test_a_batch_goes_in_parallel_tabs_and_never_over_the_shops_limit(
 ) -> None:
     # Four tabs, but the shop may have only two of our requests at once.
     scheduler = scheduler_for(settings_for(concurrency=4, shop_max_in_flight=2, **QUICK))
-    _track_batch(shop, scheduler_for, scheduler)
+    _track_batch(shop, scheduler)
     two_tabs_at_once = shop.gather(ORDER_PAGES_IN_TABS, count=2)
 
     report = on_worker(scheduler.run_pass)
@@ -70,7 +70,7 @@ def test_without_a_tight_limit_the_same_batch_has_more_in_flight(
     # The proof that the limit above is what held the shop at two: with the default
     # (four, one per tab), three tabs have their order pages in the shop's hands at once.
     scheduler = scheduler_for(settings_for(concurrency=4, shop_max_in_flight=4, **QUICK))
-    _track_batch(shop, scheduler_for, scheduler)
+    _track_batch(shop, scheduler)
     three_tabs_at_once = shop.gather(ORDER_PAGES_IN_TABS, count=3)
 
     report = on_worker(scheduler.run_pass)
@@ -85,7 +85,7 @@ def test_one_tab_failing_leaves_the_other_orders_done(
     shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
 ) -> None:
     scheduler = scheduler_for(settings_for(concurrency=4, **QUICK))
-    _track_batch(shop, scheduler_for, scheduler)
+    _track_batch(shop, scheduler)
     broken = ORDERS[4]
     # That order's page is down for the whole pass: every retry of the tab gets a 503.
     shop.fail(rf"/orders/MK-{broken}$", "5xx", times=50)
