@@ -157,16 +157,16 @@ class AccountSession:
         agent, session = self._agent, self._session
         if agent is None or session is None or self.crashed():
             raise BrowserGone("the browser is not running")
-        from agent.batch_tabs import TabAgent
+        from agent.runner import OrderAgent
 
         try:
             page = session.context.new_page()
         except Exception as exc:  # the browser went away meanwhile
             raise BrowserGone(type(exc).__name__) from exc
         tab_session = dataclasses.replace(session, page=page)
-        tab_agent = TabAgent(self.settings, self.ledger, agent.proofs, tab_session, steps)
-        if self.reading is not None:
-            tab_agent.reading = self.reading
+        tab_agent = OrderAgent(self.settings, self.ledger, agent.proofs, tab_session, steps)
+        if self.reading is not None and self.reading.requests_read:
+            tab_agent.requests_read_earlier = self.reading.requests_as_read
         # Signed in already (the cookies are the context's): no look at the home page.
         tab_agent.signed_in = True
         tab_agent.saved_session_untried = False

@@ -2,9 +2,9 @@
 
 Imported only once a batch goes in tabs (it imports the runner, hence Playwright's
 world). :func:`read_ahead` is the batch's one look at the order list (every due
-order's address) and at the Support Requests page; :class:`TabAgent` is an
-``OrderAgent`` that takes that page's requests from the batch's reading instead of
-loading the page again before each cancellation request.
+order's address) and at the Support Requests page;  a tab's
+``OrderAgent`` takes that page's requests from it (``requests_read_earlier``) instead
+of loading the page again before its first try at a cancellation request.
 
 Reading Support Requests once per batch changes nothing the submit path decides:
 it is read before any tab sends anything, the requests this batch sends are in the
@@ -14,19 +14,17 @@ sent from elsewhere is on the page already.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from agent.logs import get_logger
 from agent.runner import OrderAgent, retrying
-from agent.submitting import Submitter
 
 if TYPE_CHECKING:
     from flows.results import SupportRequest
 
 log = get_logger("agent.batch_tabs")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,10 @@ class BatchReading:
     # has no such page), or not read at all (``requests_read`` False).
     requests: list[SupportRequest] | None = None
     requests_read: bool = False
+
+    def requests_as_read(self) -> list[SupportRequest] | None:
+        """For ``OrderAgent.requests_read_earlier``: the page as the batch read it."""
+        return self.requests
 
 
 def read_ahead(agent: OrderAgent, numbers: Sequence[str], *, cancelling: bool) -> BatchReading:
@@ -65,25 +67,3 @@ def read_ahead(agent: OrderAgent, numbers: Sequence[str], *, cancelling: bool) -
         return BatchReading()
     agent.remember_urls()
     return BatchReading(requests, requests_read=True)
-
-
-class TabAgent(OrderAgent):
-    """An ``OrderAgent`` in a batch's tab: the Support Requests page comes from the batch."""
-
-    reading: BatchReading = BatchReading()
-
-    def submitter(self) -> Submitter:
-        submitter = super().submitter()
-        reading = self.reading
-        if not reading.requests_read:
-            return submitter
-        read = submitter.safe_read
-        support_requests = self.site.support_requests
-
-        def safe_read(step: Callable[[], T], /) -> T:
-            if step == support_requests:
-                return reading.requests  # type: ignore[return-value]
-            return read(step)
-
-        submitter.safe_read = safe_read
-        return submitter

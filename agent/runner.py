@@ -267,6 +267,9 @@ class OrderAgent:
         # tab while the first reads the order (see ``_open_order_looking_ahead``). The
         # one-shot commands turn it on; a batch, with tabs of its own, leaves it off.
         self.look_ahead = False
+        # The shop's open requests as read earlier in this run by someone else (a batch
+        # reads Support Requests once for all its tabs): the first try uses them.
+        self.requests_read_earlier: Callable[[], list[SupportRequest] | None] | None = None
 
     # -- signing in ------------------------------------------------------
 
@@ -703,7 +706,7 @@ class OrderAgent:
         # The confirmation page shows only a case number: the filled form, pictured just
         # before it goes, shows the order number and the message that were sent.
         form_shot = self.filled_form_path(order)
-        read_ahead: Callable[[], list[SupportRequest] | None] | None = None
+        read_ahead = self.requests_read_earlier
         if ahead is not None and ahead.ready:
             self._take_ahead(ahead)
             requests = ahead.requests
