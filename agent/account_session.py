@@ -193,13 +193,7 @@ class AccountSession:
 
     def crashed(self) -> bool:
         """Whether the browser died (crash, kill, lost connection) under the last step."""
-        session = self._session
-        if session is None:
-            return False
-        try:
-            return not session.browser.is_connected() or session.page.is_closed()
-        except Exception:  # asking a dead driver can fail too: that is a crash
-            return True
+        return self._session is not None and self._session.gone()
 
     def save(self) -> None:
         """Keep the signed-in session for the next pass (0600, see ``BrowserSession``)."""
@@ -265,11 +259,7 @@ class TabSession:
         """The tab is new already."""
 
     def crashed(self) -> bool:
-        session = self._agent.session
-        try:
-            return not session.browser.is_connected() or session.page.is_closed()
-        except Exception:
-            return True
+        return self._agent.session.gone()
 
     def restart(self) -> None:
         raise BrowserGone("the browser stopped under a tab")

@@ -141,6 +141,21 @@ class BrowserSession:
         state = json.dumps(self.context.storage_state()).encode("utf-8")
         proofs.write_bytes(self.storage_path, state)
 
+    def gone(self) -> bool:
+        """Whether the browser died (crash, kill, lost connection) or this page closed.
+
+        A dead browser's error can reach a step before the news that the browser died, so
+        a browser still thought connected is asked one question: its answer (or refusal)
+        comes after that news.
+        """
+        try:
+            if not self.browser.is_connected() or self.page.is_closed():
+                return True
+            self.context.cookies("https://order-agent.invalid/")
+            return not self.browser.is_connected() or self.page.is_closed()
+        except Exception:  # asking a dead driver can fail too: that is a crash
+            return True
+
 
 def session_file(settings: Settings) -> Path:
     assert settings.site_url and settings.email
@@ -1048,13 +1063,13 @@ def _handle_in_browser(
         try:
             result = agent.handle(key, goal, options)
         except Exception as exc:
-            if session.browser.is_connected() and not session.page.is_closed():
+            if not session.gone():
                 raise
             raise _BrowserDied(exc) from exc
         finally:
             # Tracing stops first: the result of storage_state() holds the cookies.
             session.tracer.stop()
-            if agent.signed_in and session.browser.is_connected():
+            if agent.signed_in and not session.gone():
                 session.save_storage(proofs)
             for path in session.tracer.saved:
                 steps.info(f"Trace saved: {path}")

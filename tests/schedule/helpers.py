@@ -89,12 +89,12 @@ def browser_processes() -> set[int]:
     mains = set()
     for pid in _descendants(os.getpid()):
         try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"chrom" in Path(argv[0].decode(errors="replace")).name.encode() and not any(
-            arg.startswith(b"--type=") for arg in argv
-        ):
+        program = Path(command_line.split(b"\0")[0].split(b" ")[0].decode(errors="replace"))
+        # Chromium's helpers rewrite their command line into one string: look anywhere.
+        if "chrom" in program.name and b"--type=" not in command_line:
             mains.add(pid)
     return mains
 

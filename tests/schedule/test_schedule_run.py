@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import select
 from datetime import timedelta
 from pathlib import Path
 
+from agent.runner import open_browser
 from agent.scheduler import WatchPlan
 from agent.state import EndState, IntentKind, IntentState, Ledger
 from fixtures.server import ShopServer
 from ordercore.models import Action, OrderStatus, Outcome
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
-from .helpers import AgentClock, on_worker, run_killing_the_browser
+from .helpers import (
+    WORKER_TIMEOUT_S,
+    AgentClock,
+    browser_processes,
+    kill,
+    on_worker,
+    run_killing_the_browser,
+)
 
 ORDER_PAGE_70001 = r"/orders/MK-70001$"
 
@@ -127,6 +137,28 @@ def test_rejected_credentials_stop_the_orders_without_retrying(
         ("70002", Action.CANCELLATION_REQUESTED),
     ]
     assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, True]
+
+
+def test_a_browser_killed_between_two_steps_is_known_dead_before_any_news_of_it(
+    settings_for: SettingsFactory,
+) -> None:
+    # Playwright's sync API takes in the news that the browser died only while a call is
+    # waiting, so a step's error can come before it. Nothing waits here between the kill
+    # and the question: the answer must not rest on news not yet taken in.
+    def kill_then_ask() -> tuple[bool, bool]:
+        earlier = browser_processes()
+        with open_browser(settings_for()) as session:
+            alive_before = session.gone()
+            [browser] = browser_processes() - earlier
+            exited = os.pidfd_open(browser)
+            kill({browser})
+            select.select([exited], [], [], WORKER_TIMEOUT_S)
+            os.close(exited)
+            return alive_before, session.gone()
+
+    gone_before, gone_after = on_worker(kill_then_ask)
+    assert not gone_before
+    assert gone_after
 
 
 def test_a_crashed_browser_is_restarted_and_the_check_resumes(
