@@ -460,7 +460,11 @@ class Scheduler:
             cancelling=any(tracked.goal is Goal.CANCEL for tracked in orders),
         )
         jobs = [lambda tracked=tracked: job(tracked) for tracked in orders]
-        outcomes = run_together(account.anchor(), jobs, limit=tabs)
+        account.lend_own_tab()
+        try:
+            outcomes = run_together(account.anchor(), jobs, limit=tabs)
+        finally:
+            account.take_back_tab()
         checks: list[Check] = []
         again: list[TrackedOrder] = []
         for tracked, outcome in zip(orders, outcomes, strict=True):

@@ -3,7 +3,10 @@
 Starts the fixture shop, then runs ``order-agent cancel`` twice in one data dir
 (fresh, then second run) with every Playwright call timed and attributed to the
 project line that made it, and prints, for each run: the calls that took at
-least ``--min-ms``, in order, and the total per calling line.
+least ``--min-ms``, in order, and the total per calling line. With ``--batch N``
+it times one ``order-agent run`` of N tracked orders instead (added with
+``--no-check``, not timed); the tabs' calls overlap, so read counts there more
+than durations.
 
 A diagnostic for people, not a measurement: it patches Playwright's private
 ``SyncBase._sync`` (every sync API call goes through it), so a Playwright upgrade
@@ -112,7 +115,7 @@ def child(argv: Sequence[str]) -> int:
         Path(os.environ[OUTPUT_ENV]).write_text(report + "\n")
 
 
-def parent(min_ms: float) -> int:
+def parent(min_ms: float, batch: int) -> int:
     from bench.commands import EMAIL, REGION, BrowserWrapper, agent_environment
     from fixtures.server import ShopServer
 
@@ -127,24 +130,32 @@ def parent(min_ms: float) -> int:
             browser, shop.region_url(REGION), scratch / "data", scratch / "no-secrets"
         )
         env.update({"PYTHONPATH": str(REPO), MIN_MS_ENV: str(min_ms)})
-        for title, number in (("fresh data dir", "90001"), ("second run", "90002")):
-            shop.add_order(REGION, EMAIL, number, "Processing")
-            env[OUTPUT_ENV] = str(scratch / f"timeline-{number}.txt")
-            command = [
-                sys.executable,
-                "-m",
-                "bench.timeline",
-                "--child",
-                "cancel",
-                number,
-                "--json",
-            ]
+        runs: list[tuple[str, list[str], set[int]]] = []
+        if batch:
+            numbers = [str(90001 + index) for index in range(batch)]
+            for number in numbers:
+                shop.add_order(REGION, EMAIL, number, "Processing")
+                subprocess.run(
+                    [sys.executable, "-m", "agent", "add", number, "--no-check"],
+                    env=env,
+                    cwd=scratch,
+                    capture_output=True,
+                    check=True,
+                )
+            runs.append((f"run, {batch} tracked orders", ["run", "--json"], {0, 75}))
+        else:
+            for title, number in (("fresh data dir", "90001"), ("second run", "90002")):
+                shop.add_order(REGION, EMAIL, number, "Processing")
+                runs.append((f"cancel, {title}", ["cancel", number, "--json"], {0}))
+        for index, (title, arguments, succeeded) in enumerate(runs):
+            env[OUTPUT_ENV] = str(scratch / f"timeline-{index}.txt")
+            command = [sys.executable, "-m", "bench.timeline", "--child", *arguments]
             started = time.perf_counter()
             finished = subprocess.run(command, env=env, cwd=scratch, capture_output=True, text=True)
             wall = time.perf_counter() - started
-            print(f"=== order-agent cancel, {title}: {wall:.2f} s wall, exit {finished.returncode}")
+            print(f"=== order-agent {title}: {wall:.2f} s wall, exit {finished.returncode}")
             print(Path(env[OUTPUT_ENV]).read_text())
-            if finished.returncode != 0:
+            if finished.returncode not in succeeded:
                 print(finished.stderr[-2000:], file=sys.stderr)
                 return 1
     return 0
@@ -156,7 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return child(arguments[1:])
     parser = argparse.ArgumentParser(prog="python -m bench.timeline", description=__doc__)
     parser.add_argument("--min-ms", type=float, default=40.0, help="show calls this long (40)")
-    return parent(parser.parse_args(arguments).min_ms)
+    parser.add_argument(
+        "--batch", type=int, default=0, help="time one `run` of this many tracked orders instead"
+    )
+    options = parser.parse_args(arguments)
+    return parent(options.min_ms, options.batch)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,21 @@ the requests themselves, never by a clock).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from playwright.sync_api import Page
+
+from agent.runner import BrowserSession, open_browser
 from agent.scheduler import Scheduler, WatchPlan
+from agent.settings import Settings
 from agent.state import EndState
 from fixtures.server import ShopServer
 from ordercore.models import Action, Outcome
 
 from .conftest import SchedulerFactory, SettingsFactory
-from .helpers import JANE, on_worker, run_killing_the_browser
+from .helpers import JANE, AgentClock, on_worker, run_killing_the_browser
 
 # Jane's two processing orders of the seed, and six more.
 ORDERS = ("70001", "70002", *(f"8000{n}" for n in range(1, 7)))
@@ -131,3 +137,49 @@ def test_a_browser_dying_under_the_tabs_is_restarted_and_their_orders_checked_ag
     assert sent[held] == 1 and max(sent.values()) == 1
     for check in by_order.values():
         assert check.outcome is Outcome.WAITING, check.message
+
+
+class TabCount:
+    """The most tabs the agent's browser had open at once (an opener for the scheduler)."""
+
+    def __init__(self) -> None:
+        self.open: set[Page] = set()
+        self.peak = 0
+
+    def _opened(self, page: Page) -> None:
+        self.open.add(page)
+        self.peak = max(self.peak, len(self.open))
+        page.on("close", self._closed)
+
+    def _closed(self, page: Page) -> None:
+        self.open.discard(page)
+
+    @contextmanager
+    def __call__(self, settings: Settings) -> Iterator[BrowserSession]:
+        with open_browser(settings) as session:
+            self._opened(session.page)
+            session.context.on("page", self._opened)
+            yield session
+
+
+def test_a_batch_has_no_more_tabs_than_its_concurrency_and_the_next_pass_signs_in_no_more(
+    shop: ShopServer,
+    agent_clock: AgentClock,
+    settings_for: SettingsFactory,
+    scheduler_for: SchedulerFactory,
+) -> None:
+    # The account's own tab, idle while the tabs work, is the first order's tab: four
+    # renderers at most, not five.
+    tabs = TabCount()
+    scheduler = scheduler_for(settings_for(concurrency=4, **QUICK), open_session=tabs)
+    _track_batch(shop, scheduler)
+
+    on_worker(scheduler.run_pass)
+
+    assert tabs.peak == 4
+    assert Counter(str(case["order"]) for case in shop.inbox("us")) == Counter(ORDERS)
+    # The next pass starts from the session this one saved: no sign-in.
+    agent_clock.advance(hours=2)
+    again = on_worker(scheduler.run_pass)
+    assert len(again.checks) == len(ORDERS)
+    assert len(shop.sign_in_attempts("us")) == 1
