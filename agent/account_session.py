@@ -161,7 +161,7 @@ class AccountSession:
         one. Each tab serves one order: a tab kept for many grows with every page it
         showed (80 MB to 240 MB over 20 orders)."""
         agent, session = self._agent, self._session
-        if agent is None or session is None or self.crashed():
+        if agent is None or session is None or session.known_gone():
             raise BrowserGone("the browser is not running")
         from agent.runner import OrderAgent
 
@@ -198,7 +198,7 @@ class AccountSession:
             return
         try:
             session.page = session.context.new_page()
-        except Exception as exc:  # the browser died: ``crashed()`` says so from here on
+        except Exception as exc:  # the browser died: the next step finds out
             log.info("no new tab after the batch", error=type(exc).__name__)
             return
         agent.use_page(session.page)
@@ -210,7 +210,7 @@ class AccountSession:
         to 240 MB over 20 orders); the context, with the signed-in cookies, stays.
         """
         agent, session = self._agent, self._session
-        if agent is None or session is None or self.crashed():
+        if agent is None or session is None or session.known_gone():
             return
         used = session.page
         session.page = session.context.new_page()
@@ -227,7 +227,7 @@ class AccountSession:
     def save(self) -> None:
         """Keep the signed-in session for the next pass (0600, see ``BrowserSession``)."""
         agent, session = self._agent, self._session
-        if agent is None or session is None or not agent.signed_in or self.crashed():
+        if agent is None or session is None or not agent.signed_in or session.known_gone():
             return
         try:
             session.save_storage(agent.proofs)
@@ -280,7 +280,7 @@ class TabSession:
         return self.account.refused()
 
     def agent(self) -> OrderAgent:
-        if self.crashed():
+        if self._agent.session.known_gone():
             raise BrowserGone("the browser stopped under a tab")
         return self._agent
 

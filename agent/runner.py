@@ -149,12 +149,17 @@ class BrowserSession:
         comes after that news.
         """
         try:
-            if not self.browser.is_connected() or self.page.is_closed():
+            if self.known_gone():
                 return True
             self.context.cookies("https://order-agent.invalid/")
-            return not self.browser.is_connected() or self.page.is_closed()
+            return self.known_gone()
         except Exception:  # asking a dead driver can fail too: that is a crash
             return True
+
+    def known_gone(self) -> bool:
+        """Whether Playwright has already taken in that the browser or this page is gone
+        (no question asked: for before a step; after a failed one, ask :meth:`gone`)."""
+        return not self.browser.is_connected() or self.page.is_closed()
 
 
 def session_file(settings: Settings) -> Path:
