@@ -105,7 +105,12 @@ def _one_shots(bench: Bench, flip: bool) -> list[Run]:
         return [fresh, _progress(bench.agent_cancel("agent_second", data_dir))]
 
     def scripts() -> list[Run]:
-        return [_progress(bench.script()), _progress(bench.floor())]
+        return [
+            _progress(bench.script()),
+            _progress(bench.floor()),
+            _progress(bench.duties(saved_session=False)),
+            _progress(bench.duties(saved_session=True)),
+        ]
 
     steps: list[Callable[[], list[Run]]] = [agent, scripts] if flip else [scripts, agent]
     return [run for step in steps for run in step()]

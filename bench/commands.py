@@ -147,6 +147,24 @@ def handwritten_args(site_url: str, numbers: list[str]) -> list[str]:
     ]
 
 
+def duties_args(site_url: str, storage: Path | None, number: str) -> list[str]:
+    """The floor with the agent's duties: signs in from the home page without ``storage``."""
+    saved = ["--storage", str(storage)] if storage is not None else []
+    return [
+        str(FLOOR_SCRIPT),
+        "--site",
+        site_url,
+        "--email",
+        EMAIL,
+        *saved,
+        "--duties",
+        "--name",
+        NAME,
+        "--order",
+        number,
+    ]
+
+
 def floor_args(site_url: str, storage: Path, numbers: list[str]) -> list[str]:
     """The floor's arguments; no ``numbers``: sign in once and save the session."""
     common = [str(FLOOR_SCRIPT), "--site", site_url, "--email", EMAIL, "--storage", str(storage)]

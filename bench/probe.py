@@ -74,13 +74,16 @@ PHASE_OF: dict[str, str] = {
     "OrderAgent._name_here": SIGN_IN,
     "RetailerSite.sign_in": SIGN_IN,
     "sign_in": SIGN_IN,
+    "sign_in_from_home": SIGN_IN,
     # finding and reading the order
     "OrderAgent.open_order": ORDER,
     "RetailerSite.open_order": ORDER,
     "read_status": ORDER,
+    "open_order": ORDER,
     # the shop's list of open requests, read before sending one (in the look-ahead tab too)
     "RetailerSite.support_requests": REQUESTS,
     "RetailerSite.prepare_cancellation": REQUESTS,
+    "read_support_requests": REQUESTS,
     # the contact form: finding it, the name to sign with, filling and reading back
     "RetailerSite._open_contact": FORM,
     "OrderAgent.shopper_name": FORM,
@@ -94,6 +97,8 @@ PHASE_OF: dict[str, str] = {
     "Browsing.screenshot": PROOF,
     "BrowserSession.save_storage": PROOF,
     "AccountSession.save": PROOF,
+    "picture": PROOF,
+    "keep_session": PROOF,
     "Tracer.start": PROOF,
     "Tracer.stop": PROOF,
     # closing

@@ -18,6 +18,8 @@ METRICS = ("wall_s", "cpu_s", "peak_rss_mb", "peak_pss_mb")
 KINDS = (
     "floor",
     "script",
+    "duties_fresh",
+    "duties_second",
     "agent_fresh",
     "agent_second",
     "floor_batch",
@@ -28,6 +30,10 @@ KINDS = (
 KIND_TITLES = {
     "floor": "floor: saved session, only the page loads needed, one cancellation",
     "script": "hand-written script, one cancellation",
+    "duties_fresh": "floor with the agent's duties, first run: home page, order list, "
+    "Support Requests, pictures, session saved",
+    "duties_second": "floor with the agent's duties, saved session: Support Requests, "
+    "pictures, session saved",
     "agent_fresh": "`order-agent cancel`, fresh data dir",
     "agent_second": "`order-agent cancel`, second run (saved session)",
     "floor_batch": "floor, {size} orders in one browser",
@@ -35,15 +41,18 @@ KIND_TITLES = {
     "batch": "`order-agent run`, {size} tracked orders",
     "idle": "`order-agent run`, nothing due",
 }
-# The gap table: per scenario, the floor, the script and the agent side by side.
+# The gap table: per scenario, the floor, the script (the floor with the agent's
+# duties) and the agent side by side; the gap is the last one's over the second.
 SCENARIOS = (
-    ("one-shot", ("floor", "script", "agent_fresh")),
-    ("second run", ("floor", "script", "agent_second")),
+    ("one-shot", ("floor", "script", "duties_fresh", "agent_fresh")),
+    ("second run", ("floor", "script", "duties_second", "agent_second")),
     ("batch of {size}", ("floor_batch", "script_batch", "batch")),
 )
 SHORT_TITLES = {
     "floor": "floor",
     "script": "script",
+    "duties_fresh": "duties floor",
+    "duties_second": "duties floor",
     "agent_fresh": "agent",
     "agent_second": "agent",
     "floor_batch": "floor",
@@ -143,12 +152,15 @@ def _at_most(
     skipped: str,
     cpu_ratio: float | None = None,
     cpu_too: bool = False,
+    note: str = "",
 ) -> Target:
     if value is None:
         return Target(name, measured, None, limit, unit, SKIP, skipped)
     met = value <= limit and not (cpu_too and cpu_ratio is not None and cpu_ratio > limit)
     verdict = PASS if met else FAIL
-    return Target(name, measured, value, limit, unit, verdict, cpu_ratio=cpu_ratio, cpu_too=cpu_too)
+    return Target(
+        name, measured, value, limit, unit, verdict, note, cpu_ratio=cpu_ratio, cpu_too=cpu_too
+    )
 
 
 def evaluate(
@@ -185,6 +197,11 @@ def evaluate(
         once = sum(seconds.get(phase, 0.0) for phase in ONCE_PER_BATCH)
         return round((batch - once) / batch_size, 3)
 
+    def below(duties: str) -> str:
+        # What an agent that keeps order-agent's duties cannot go below, for the verdict.
+        ratio = _ratio(median(duties), median("script"))
+        return "" if ratio is None else f"the floor with the agent's duties is {ratio:g} x"
+
     idle_wall = median("idle")
     idle_group = groups.get("idle")
     targets = [
@@ -197,6 +214,7 @@ def evaluate(
             skipped=why("oneshot"),
             cpu_ratio=_ratio(median("agent_fresh", "cpu_s"), median("script", "cpu_s")),
             cpu_too=True,
+            note=below("duties_fresh"),
         ),
         _at_most(
             "second run",
@@ -206,6 +224,7 @@ def evaluate(
             "x",
             skipped=why("oneshot"),
             cpu_ratio=_ratio(median("agent_second", "cpu_s"), median("script", "cpu_s")),
+            note=below("duties_second"),
         ),
         _at_most(
             f"batch of {batch_size}",
@@ -332,7 +351,7 @@ def gap_table(groups: Mapping[str, dict[str, Any]], batch_size: int) -> str:
                 cell += f" ({loads[phase]:g})" if loads.get(phase) else ""
                 cells.append(cell)
             lines.append("| " + " | ".join(cells) + " |")
-        script, agent = row[1], row[2]
+        script, agent = row[1], row[-1]
         if script in present and agent in present:
             lines.append(_gap_row(groups, scenario, script, agent, phases))
     return "\n".join(lines)

@@ -37,6 +37,7 @@ from bench.commands import (
     agent_executable,
     base_environment,
     cancel_args,
+    duties_args,
     floor_args,
     handwritten_args,
     probed,
@@ -209,6 +210,15 @@ class Bench:
         kind = "floor" if size == 1 else "floor_batch"
         arguments = floor_args(self.site_url, storage, numbers)
         return self._scripted(kind, arguments, numbers, "the floor")
+
+    def duties(self, saved_session: bool) -> Run:
+        """The floor with the agent's duties: a first run (from the home page) or a second
+        one (the floor's saved session)."""
+        storage = self.floor_session() if saved_session else None
+        number = self.new_order()
+        kind = "duties_second" if saved_session else "duties_fresh"
+        arguments = duties_args(self.site_url, storage, number)
+        return self._scripted(kind, arguments, [number], "the floor with duties")
 
     def agent_cancel(self, kind: str, data_dir: Path) -> Run:
         number = self.new_order()
