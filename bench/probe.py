@@ -61,6 +61,9 @@ PHASE_OF: dict[str, str] = {
     # opening the browser's context and tabs
     "open_browser": CONTEXT,
     "AccountSession.fresh_tab": CONTEXT,
+    "AccountSession.open_tab": CONTEXT,
+    "AccountSession.take_back_tab": CONTEXT,
+    "TabSession.close": CONTEXT,
     "OrderAgent._open_order_looking_ahead": CONTEXT,  # the look-ahead tab opened
     "OrderAgent._take_ahead": CONTEXT,
     "Ahead.close": CONTEXT,
@@ -80,6 +83,7 @@ PHASE_OF: dict[str, str] = {
     "RetailerSite.open_order": ORDER,
     "read_status": ORDER,
     "open_order": ORDER,
+    "order_addresses": ORDER,  # a batch's one look at the order list
     # the shop's list of open requests, read before sending one (in the look-ahead tab too)
     "RetailerSite.support_requests": REQUESTS,
     "RetailerSite.prepare_cancellation": REQUESTS,
