@@ -161,7 +161,8 @@ class AccountSession:
         one. Each tab serves one order: a tab kept for many grows with every page it
         showed (80 MB to 240 MB over 20 orders)."""
         agent, session = self._agent, self._session
-        if agent is None or session is None or session.known_gone():
+        # The browser, not the account's own tab: that one may be lent and closed by now.
+        if agent is None or session is None or not session.browser.is_connected():
             raise BrowserGone("the browser is not running")
         from agent.runner import OrderAgent
 

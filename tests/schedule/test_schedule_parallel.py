@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from playwright.sync_api import Page
+from structlog.testing import capture_logs
 
 from agent.runner import BrowserSession, open_browser
+from agent.schedule_reports import Check
 from agent.scheduler import Scheduler, WatchPlan
 from agent.settings import Settings
 from agent.state import EndState
@@ -145,8 +147,10 @@ class TabCount:
     def __init__(self) -> None:
         self.open: set[Page] = set()
         self.peak = 0
+        self.opened = 0
 
     def _opened(self, page: Page) -> None:
+        self.opened += 1
         self.open.add(page)
         self.peak = max(self.peak, len(self.open))
         page.on("close", self._closed)
@@ -169,14 +173,40 @@ def test_a_batch_has_no_more_tabs_than_its_concurrency_and_the_next_pass_signs_i
     scheduler_for: SchedulerFactory,
 ) -> None:
     # The account's own tab, idle while the tabs work, is the first order's tab: four
-    # renderers at most, not five.
+    # renderers at most, not five. Lending it takes nothing from the other orders' tabs.
     tabs = TabCount()
-    scheduler = scheduler_for(settings_for(concurrency=4, **QUICK), open_session=tabs)
+    # The order in the lent tab is done first: the shop holds the other three tabs' order
+    # pages until then. The next order's tab comes after the account's own one closed.
+    lent, held = ORDERS[1], ORDERS[2:5]
+    held_pages = shop.fail(rf"/orders/MK-(?:{'|'.join(held)})$", "slow", times=3, delay=600)
+
+    def release_once_lent_is_done(check: Check) -> None:
+        if check.key.number == lent:
+            held_pages.release()
+
+    scheduler = scheduler_for(
+        settings_for(concurrency=4, **QUICK),
+        open_session=tabs,
+        on_check=release_once_lent_is_done,
+    )
     _track_batch(shop, scheduler)
 
-    on_worker(scheduler.run_pass)
+    try:
+        with capture_logs() as logs:
+            report = on_worker(scheduler.run_pass)
+    finally:
+        held_pages.release()
 
     assert tabs.peak == 4
+    # A tab per order, none for an order checked again: the account's tab at the start,
+    # the first order's done in it, six new tabs for the seven others (one is lent the
+    # account's), one for the account after.
+    assert tabs.opened == 1 + 6 + 1
+    # Every order was done in its tab: none had to be checked again after the tabs.
+    assert not [entry for entry in logs if entry["event"] == "browser stopped under the tabs"]
+    assert [c.result.action for c in report.checks if c.result] == [
+        Action.CANCELLATION_REQUESTED
+    ] * len(ORDERS)
     assert Counter(str(case["order"]) for case in shop.inbox("us")) == Counter(ORDERS)
     # The next pass starts from the session this one saved: no sign-in.
     agent_clock.advance(hours=2)
