@@ -73,10 +73,14 @@ def plausible_name(text: str) -> str | None:
     return " ".join(words)
 
 
-def _field_value(scope: Page | Locator, words: Sequence[str]) -> str | None:
+def _field_value(scope: Page | Locator, words: Sequence[str], *, fields_shown: bool) -> str | None:
+    """The value of the field labelled like ``words``, else the value shown next to them.
+
+    ``fields_shown``: whether the page has any name field at all (one look for the three).
+    """
     fields = labelled(scope, words)
     try:
-        if fields.count():
+        if fields_shown and fields.count():
             value = fields.first.input_value()
             return " ".join(value.split()) or None
     except PlaywrightError:
@@ -87,11 +91,17 @@ def _field_value(scope: Page | Locator, words: Sequence[str]) -> str | None:
 def name_on_page(page: Page, words: Vocabulary) -> str | None:
     """The fullest name the page shows: details fields first, else a greeting."""
     root = page_root(page)
-    first = _field_value(root, words.first_name_labels)
-    last = _field_value(root, words.last_name_labels)
+    all_labels = [*words.first_name_labels, *words.last_name_labels, *words.name_labels]
+    try:
+        # Most pages (an order, a landing page) have no name field: one look, not three.
+        fields_shown = labelled(root, all_labels).count() > 0
+    except PlaywrightError:
+        fields_shown = False
+    first = _field_value(root, words.first_name_labels, fields_shown=fields_shown)
+    last = _field_value(root, words.last_name_labels, fields_shown=fields_shown)
     if first and last:
         return plausible_name(f"{first} {last}")
-    single = _field_value(root, words.name_labels)
+    single = _field_value(root, words.name_labels, fields_shown=fields_shown)
     if single and plausible_name(single):
         return plausible_name(single)
     greeted = page.get_by_text(greeting_pattern(words.greetings)).filter(visible=True)

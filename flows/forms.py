@@ -12,6 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
 
 from flows.locating import look_ms
+from flows.recognition import FIELD_LABEL_JS
 
 
 @dataclass(frozen=True)
@@ -89,20 +90,8 @@ def not_kept(filled: Sequence[Filled]) -> list[str]:
     return [entry.what for entry in filled if not entry.still_there()]
 
 
-# The label a person reads next to a form field (its accessible name, near enough).
-_LABEL_OF = """(el) => {
-  const clean = (s) => (s || "").replace(/\\s+/g, " ").trim();
-  const by = el.getAttribute("aria-labelledby");
-  if (by) {
-    return clean(by.split(/\\s+/).map((id) => {
-      const node = document.getElementById(id);
-      return node ? node.innerText : "";
-    }).join(" "));
-  }
-  if (el.getAttribute("aria-label")) return clean(el.getAttribute("aria-label"));
-  if (el.labels && el.labels.length) return clean(el.labels[0].innerText);
-  return clean(el.getAttribute("title") || el.getAttribute("placeholder") || "");
-}"""
+# The label a person reads next to a form field (shared with ``describe``, which reads it too).
+_LABEL_OF = FIELD_LABEL_JS
 
 # A select's choices as the browser holds them.
 _OPTIONS_OF = """(el) => [...el.options].map((o) => ({
@@ -146,12 +135,6 @@ def label_of(field: Locator) -> str:
         return str(field.evaluate(_LABEL_OF))
     except PlaywrightError:
         return ""
-
-
-def label_and_value(field: Locator) -> tuple[str, str]:
-    """The field's label and the value it now holds, in one round trip to the page."""
-    label, value = field.evaluate(f"(el) => [({_LABEL_OF})(el), el.value]")
-    return str(label), str(value)
 
 
 def options_of(field: Locator) -> list[dict[str, object]]:

@@ -19,7 +19,6 @@ from flows.findings import note
 from flows.forms import (
     Filled,
     choose_option,
-    label_and_value,
     label_of,
     options_of,
     select_matching,
@@ -29,6 +28,7 @@ from flows.forms import (
 from flows.limits import current as current_limits
 from flows.limits import without_control_characters
 from flows.locating import (
+    Scope,
     best_of,
     button,
     control,
@@ -56,7 +56,7 @@ from flows.matching import (
     starts_with,
 )
 from flows.order_items import PRICE, items_in_tables
-from flows.recognition import Step, best, name_pattern, ranked
+from flows.recognition import Step, best_candidate, name_pattern, ranked
 from flows.results import SupportRequest
 from flows.vocabulary import Vocabulary, combined_status, read_status_text
 from ordercore.models import Item, Order, OrderStatus
@@ -251,7 +251,9 @@ class SignInPage:
         fields = self.email_field
         for index in range(min(fields.count(), 3)):
             field = fields.nth(index)
-            block = nearest_block(field, lambda b: b.get_by_role("button").filter(visible=True))
+            block = nearest_block(
+                field, lambda b: b.get_by_role("button").filter(visible=True), within=self.frame
+            )
             if block is not None and visible_now(
                 button(block, self.words.sign_in_submit, Step.SIGN_IN)
             ):
@@ -273,7 +275,7 @@ class SignInPage:
         # Found once per form: the locator is resolved again on the page at every use.
         key = (repr(field), tuple(words))
         if key not in self._submits or self._submits[key] is None:
-            block = nearest_block(field.first, submits)
+            block = nearest_block(field.first, submits, within=self.frame)
             found = best_of(submits(block), words, Step.SIGN_IN) if block is not None else None
             self._submits[key] = found
         return self._submits[key]
@@ -283,7 +285,11 @@ class SignInPage:
         if not visible_now(self.password_field):
             return self.email_field.first if visible_now(self.email_field) else None
         words = self.words.email_labels
-        return nearest(self.password_field.first, lambda block: labelled(block, words, Step.EMAIL))
+        return nearest(
+            self.password_field.first,
+            lambda block: labelled(block, words, Step.EMAIL),
+            within=self.frame,
+        )
 
     def sign_in_with(self, email: str, password: str) -> list[Filled]:
         """Type the e-mail (if asked) and password; the caller submits and reads the outcome."""
@@ -444,11 +450,11 @@ class OrderPage(SitePage):
             return tuple(item for item in found if item is not None)
         cells = self.page.get_by_role("cell")
 
-        def lines_in(block: Locator) -> Locator:
+        def lines_in(block: Scope) -> Locator:
             # List items, or table rows holding data cells (not the header row).
             return block.get_by_role("listitem").or_(block.get_by_role("row").filter(has=cells))
 
-        block = nearest_block(heading.first, lines_in)
+        block = nearest_block(heading.first, lines_in, within=self.page)
         if block is None:
             return ()
         lines = lines_in(block)
@@ -562,7 +568,7 @@ class ContactPage(SitePage):
         the page is never filled in.
         """
         words = self.words.message_labels
-        block = nearest_block(self.topic.first, lambda b: textbox(b, words))
+        block = nearest_block(self.topic.first, lambda b: textbox(b, words), within=self.page)
         return block if block is not None else self.page
 
     def _fill(
@@ -575,18 +581,20 @@ class ContactPage(SitePage):
         step: Step = Step.FIELD,
     ) -> None:
         """Fill the field best labelled like ``labels`` ("Order number" before "Order # or ID")."""
-        # One look: the best of the visible fields, or none shows.
-        field = best(textbox(form, labels, step), labels, step)
-        if field is None:
+        # One look: the best of the visible fields and its label, or none shows.
+        found = best_candidate(textbox(form, labels, step), labels, step)
+        if found is None:
             raise LookupError(f"no {fallback.lower()} field")
+        field, label = found[0], found[1].label
         field.fill(value, timeout=look_ms())
-        label, held = label_and_value(field)
-        filled[label or fallback] = held
+        # What the form holds is read back once for all fields before the submit
+        # (``Browsing.fill_for_submit``): a value it did not keep never gets that far.
+        filled[label or fallback] = value
         self.kept.append(typed(field, value, label or fallback, label=label))
 
     def submit_control(self) -> Locator | None:
         words = self.words.contact_submit
-        block = nearest_block(self.message.first, lambda b: button(b, words))
+        block = nearest_block(self.message.first, lambda b: button(b, words), within=self.page)
         return best_of(button(block, words), words) if block is not None else None
 
 
@@ -647,7 +655,7 @@ class ReturnPage:
             found.append((label_of(box), box, box.is_enabled()))
         return found
 
-    def _reason_selects(self, scope: Page | Locator) -> Locator:
+    def _reason_selects(self, scope: Scope) -> Locator:
         reason = starts_with(self.words.return_reason_labels)
         return scope.get_by_role("combobox", name=reason).filter(visible=True)
 
@@ -657,7 +665,7 @@ class ReturnPage:
         ``None`` when the item has no reason select of its own, e.g. a form that lists
         reasons apart from the items (see ``choose_remaining_reasons``).
         """
-        block = nearest_block(box, self._reason_selects)
+        block = nearest_block(box, self._reason_selects, within=self.page)
         if block is None or block.get_by_role("checkbox").count() != 1:
             return None
         field = self._reason_selects(block).first
@@ -667,7 +675,7 @@ class ReturnPage:
         """Reason selects still on their placeholder (forms that group reasons apart)."""
         selects = self._reason_selects(self.page)
 
-        def boxes(block: Locator) -> Locator:
+        def boxes(block: Scope) -> Locator:
             return block.get_by_role("checkbox")
 
         for index in range(selects.count()):
@@ -675,7 +683,7 @@ class ReturnPage:
             if not field.is_enabled() or self._chosen(field):
                 continue
             # The select of an item left unticked keeps its placeholder.
-            own = nearest_block(field, boxes)
+            own = nearest_block(field, boxes, within=self.page)
             if own is not None and boxes(own).count() == 1 and not boxes(own).first.is_checked():
                 continue
             self._choose_in(field)
@@ -683,14 +691,14 @@ class ReturnPage:
     def reasons_chosen(self) -> bool:
         """Whether every ticked item's own reason select is off its placeholder."""
 
-        def boxes(block: Locator) -> Locator:
+        def boxes(block: Scope) -> Locator:
             return block.get_by_role("checkbox")
 
         try:
             selects = self._reason_selects(self.page)
             for index in range(selects.count()):
                 field = selects.nth(index)
-                own = nearest_block(field, boxes)
+                own = nearest_block(field, boxes, within=self.page)
                 ticked_item = own is not None and boxes(own).count() == 1
                 if ticked_item and boxes(own).first.is_checked() and not self._chosen(field):
                     return False
@@ -756,7 +764,7 @@ class ReturnPage:
 
     def submit_control(self, anchor: Locator) -> Locator | None:
         words = self.words.return_submit
-        block = nearest_block(anchor, lambda b: button(b, words))
+        block = nearest_block(anchor, lambda b: button(b, words), within=self.page)
         return best_of(button(block, words), words) if block is not None else None
 
     def review_confirm(self) -> Locator:

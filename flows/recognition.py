@@ -226,8 +226,25 @@ def any_of(phrases: Sequence[str]) -> str:
 
 # -- ranking candidates on the page ---------------------------------------------------------
 
-# Name, visibility and landmark of every candidate, in one round trip.
-_DESCRIBE = r"""(els) => els.map((el) => {
+# The label a person reads next to a form field (its accessible name, near enough): what
+# ``flows.forms`` reads back before a submit, so a field is known by one name throughout.
+FIELD_LABEL_JS = """(el) => {
+  const clean = (s) => (s || "").replace(/\\s+/g, " ").trim();
+  const by = el.getAttribute("aria-labelledby");
+  if (by) {
+    return clean(by.split(/\\s+/).map((id) => {
+      const node = document.getElementById(id);
+      return node ? node.innerText : "";
+    }).join(" "));
+  }
+  if (el.getAttribute("aria-label")) return clean(el.getAttribute("aria-label"));
+  if (el.labels && el.labels.length) return clean(el.labels[0].innerText);
+  return clean(el.getAttribute("title") || el.getAttribute("placeholder") || "");
+}"""
+
+# Name, visibility and landmark of every candidate (a form field's label too), in one round trip.
+_DESCRIBE = (
+    r"""(els) => els.map((el) => {
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   let name = "";
   const by = el.getAttribute("aria-labelledby");
@@ -261,8 +278,12 @@ _DESCRIBE = r"""(els) => els.map((el) => {
     ["main", "main, [role=main]"],
   ];
   const landmarks = marks.filter(([, sel]) => el.closest(sel)).map(([mark]) => mark);
-  return {name: clean(name), visible, landmarks};
+  const label = ["input", "select", "textarea"].includes(tag) ? ("""
+    + FIELD_LABEL_JS
+    + r""")(el) : "";
+  return {name: clean(name), visible, landmarks, label};
 })"""
+)
 
 
 @dataclass(frozen=True)
@@ -274,6 +295,7 @@ class Candidate:
     visible: bool
     landmarks: tuple[str, ...]
     fit: Fit | None
+    label: str = ""  # a form field's label as ``flows.forms`` reads it back ("" otherwise)
 
 
 def describe(found: Locator, phrases: Sequence[str], step: Step) -> list[Candidate]:
@@ -289,6 +311,7 @@ def describe(found: Locator, phrases: Sequence[str], step: Step) -> list[Candida
             visible=bool(row["visible"]),
             landmarks=tuple(row["landmarks"]),
             fit=fit(str(row["name"]), phrases, step),
+            label=str(row.get("label") or ""),
         )
         for index, row in enumerate(rows)
     ]
@@ -318,7 +341,15 @@ def best(
     found: Locator, phrases: Sequence[str], step: Step, *, visible_only: bool = True
 ) -> Locator | None:
     """The best-ranked element of ``found`` (visible ones only, unless told)."""
+    chosen = best_candidate(found, phrases, step, visible_only=visible_only)
+    return chosen[0] if chosen is not None else None
+
+
+def best_candidate(
+    found: Locator, phrases: Sequence[str], step: Step, *, visible_only: bool = True
+) -> tuple[Locator, Candidate] | None:
+    """``best``, with what was read of it (a field's label: no second look to learn it)."""
     for candidate in ranked(found, phrases, step):
         if candidate.visible or not visible_only:
-            return found.nth(candidate.index)
+            return found.nth(candidate.index), candidate
     return None

@@ -40,7 +40,7 @@ from flows.locating import (
 from flows.matching import contains
 from flows.pages import HomePage, SignInPage, SitePage
 from flows.recognition import Step
-from flows.ways_in import Destination
+from flows.ways_in import Destination, same_origin
 from ordercore.errors import (
     AccountLocked,
     BotCheck,
@@ -101,20 +101,79 @@ class SignInFlow:
         self.words = browsing.words
 
     def run(self, email: str, password: str, totp: Callable[[], str] | None) -> None:
+        form = self._form_without_home()
+        if form is None:
+            form = self._form_from_home()
+            if form is None:
+                return  # signed in already
+        note("sign_in_form", form.email_field.or_(form.password_field))
+        first_form = form
+        form_url = form.frame.url
+        form = self._type_credentials(form, email, password)
+        if self._submit(form, form.password_field, self.words.sign_in_submit) == "code":
+            self._second_step(totp)
+        self._remember_form_address(first_form, form_url)
+
+    def _form_without_home(self) -> SignInPage | None:
+        """The sign-in form without the home page: where the shop sent us, or where it was.
+
+        A session that ended mid-flow leaves the shop's sign-in form on the page (it
+        redirected there); else the address of the form from an earlier sign-in (a later
+        run whose saved session expired). Either saves the home page and the way in.
+        """
+        browsing = self.browsing
+        if same_origin(self.page.url, browsing.site_url):
+            here = SignInPage(self.page.main_frame, self.words)
+            # Not a form that already says something (a refused password): the outcome of
+            # an attempt is read from what is new on the page, so that one is reached again.
+            said = visible_now(self._problems(self.page.main_frame))
+            if not said and self._is_sign_in_form(here):
+                return here
+        remembered = browsing.remembered.get(Destination.SIGN_IN.value)
+        if not remembered or not same_origin(remembered, browsing.site_url):
+            return None
+        if browsing.goto(remembered, ok_below=400) is None:
+            return None
+        browsing.check_page(signing_in=True)
+        form = self._find_form(optional_ms())
+        if form is not None and self._is_sign_in_form(form):
+            return form
+        # Moved, or no longer a form (signed in already): the way from the home page.
+        browsing.remembered.pop(Destination.SIGN_IN.value, None)
+        return None
+
+    def _is_sign_in_form(self, form: SignInPage) -> bool:
+        """A password field sent with a sign-in button (not "change password"), or e-mail first."""
+        if visible_now(form.password_field):
+            return form.submit_for(form.password_field, self.words.sign_in_submit) is not None
+        return form.identifier_field() is not None
+
+    def _remember_form_address(self, form: SignInPage, url: str) -> None:
+        """The form's own page (not the home page it may sit on): the next sign-in starts there.
+
+        ``url``: where the form was found, before it was sent.
+        """
+        site_url = self.browsing.site_url
+        in_page = form.frame == self.page.main_frame
+        if in_page and url != site_url and same_origin(url, site_url):
+            self.browsing.remembered[Destination.SIGN_IN.value] = url
+
+    def _form_from_home(self) -> SignInPage | None:
+        """The sign-in form reached from the home page; ``None`` when already signed in there."""
         browsing = self.browsing
         browsing.goto(browsing.site_url)
         browsing.check_page(signing_in=True)
         home = HomePage(self.page, self.words)
         if home.signed_in():
             note("signed_in", home.sign_out_control())
-            return
+            return None
         form: SignInPage | None = SignInPage(self.page.main_frame, self.words)
         if not form.shows_form():  # not right on the home page: follow the way in
             if not home.open_sign_in():
                 browsing.check_page(signing_in=True)
                 if home.shows_signed_in():  # no way in left, an account control instead
                     self._note_signed_in()
-                    return
+                    return None
                 main = SignInPage(self.page.main_frame, self.words)
                 arrived = main.password_field.or_(main.email_field)
                 if self.sign_in_url:
@@ -125,14 +184,11 @@ class SignInFlow:
                     browsing.diagnose("could not find a sign-in link", signing_in=True)
             browsing.check_page(signing_in=True)
             if home.shows_signed_in():
-                return
+                return None
             form = self._find_form(look_ms())
         if form is None:
             browsing.diagnose("could not find the sign-in form", signing_in=True)
-        note("sign_in_form", form.email_field.or_(form.password_field))
-        form = self._type_credentials(form, email, password)
-        if self._submit(form, form.password_field, self.words.sign_in_submit) == "code":
-            self._second_step(totp)
+        return form
 
     def _find_form(self, timeout_ms: float) -> SignInPage | None:
         """The frame showing an e-mail or password field: the page itself, or a frame in it."""

@@ -7,14 +7,17 @@ from playwright.sync_api import Page, Route
 
 from fixtures.server import ShopServer
 from flows.site import RetailerSite
+from flows.ways_in import Destination
 from ordercore.errors import (
     AccountLocked,
     BotCheck,
     CredentialsRejected,
+    SessionExpired,
     SiteNotUnderstood,
     TwoStepCodeMissing,
     UnsafeSignIn,
 )
+from ordercore.models import OrderStatus
 from tests.support.people import JANE, PASSWORD, TOM, totp_code
 
 from .shopper import OpenSite
@@ -82,6 +85,57 @@ def test_too_many_attempts_lock_the_account_and_offer_the_phone(page: Page, shop
     with pytest.raises(AccountLocked) as raised:
         site.sign_in(JANE, "wrong-password")
     assert raised.value.phone == "1-800-555-0199"
+
+
+def _pages_loaded_since(shop: ShopServer, seen: int) -> list[str]:
+    return [r.target for r in shop.requests()[seen:] if r.method == "GET"]
+
+
+def test_a_session_ended_mid_flow_signs_in_again_where_the_shop_sent_us(
+    open_site: OpenSite, shop: ShopServer
+):
+    site = open_site("us")
+    sign_in_page = site.remembered[Destination.SIGN_IN.value]  # the form's own page, learnt
+    assert sign_in_page != shop.region_url("us")
+    shop.fail(r"/account/orders", "expire_session", region="us")
+    with pytest.raises(SessionExpired):
+        site.open_order("70001")
+    seen = len(shop.requests())
+
+    site.sign_in(JANE, PASSWORD)
+
+    # Typed into the form the shop redirected to: neither the home page nor the form again.
+    loaded = _pages_loaded_since(shop, seen)
+    assert "/us/" not in loaded and sign_in_page.removeprefix(shop.url) not in loaded
+    assert [a["ok"] for a in shop.sign_in_attempts("us")] == [True, True]
+    assert site.open_order("70001").status is OrderStatus.PROCESSING
+
+
+def test_a_later_sign_in_starts_at_the_remembered_form(page: Page, shop: ShopServer):
+    first = RetailerSite(page, shop.region_url("uk"))
+    first.sign_in(JANE, PASSWORD)
+    sign_in_page = first.remembered[Destination.SIGN_IN.value]
+    page.context.clear_cookies()  # the session is over, as on a later run
+    page.goto("about:blank")
+    seen = len(shop.requests())
+
+    later = RetailerSite(page, shop.region_url("uk"), remembered=dict(first.remembered))
+    later.sign_in(JANE, PASSWORD)
+
+    loaded = _pages_loaded_since(shop, seen)
+    assert loaded[0] == sign_in_page.removeprefix(shop.url)
+    assert "/uk/" not in loaded
+    assert later.is_signed_in()
+    assert len(shop.sign_in_attempts("uk")) == 2
+
+
+def test_a_remembered_form_that_moved_is_found_from_the_home_page(page: Page, shop: ShopServer):
+    site = RetailerSite(
+        page, shop.region_url("us"), remembered={"sign_in": shop.region_url("us") + "no-such-page"}
+    )
+    site.sign_in(JANE, PASSWORD)
+    assert site.is_signed_in()
+    assert site.remembered["sign_in"] != shop.region_url("us") + "no-such-page"
 
 
 @pytest.mark.parametrize("region", ["us", "uk"])
