@@ -17,6 +17,8 @@ from agent.redaction import clear_secrets
 from fixtures.paraphrase import SEED_VARIABLE, Paraphrase, paraphrase, seed_from
 from fixtures.regions import US
 from fixtures.server import ShopServer
+from tests.support import shared_browser
+from tests.support.threads import own_browser_for_this_test
 
 PARAPHRASE_SEED = pytest.StashKey[int]()
 
@@ -95,6 +97,28 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
         if handler not in handlers or getattr(handler, "_order_agent", False):
             root.removeHandler(handler)
     root.setLevel(root_level)
+
+
+# -- the browser of in-process agent runs ----------------------------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def _shared_browser() -> Iterator[None]:
+    """In-process runs borrow one Chromium per test process (``tests.support.shared_browser``),
+    closed when the session ends."""
+    yield
+    shared_browser.stop()
+
+
+@pytest.fixture(autouse=True)
+def _own_browser(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``own_browser`` has its in-process runs launch their own Chromium."""
+    if request.node.get_closest_marker("own_browser") is None:
+        yield
+        return
+    own_browser_for_this_test.set()
+    try:
+        yield
+    finally:
+        own_browser_for_this_test.clear()
 
 
 # -- the fixture shop ------------------------------------------------------------------------
