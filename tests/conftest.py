@@ -18,6 +18,7 @@ from fixtures.paraphrase import SEED_VARIABLE, Paraphrase, paraphrase, seed_from
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from tests.support import shared_browser
+from tests.support.ordering import long_first
 from tests.support.threads import own_browser_for_this_test
 
 PARAPHRASE_SEED = pytest.StashKey[int]()
@@ -43,6 +44,20 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: hand the controller's paraphrase seed to each worker."""
     node.workerinput["paraphrase_seed"] = str(node.config.stash[PARAPHRASE_SEED])
+
+
+# -- long tests first, one at the head of each worker's share --------------------------------
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``long`` (minutes each) start first, spread over the xdist workers.
+
+    ``--dist worksteal`` hands each worker a contiguous share of the collection at the
+    start and later moves tests from the tail of the longest share: a long test at the
+    head of a share starts at once, where at the end it would finish alone.
+    """
+    long = [item for item in items if item.get_closest_marker("long") is not None]
+    if long:
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+        items[:] = long_first(items, long, workers)
 
 
 def _replay(config: pytest.Config) -> str:
