@@ -48,13 +48,13 @@ def pytest_configure_node(node: Any) -> None:
 
 # -- long tests first, one at the head of each worker's share --------------------------------
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``long`` (minutes each) start first, spread over the xdist workers.
-
-    ``--dist worksteal`` hands each worker a contiguous share of the collection at the
-    start and later moves tests from the tail of the longest share: a long test at the
-    head of a share starts at once, where at the end it would finish alone.
-    """
-    long = [item for item in items if item.get_closest_marker("long") is not None]
+    """Tests marked ``long(seconds)`` start first, spread over the xdist workers
+    (``tests.support.ordering``); the seconds are a measured run at load, for the spread."""
+    long = [
+        (item, float(marker.args[0]) if marker.args else 60.0)
+        for item in items
+        if (marker := item.get_closest_marker("long")) is not None
+    ]
     if long:
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
         items[:] = long_first(items, long, workers)

@@ -1,4 +1,4 @@
-"""The order tests start in under pytest-xdist: the long ones first, one per worker."""
+"""The order tests start in under pytest-xdist: the long ones first, spread over the workers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def long_first(items: Sequence[T], long: Sequence[T], workers: int) -> list[T]:
-    """``items`` reordered so that the ``long`` ones head the workers' first shares.
+def long_first(items: Sequence[T], long: Sequence[tuple[T, float]], workers: int) -> list[T]:
+    """``items`` reordered so that the ``long`` ones (with their seconds) head the workers'
+    first shares, longest first, each to the share with the fewest long seconds so far.
 
     ``--dist worksteal`` cuts the collection into ``workers`` contiguous shares at the
     start (share ``i`` is a ``1 / (workers - i)`` part of what is left) and later moves
@@ -18,8 +19,14 @@ def long_first(items: Sequence[T], long: Sequence[T], workers: int) -> list[T]:
     tests keep their order.
     """
     workers = max(workers, 1)
-    rest = [item for item in items if item not in long]
-    heads = [list(long[index::workers]) for index in range(workers)]
+    chosen = [item for item, _ in long]
+    rest = [item for item in items if item not in chosen]
+    heads: list[list[T]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for item, seconds in sorted(long, key=lambda pair: -pair[1]):
+        lightest = loads.index(min(loads))
+        heads[lightest].append(item)
+        loads[lightest] += seconds
     ordered: list[T] = []
     remaining = len(items)
     for index, head in enumerate(heads):
