@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -190,6 +190,29 @@ def _engine_imported() -> None:
         _engine_import.join()
 
 
+# A test-only seam: the test suite (tests/support/shared_browser.py) may lend in-process
+# runs a browser already running on their thread, so each skips a driver and a Chromium
+# launch. Handed launch options it returns a browser to use (closing it closes only what
+# the run opened), or None. Never set in the product: there every run launches its own.
+BrowserLender = Callable[[dict[str, object]], "AbstractContextManager[Browser] | None"]
+lend_browser: BrowserLender | None = None
+
+
+@contextmanager
+def _launched_browser(settings: Settings) -> Iterator[Browser]:
+    """Chromium for one run, closed by the run (``browser.close()``) before this ends."""
+    options = launch_options(find_browser(settings.browser), headless=settings.headless)
+    lent = lend_browser(options) if lend_browser is not None else None
+    if lent is not None:
+        with lent as browser:
+            yield browser
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright.chromium.launch(**options)  # type: ignore[arg-type]
+
+
 @contextmanager
 def open_browser(
     settings: Settings, *, trace: str | None = None, fresh: bool = False
@@ -199,18 +222,12 @@ def open_browser(
     ``trace`` names the run's Playwright trace (``--trace``); recording starts once signed in.
     ``fresh``: without the saved session (``doctor`` checks signing in itself).
     """
-    from playwright.sync_api import sync_playwright
-
     # The engine's modules are imported while this thread waits for the driver and
     # Chromium to start (other processes, another core): their import then costs no
     # wall time. The first use of flows/ joins it (``_engine_imported``).
     _start_importing_engine()
     storage_path = session_file(settings)
-    with sync_playwright() as playwright:
-        executable = find_browser(settings.browser)
-        browser = playwright.chromium.launch(
-            **launch_options(executable, headless=settings.headless)  # type: ignore[arg-type]
-        )
+    with _launched_browser(settings) as browser:
         try:
             context = browser.new_context(
                 accept_downloads=True,

@@ -17,6 +17,9 @@ from agent.redaction import clear_secrets
 from fixtures.paraphrase import SEED_VARIABLE, Paraphrase, paraphrase, seed_from
 from fixtures.regions import US
 from fixtures.server import ShopServer
+from tests.support import shared_browser
+from tests.support.ordering import long_first
+from tests.support.threads import own_browser_for_this_test
 
 PARAPHRASE_SEED = pytest.StashKey[int]()
 
@@ -41,6 +44,20 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: hand the controller's paraphrase seed to each worker."""
     node.workerinput["paraphrase_seed"] = str(node.config.stash[PARAPHRASE_SEED])
+
+
+# -- long tests first, one at the head of each worker's share --------------------------------
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``long(seconds)`` start first, spread over the xdist workers
+    (``tests.support.ordering``); the seconds are a measured run at load, for the spread."""
+    long = [
+        (item, float(marker.args[0]) if marker.args else 60.0)
+        for item in items
+        if (marker := item.get_closest_marker("long")) is not None
+    ]
+    if long:
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+        items[:] = long_first(items, long, workers)
 
 
 def _replay(config: pytest.Config) -> str:
@@ -95,6 +112,28 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
         if handler not in handlers or getattr(handler, "_order_agent", False):
             root.removeHandler(handler)
     root.setLevel(root_level)
+
+
+# -- the browser of in-process agent runs ----------------------------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def _shared_browser() -> Iterator[None]:
+    """In-process runs borrow one Chromium per test process (``tests.support.shared_browser``),
+    closed when the session ends."""
+    yield
+    shared_browser.stop()
+
+
+@pytest.fixture(autouse=True)
+def _own_browser(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``own_browser`` has its in-process runs launch their own Chromium."""
+    if request.node.get_closest_marker("own_browser") is None:
+        yield
+        return
+    own_browser_for_this_test.set()
+    try:
+        yield
+    finally:
+        own_browser_for_this_test.clear()
 
 
 # -- the fixture shop ------------------------------------------------------------------------

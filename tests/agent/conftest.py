@@ -4,8 +4,9 @@
 configured through ``ORDER_AGENT_*`` variables like a shopper would) and hands
 back its exit code, its JSON object and its ``order-agent:`` lines.
 ``run_agent(...)`` calls ``agent.runner.run`` directly, for tests that want
-the ``Result`` itself. Each run launches its own Chromium, as the product does, on a
-thread of its own (``tests.support.threads``). Unless a test is marked ``ui_sign_in``,
+the ``Result`` itself. Each run gets a browser context of its own in the test process's
+shared Chromium, on its agent thread (``tests.support.threads``, ``.shared_browser``);
+a test marked ``own_browser`` launches one per run instead. Unless a test is marked ``ui_sign_in``,
 an order command starts from a pre-seeded data dir (``tests.support.seeding``).
 """
 

@@ -82,6 +82,7 @@ def test_the_usage_sections_have_examples_to_run() -> None:
     assert any(example.exit_code == 0 for _, block in BLOCKS for example in block)
 
 
+@pytest.mark.long(125)  # six or seven agent processes: 47-202 s at load 8-19
 @pytest.mark.parametrize("block", [block for _, block in BLOCKS], ids=[n for n, _ in BLOCKS])
 def test_readme_examples_exit_as_documented(
     block: list[Example], shop: ShopServer, tmp_path: Path

@@ -59,6 +59,7 @@ def _breakdown(results: dict[str, Any], kind: str) -> dict[str, Any]:
     return dict(runs[0]["breakdown"])
 
 
+@pytest.mark.long(240)  # seconds in `make test` at load 13: started first
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # nine browser runs and two adds: minutes on a loaded machine
 def test_bench_writes_the_gap_table_and_its_counts_add_up(tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ def run_killing_the_browser(
     crasher = threading.Thread(target=crash_the_browser)
     crasher.start()
     try:
-        outcome = on_worker(run)
+        outcome = on_worker(run, own_browser=True)  # the browser it kills is its own
     finally:
         held_page.arrived.set()
         held_page.release()

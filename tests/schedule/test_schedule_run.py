@@ -156,7 +156,7 @@ def test_a_browser_killed_between_two_steps_is_known_dead_before_any_news_of_it(
             os.close(exited)
             return alive_before, session.gone()
 
-    gone_before, gone_after = on_worker(kill_then_ask)
+    gone_before, gone_after = on_worker(kill_then_ask, own_browser=True)
     assert not gone_before
     assert gone_after
 
