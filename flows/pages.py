@@ -550,7 +550,10 @@ class ContactPage(SitePage):
         form = self.form_block()
         self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
         self._fill(filled, form, words.contact_email_labels, email, "Email", Step.EMAIL)
-        if visible_now(textbox(form, words.name_labels, Step.FULL_NAME)):
+        full_name = textbox(form, words.name_labels, Step.FULL_NAME)
+        # Which names the form asks for is read off a form that is there (see _fill).
+        wait_visible(full_name.or_(textbox(form, words.first_name_labels)), look_ms())
+        if visible_now(full_name):
             self._fill(filled, form, words.name_labels, name, "Name", Step.FULL_NAME)
         else:
             first, _, last = name.strip().rpartition(" ")
@@ -582,7 +585,11 @@ class ContactPage(SitePage):
     ) -> None:
         """Fill the field best labelled like ``labels`` ("Order number" before "Order # or ID")."""
         # One look: the best of the visible fields and its label, or none shows.
-        found = best_candidate(textbox(form, labels, step), labels, step)
+        boxes = textbox(form, labels, step)
+        found = best_candidate(boxes, labels, step)
+        if found is None and wait_visible(boxes, look_ms()):
+            # A page's script may take its form away for a moment and mount its own.
+            found = best_candidate(boxes, labels, step)
         if found is None:
             raise LookupError(f"no {fallback.lower()} field")
         field, label = found[0], found[1].label

@@ -22,11 +22,22 @@ HYDRATION_MS = [50, 700, 1_500]
 
 
 def _hydrated(
-    shop: ShopServer, base: Region, hydration_ms: int, pages: tuple[str, ...] | None = None
+    shop: ShopServer,
+    base: Region,
+    hydration_ms: int,
+    pages: tuple[str, ...] | None = None,
+    gap_ms: int | None = None,
 ) -> tuple[str, str]:
-    """A variant whose forms are rebuilt by script (on ``pages`` only, when given)."""
-    prefix = f"hyd{base.prefix}{hydration_ms}"
-    variant = replace(base, prefix=prefix, hydration_ms=hydration_ms, hydration_pages=pages)
+    """A variant whose forms are rebuilt by script (on ``pages`` only, when given), with
+    no form at all for ``gap_ms`` in between when given."""
+    prefix = f"hyd{base.prefix}{hydration_ms}" + (f"gap{gap_ms}" if gap_ms else "")
+    variant = replace(
+        base,
+        prefix=prefix,
+        hydration_ms=hydration_ms,
+        hydration_pages=pages,
+        hydration_gap_ms=gap_ms,
+    )
     return prefix, shop.add_region(variant)
 
 
@@ -76,6 +87,28 @@ def test_the_contact_form_is_sent_with_every_field_it_was_given(
     assert case["email"] == JANE
     assert case["name"] == "Jane Shopper"
     assert "by mistake" in case["message"]
+
+
+@pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
+def test_a_contact_form_that_is_gone_for_a_moment_is_waited_for(
+    page: Page, shop: ShopServer, base: Region
+):
+    # Once the first field is typed in, the script takes the form away and mounts its
+    # own, empty, a second later: the agent finds the form back rather than giving up.
+    prefix, url = _hydrated(shop, base, 0, pages=("contact",), gap_ms=1_000)
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    order = site.open_order("70001")
+    receipt = site.request_cancellation(
+        order,
+        name="Jane Shopper",
+        email=JANE,
+        reason="Ordered by mistake",
+        message="Please cancel order 70001, I ordered it by mistake.",
+    )
+    assert receipt.reference
+    [case] = shop.inbox(prefix)
+    assert (case["order"], case["email"], case["name"]) == ("70001", JANE, "Jane Shopper")
 
 
 @pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
