@@ -64,13 +64,8 @@ def test_the_second_step_code_is_typed_again_when_cleared(
     assert site.open_order("71001").status == "processing"
 
 
-@pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
-@pytest.mark.parametrize("hydration_ms", HYDRATION_MS)
-def test_the_contact_form_is_sent_with_every_field_it_was_given(
-    page: Page, shop: ShopServer, base: Region, hydration_ms: int
-):
-    # Only the contact page: the sign-in before it is not what this test is about.
-    prefix, url = _hydrated(shop, base, hydration_ms, pages=("contact",))
+def _cancellation_sent_in_full(page: Page, shop: ShopServer, prefix: str, url: str) -> None:
+    """Jane asks for 70001's cancellation; the shop's inbox holds every field she gave."""
     site = RetailerSite(page, url)
     site.sign_in(JANE, PASSWORD)
     order = site.open_order("70001")
@@ -90,25 +85,23 @@ def test_the_contact_form_is_sent_with_every_field_it_was_given(
 
 
 @pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
+@pytest.mark.parametrize("hydration_ms", HYDRATION_MS)
+def test_the_contact_form_is_sent_with_every_field_it_was_given(
+    page: Page, shop: ShopServer, base: Region, hydration_ms: int
+):
+    # Only the contact page: the sign-in before it is not what this test is about.
+    prefix, url = _hydrated(shop, base, hydration_ms, pages=("contact",))
+    _cancellation_sent_in_full(page, shop, prefix, url)
+
+
+@pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
 def test_a_contact_form_that_is_gone_for_a_moment_is_waited_for(
     page: Page, shop: ShopServer, base: Region
 ):
     # Once the first field is typed in, the script takes the form away and mounts its
     # own, empty, a second later: the agent finds the form back rather than giving up.
     prefix, url = _hydrated(shop, base, 0, pages=("contact",), gap_ms=1_000)
-    site = RetailerSite(page, url)
-    site.sign_in(JANE, PASSWORD)
-    order = site.open_order("70001")
-    receipt = site.request_cancellation(
-        order,
-        name="Jane Shopper",
-        email=JANE,
-        reason="Ordered by mistake",
-        message="Please cancel order 70001, I ordered it by mistake.",
-    )
-    assert receipt.reference
-    [case] = shop.inbox(prefix)
-    assert (case["order"], case["email"], case["name"]) == ("70001", JANE, "Jane Shopper")
+    _cancellation_sent_in_full(page, shop, prefix, url)
 
 
 @pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
