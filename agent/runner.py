@@ -1091,7 +1091,7 @@ def _handle_in_browser(
         finally:
             # Tracing stops first: the result of storage_state() holds the cookies.
             session.tracer.stop()
-            if agent.signed_in and not session.gone():
+            if agent.signed_in and not session.known_gone():
                 session.save_storage(proofs)
             for path in session.tracer.saved:
                 steps.info(f"Trace saved: {path}")
