@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak browser clean
+.PHONY: demo test lint bench soak browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(INSTALLED): pyproject.toml | $(PY)
 browser: $(INSTALLED)
 	$(PY) -m agent.browser ensure
 
+# Redis and PostgreSQL, which the tests start on their own ports (installed when missing).
+services: $(INSTALLED)
+	$(PY) -m tests.support.services ensure
+
 demo: browser
 	$(VENV)/bin/order-agent demo
 
@@ -24,7 +28,7 @@ demo: browser
 # temp dirs; a test waiting on a page leaves the cores to the others. `make test
 # TEST_WORKERS=0` runs them in one process.
 TEST_WORKERS ?= 3
-test: browser
+test: browser services
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 

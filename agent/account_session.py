@@ -18,10 +18,10 @@ from contextlib import AbstractContextManager, ExitStack
 from typing import TYPE_CHECKING, Any
 
 from agent.credentials import configured_fingerprint
+from agent.ledger import Ledger, OrderKey
 from agent.logs import get_logger
 from agent.output import StepPrinter
 from agent.settings import CHANGE_CREDENTIALS_HINT, INIT_HINT, Settings, resolve_password
-from agent.state import Ledger, OrderKey
 from ordercore.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 
 if TYPE_CHECKING:
@@ -103,7 +103,9 @@ class AccountSession:
             self.steps.progress("Starting the browser")
             from agent.receipts import ProofStore
             from agent.runner import OrderAgent, open_browser  # Playwright only from here on
+            from agent.session_vault import restore_session
 
+            restore_session(self.settings, self.ledger)  # another worker's, from the ledger
             opener = self._open_session or open_browser
             stack = ExitStack()
             try:
@@ -232,6 +234,9 @@ class AccountSession:
             return
         try:
             session.save_storage(agent.proofs)
+            from agent.session_vault import keep_session
+
+            keep_session(self.settings, self.ledger)
         except OrderAgentError:
             raise
         except Exception as exc:  # a lost session only costs one sign-in next time

@@ -21,6 +21,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,11 @@ COMMANDS: dict[str, str] = {
     "list": "agent.commands.schedule:list_",
     "forget": "agent.commands.schedule:forget",
     "run": "agent.commands.schedule:run",
+    "accounts": "agent.commands.accounts:accounts",
     "history": "agent.commands.history:command",
+    # Many workers: Celery on a Redis broker, one shared ledger.
+    "worker": "agent.commands.distributed:worker",
+    "beat": "agent.commands.distributed:beat",
     # Setting up: the config file, the password, a systemd timer or a cron line.
     "init": "agent.commands.init:command",
     # Tools.
@@ -262,6 +267,8 @@ def _idle_run(arguments: Sequence[str]) -> int | None:
     """
     if arguments.count("run") != 1 or not set(arguments) - {"run"} <= _IDLE_RUN_FLAGS:
         return None
+    if _idle_run_setting("ORDER_AGENT_DATABASE_URL"):
+        return None  # a shared ledger: the full way (settings, the URL checked and masked)
     data_dir_setting = _idle_run_setting("ORDER_AGENT_DATA_DIR")
     # The full way logs nothing above debug for an idle pass: debug gets it, to be complete.
     log_level = (_idle_run_setting("ORDER_AGENT_LOG_LEVEL") or "warning").strip().lower()
@@ -272,25 +279,17 @@ def _idle_run(arguments: Sequence[str]) -> int | None:
 
         data_dir_setting = user_data_dir("order-agent", False)  # Settings' own default
     data_dir = Path(data_dir_setting).expanduser()
-    from agent.state import LEDGER_FILENAME
+    from agent.idle_ledger import LEDGER_FILENAME, waiting_when_idle
 
     if not (data_dir / LEDGER_FILENAME).is_file():
         return None
     from agent.locking import DataDirLock
     from agent.schedule_reports import PassReport
-    from agent.state import Ledger, utc_now
 
-    with DataDirLock(data_dir), Ledger.open(data_dir) as ledger:
-        now = utc_now()
-        tracked = ledger.list_tracked()
-        active = [order for order in tracked if order.active]
-        if any(order.until is not None and order.until <= now for order in active):
-            return None  # expiring writes the ledger and reports: the full path does that
-        if ledger.due(now) or ledger.has_parked():
-            return None  # parked orders: only the full path knows the configured credentials
-        waiting = sum(
-            1 for order in active if order.next_due_at is not None and order.next_due_at > now
-        )
+    with DataDirLock(data_dir):
+        waiting = waiting_when_idle(data_dir, datetime.now(UTC))
+    if waiting is None:
+        return None  # due, expiring or parked orders, or a ledger to migrate: the full way
     report = PassReport([], waiting)
     if "--json" in arguments:
         import json

@@ -3,8 +3,8 @@ shop refused, and notices that they changed, without ever storing them."""
 
 from __future__ import annotations
 
+from agent.ledger import Ledger
 from agent.settings import Settings, resolve_password
-from agent.state import Ledger
 from ordercore.errors import ConfigError
 
 

@@ -58,6 +58,7 @@ def status_headline(status: OrderStatus, order: str, raw_status: str | None = No
         OrderStatus.CANCELLED: "is cancelled",
         OrderStatus.RETURN_STARTED: "has a return under way",
         OrderStatus.RETURNED: "has been returned",
+        OrderStatus.REFUNDED: "has been refunded",
         OrderStatus.UNKNOWN: "shows a status order-agent does not know",
     }[status]
     words = raw_status.strip() if raw_status else ""
@@ -171,6 +172,8 @@ def decide(
         return _done("The order is already cancelled: nothing more to do.")
     if status is OrderStatus.RETURNED:
         return _done("The order has already been returned: nothing more to do.")
+    if status is OrderStatus.REFUNDED:
+        return _done("The order has been returned and refunded: nothing more to do.")
 
     if goal is Goal.CANCEL:
         if status is OrderStatus.PROCESSING:

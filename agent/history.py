@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from agent.redaction import redact, scrub
-from agent.state import (
+from agent.ledger import (
     LEDGER_FILENAME,
-    MIGRATIONS,
     Event,
     Intent,
     IntentKind,
@@ -31,8 +28,8 @@ from agent.state import (
     Ledger,
     TrackedOrder,
     normalise_site,
-    utc_now,
 )
+from agent.redaction import redact, scrub
 from ordercore.errors import UsageError
 from ordercore.order_numbers import normalise_order_number
 
@@ -47,6 +44,7 @@ _REQUESTS = {
     IntentKind.CANCELLATION_REQUEST: ("Cancellation requested", "Case"),
     IntentKind.FOLLOW_UP: ("Follow-up sent", "Case"),
     IntentKind.RETURN_REQUEST: ("Return started", "Return"),
+    IntentKind.CHAT_REQUEST: ("Asked in the shop's live chat", "Case"),  # issue #13
 }
 _RECEIPT_ACTIONS = {
     "cancellation_requested": (IntentKind.CANCELLATION_REQUEST, "Cancellation requested", "Case"),
@@ -141,14 +139,16 @@ class NoHistory(UsageError):
     """The order asked for is neither in the ledger nor in the proof folders (exit 2)."""
 
 
-def load_history(data_dir: Path, order: str | None = None) -> list[OrderHistory]:
+def load_history(
+    data_dir: Path, order: str | None = None, *, database_url: str | None = None
+) -> list[OrderHistory]:
     """Every order's history in ``data_dir`` (newest activity first), or ``order``'s.
 
     Raises :class:`NoHistory` when ``order`` is given and nothing is known about it.
     """
     data_dir = Path(data_dir).expanduser()
     wanted = normalise_order_number(order) if order is not None else None
-    tracked = _ledger_orders(data_dir)
+    tracked = _ledger_orders(data_dir, database_url)
     folders = _proof_folders(data_dir)
     histories: list[OrderHistory] = []
     seen_numbers: set[str] = set()
@@ -174,34 +174,22 @@ def load_history(data_dir: Path, order: str | None = None) -> list[OrderHistory]
 # -- the ledger, read-only ----------------------------------------------------------------
 
 
-def _ledger_orders(data_dir: Path) -> list[tuple[TrackedOrder, list[Intent], list[Event]]]:
-    path = data_dir / LEDGER_FILENAME
-    if not path.is_file():
+def _ledger_orders(
+    data_dir: Path, database_url: str | None
+) -> list[tuple[TrackedOrder, list[Intent], list[Event]]]:
+    if database_url is not None:
+        ledger = Ledger.open(data_dir, database_url=database_url)  # the shared ledger
+    elif not (data_dir / LEDGER_FILENAME).is_file():
         return []
-    ledger = _open_read_only(path) or Ledger.open(data_dir)  # an older one is brought up to date
+    else:
+        # A current file is read on a read-only connection; an older one is brought up to
+        # date.
+        ledger = Ledger.open_read_only(data_dir) or Ledger.open(data_dir)
     with ledger:
         return [
             (order, ledger.intents(order.key), ledger.events(order.key))
             for order in ledger.list_tracked(include_forgotten=True)
         ]
-
-
-def _open_read_only(path: Path) -> Ledger | None:
-    """The ledger on a read-only connection; None when it is not of the current version."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return None
-    conn.row_factory = sqlite3.Row
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.Error:
-        conn.close()
-        return None
-    if version != len(MIGRATIONS):
-        conn.close()
-        return None  # Ledger.open says what is wrong with it, or migrates it
-    return Ledger(path, conn, utc_now)
 
 
 # -- the proof folders ------------------------------------------------------------------
@@ -420,6 +408,22 @@ def _event_entries(events: Iterable[Event]) -> list[Entry]:
             entries.append(
                 Entry(event.at, f"Notification {delivered}", "tracking", detail=data.get("title"))
             )
+        elif event.kind == "return":  # a return followed to its refund (schema v3)
+            said = {
+                "return_label": "label saved at {}",
+                "return_tracking": "return tracking number {}",
+                "refund": "refund shown: {}",
+            }
+            detail = "; ".join(
+                words.format(data[name]) for name, words in said.items() if data.get(name)
+            )
+            entries.append(Entry(event.at, "Return followed", "tracking", detail=detail or None))
+        elif event.kind == "extended":
+            until = str(data.get("until", ""))[:16].replace("T", " ")
+            entries.append(
+                Entry(event.at, "Watched longer, to follow the return", "tracking",
+                      detail=f"until {until} UTC" if until else None)
+            )  # fmt: skip
         # intent_* events repeat the intents, read whole below; finding_cleared says nothing new.
     return entries
 

@@ -5,7 +5,7 @@ working the same ledger and the same shop accounts at once would race each
 other to the shop. Every command that acts takes the lock first::
 
     with DataDirLock(settings.data_dir):
-        with Ledger.open(settings.data_dir) as ledger:
+        with Ledger.open(settings.data_dir, database_url=settings.database_url_text()) as ledger:
             ...
 
 A second holder fails at once with :class:`ordercore.errors.AlreadyRunning` (exit 75,

@@ -50,6 +50,10 @@ def order_summary(order: Order, status_sentence: str) -> str:
     parts = [status_sentence.strip()]
     if order.tracking:
         parts.append(f"Tracking number: {order.tracking}.")
+    if order.return_tracking:
+        parts.append(f"Return tracking number: {order.return_tracking}.")
+    if order.refund:
+        parts.append(f"Refund shown: {order.refund}.")
     if order.items:
         parts.append("Items: " + "; ".join(_item_words(item) for item in order.items) + ".")
     return " ".join(parts)

@@ -49,6 +49,11 @@ class NotifyEvent(StrEnum):
     LABEL_READY = "label_ready"
     NEEDS_HUMAN = "needs_human"
     EXPIRED = "expired"
+    # A return followed to its refund (issue #13), each told once.
+    RETURN_IN_TRANSIT = "return_in_transit"
+    RETURN_RECEIVED = "return_received"
+    REFUNDED = "refunded"
+    SHIP_REMINDER = "ship_reminder"  # the label saved --ship-by ago, the parcel not scanned
 
 
 # Apprise's notify types drive icons/colours on the targets that show them.
@@ -58,6 +63,8 @@ _NOTIFY_TYPES: Mapping[str, str] = {
     NotifyEvent.REQUEST_DECLINED: "warning",
     NotifyEvent.NEEDS_HUMAN: "warning",
     NotifyEvent.EXPIRED: "warning",
+    NotifyEvent.REFUNDED: "success",
+    NotifyEvent.SHIP_REMINDER: "warning",
 }
 
 # A URL list is split before each "scheme://", so commas inside a URL survive.

@@ -120,6 +120,8 @@ def render_human(result: Result, *, ascii_only: bool = False, colour: bool = Fal
         lines.append(f"  {name + ':':<10} {result.reference}")
     if result.label:
         lines.append(f"  Label:     {result.label}")
+    if "printed" in result.details:  # --print
+        lines.append(f"  Printed:   {result.details.get('print_message')}")
     if message:
         lines.append(f"  {message}")
     return scrub("\n".join(lines))

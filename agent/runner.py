@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -34,19 +35,21 @@ from tenacity import (
 from agent.browser import find_browser, launch_options
 from agent.credentials import configured_fingerprint
 from agent.decisions import Decision, Step, decide, status_headline
+from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
 from agent.locking import DataDirLock
 from agent.logs import get_logger
 from agent.messages import cancellation_message, next_step, order_summary
 from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
+from agent.redaction import scrub
 from agent.settings import CHANGE_CREDENTIALS_HINT, Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
-from agent.state import IntentKind, Ledger, OrderKey
 from agent.submitting import How, Submission, Submitter
 from agent.tracing import Tracer, trace_name
 from flows.limits import current as current_limits
 from ordercore.errors import (
+    AlreadyRunning,
     ConfigError,
     CredentialsRejected,
     LabelInvalid,
@@ -67,6 +70,7 @@ from ordercore.models import Action, CommandOptions, Goal, Order, OrderStatus, O
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
+    from flows.chatting import ChatResult
     from flows.results import SupportRequest
     from flows.site import RetailerSite
 
@@ -199,7 +203,7 @@ lend_browser: BrowserLender | None = None
 
 
 @contextmanager
-def _launched_browser(settings: Settings) -> Iterator[Browser]:
+def launched_browser(settings: Settings) -> Iterator[Browser]:
     """Chromium for one run, closed by the run (``browser.close()``) before this ends."""
     options = launch_options(find_browser(settings.browser), headless=settings.headless)
     lent = lend_browser(options) if lend_browser is not None else None
@@ -226,31 +230,50 @@ def open_browser(
     # Chromium to start (other processes, another core): their import then costs no
     # wall time. The first use of flows/ joins it (``_engine_imported``).
     _start_importing_engine()
-    storage_path = session_file(settings)
-    with _launched_browser(settings) as browser:
+    with launched_browser(settings) as browser:
         try:
-            context = browser.new_context(
-                accept_downloads=True,
-                storage_state=str(storage_path) if storage_path.is_file() and not fresh else None,
-            )
-            context.set_default_timeout(settings.timeout_ms)
-            context.set_default_navigation_timeout(settings.navigation_timeout_ms)
-            context.route(
-                BLOCKED_RESOURCE_URLS,
-                lambda route: (
-                    route.abort()
-                    if route.request.resource_type in BLOCKED_RESOURCES
-                    else route.fallback()
-                ),
-            )
-            page = context.new_page()
-            tracer = Tracer(context, settings.data_dir, trace) if trace else Tracer.off()
-            try:
-                yield BrowserSession(browser, context, page, storage_path, tracer)
-            finally:
-                tracer.stop()
+            with open_context(browser, settings, trace=trace, fresh=fresh) as session:
+                yield session
         finally:
             browser.close()
+
+
+@contextmanager
+def open_context(
+    browser: Browser, settings: Settings, *, trace: str | None = None, fresh: bool = False
+) -> Iterator[BrowserSession]:
+    """A context of its own (cookies, storage, downloads) in a running ``browser``, with
+    the account's saved session, if any; closed when this ends, the browser left running.
+
+    ``open_browser`` has one per run; a worker process (``agent.distributed``) one per
+    stored account in its one Chromium.
+    """
+    _start_importing_engine()
+    storage_path = session_file(settings)
+    context = browser.new_context(
+        accept_downloads=True,
+        storage_state=str(storage_path) if storage_path.is_file() and not fresh else None,
+    )
+    try:
+        context.set_default_timeout(settings.timeout_ms)
+        context.set_default_navigation_timeout(settings.navigation_timeout_ms)
+        context.route(
+            BLOCKED_RESOURCE_URLS,
+            lambda route: (
+                route.abort()
+                if route.request.resource_type in BLOCKED_RESOURCES
+                else route.fallback()
+            ),
+        )
+        page = context.new_page()
+        tracer = Tracer(context, settings.data_dir, trace) if trace else Tracer.off()
+        try:
+            yield BrowserSession(browser, context, page, storage_path, tracer)
+        finally:
+            tracer.stop()
+    finally:
+        with suppress(Exception):  # a crashed browser took its contexts with it
+            context.close()
 
 
 @dataclass
@@ -307,6 +330,8 @@ class OrderAgent:
         # The shop's open requests as read earlier in this run by someone else (a batch
         # reads Support Requests once for all its tabs): the first try uses them.
         self.requests_read_earlier: Callable[[], list[SupportRequest] | None] | None = None
+        self.chat_was_used = False  # this run opened the shop's live chat (issue #13)
+        self.chat_note: str | None = None  # why the form followed the chat, for the result
 
     # -- signing in ------------------------------------------------------
 
@@ -729,16 +754,25 @@ class OrderAgent:
             "message": message,
         }
         if options.dry_run:
+            # A chat cannot be rehearsed without talking to the shop: the form is, and the
+            # result says whether the chat would come first.
+            chat_first = self.dry_run_chat_first(options)
             shot = self.proofs.screenshot_path(order.number, "cancellation-dry-run")
             with self.steps.doing("Filling in the contact form (dry run)…"):
                 receipt = self.site.request_cancellation(
                     order, **request, dry_run=True, screenshot=shot
                 )
+            how = (
+                "asks the shop's live chat first (it is on the page) and, if the chat cannot "
+                "help, sends this"
+                if chat_first
+                else "sends this"
+            )
             return self.dry_run_result(
                 order,
-                f'sends this through the shop\'s Contact Us form: "{message}"',
+                f'{how} through the shop\'s Contact Us form: "{message}"',
                 shot,
-                {"fields": receipt.fields},
+                {"fields": receipt.fields, "chat_first": chat_first},
             )
         # The confirmation page shows only a case number: the filled form, pictured just
         # before it goes, shows the order number and the message that were sent.
@@ -753,6 +787,14 @@ class OrderAgent:
 
             read_ahead = read_ahead_requests
 
+        channel = self.channel(options)
+        if channel != "form":
+            by_chat = self.request_by_chat(key, order, request, channel, read_ahead)
+            if by_chat is not None:
+                return by_chat
+            if self.chat_was_used:
+                read_ahead = None  # the chat may have opened a case: the shop is read again
+
         def send() -> Submission:
             # What the other tab read serves the first try only: a try after a sign-out
             # reads the shop again (the lost submit may have arrived).
@@ -765,7 +807,7 @@ class OrderAgent:
         with self.steps.doing("Requesting cancellation through Contact Us…"):
             submission = self._signed_out_while_sending(send, again=send)
         if submission.how is not How.SENT:
-            return self.found_request(key, order, submission)
+            return self.after_chat(self.found_request(key, order, submission))
         receipt = submission.receipt
         shot = self.screenshot(order, "cancellation-confirmation")
         saved = self.proofs.save_receipt(
@@ -781,15 +823,160 @@ class OrderAgent:
         )
         case = receipt.reference or "(no case number shown)"
         self.steps.done(f"Case {case}")
+        return self.after_chat(
+            self.result(
+                order,
+                Action.CANCELLATION_REQUESTED,
+                Outcome.DONE,
+                receipt.reference,
+                None,
+                f"Cancellation requested: case {case}. The shop cancels it if it has not "
+                f"shipped; receipt: {saved}",
+                {"receipt": str(saved)},
+            )
+        )
+
+    # -- live chat (issue #13) -------------------------------------------
+
+    def channel(self, options: CommandOptions) -> str:
+        """How a cancellation request goes: ``--channel``, ORDER_AGENT_CHANNEL, the site
+        profile's ``channel``, else "auto"."""
+        return chosen_channel(options.channel, self.settings.channel, self.profile.channel)
+
+    def request_by_chat(
+        self,
+        key: OrderKey,
+        order: Order,
+        request: dict[str, str],
+        channel: str,
+        read_requests: Callable[[], list[SupportRequest] | None] | None,
+    ) -> Result | None:
+        """Ask the shop's live chat; ``None`` when the Contact Us form is to be used.
+
+        auto: only a chat the page shows (waited for, up to ORDER_AGENT_OPTIONAL_MS, on a
+        shop where it was seen before) and that is online; a chat that could not
+        help is followed by the form (once: the form's own check of Support Requests sees
+        a case the chat opened). chat: the chat or nothing.
+        """
+        settings = self.settings
+        secrets = [s.get_secret_value() for s in (settings.password, settings.totp_secret) if s]
+        self.site.use_chat(secrets)
+        wait = settings.look_ms if channel == "chat" else settings.optional_ms
+        if not self.site.chat_offered(wait, patient=channel == "chat"):
+            if channel == "chat":
+                raise NeedsHuman(
+                    f"the shop shows no live chat: nothing was sent for order {order.number}",
+                    hint="run it again with --channel form (or auto) to use the Contact Us form",
+                )
+            return None
+        self.chat_was_used = True
+        with self.steps.doing("Asking the shop's live chat…"):
+            chatted = self.submitter().request_cancellation_by_chat(
+                key, order, request, read_requests=read_requests
+            )
+        submission = chatted.submission
+        if submission is None:
+            why = chat_shortfall(chatted.chat, tried=chatted.tried)
+            if channel == "chat":
+                raise NeedsHuman(
+                    f"the shop's live chat {why}: nothing else was sent for order {order.number}",
+                    hint="run it again with --channel form (or auto) to use the Contact Us form",
+                )
+            self.site.chat_minimise()  # an open chat may cover the form
+            self.steps.warn(f"The shop's live chat {why}; using the Contact Us form")
+            self.chat_note = f"The shop's live chat {why}, so the Contact Us form was used."
+            return None
+        if submission.how is not How.SENT:
+            return self.found_request(key, order, submission)
+        return self.chat_result(key, order, request, submission.receipt)
+
+    def order_after_chat(self, key: OrderKey, order: Order) -> Order:
+        """The order as its page shows it after the chat said it is cancelled (the status
+        the result reports, and that a scheduled check ends on), else as read before."""
+        try:
+            fresh = self.open_order(order.number)
+        except OrderAgentError as exc:  # the chat's word stands; the next check reads it
+            log.info("order not read again after the chat", error=type(exc).__name__)
+            return order
+        self.ledger.record_status(key, fresh.status, fresh.raw_status)
+        return fresh
+
+    def dry_run_chat_first(self, options: CommandOptions) -> bool:
+        """Whether the real command would ask the chat first (it is only looked for)."""
+        channel = self.channel(options)
+        if channel == "form":
+            return False
+        self.site.use_chat()
+        return self.site.chat_offered(self.settings.optional_ms, patient=channel == "chat")
+
+    def after_chat(self, result: Result) -> Result:
+        """A form's result says when the chat came first and could not help."""
+        if self.chat_note:
+            result.message = f"{result.message} {self.chat_note}"
+            result.details["chat"] = self.chat_note
+        return result
+
+    def chat_result(
+        self, key: OrderKey, order: Order, request: dict[str, str], chat: ChatResult
+    ) -> Result:
+        """Proof of the chat (its transcript, a picture of it) and what to tell the shopper."""
+        from flows.chatting import ChatOutcome
+
+        shot: Path | None = None
+        png = self.site.chat_screenshot()
+        if png is not None:
+            try:
+                shot = self.proofs.save_screenshot(order.number, "chat", png)
+            except StorageError as exc:  # proof is best effort: the shop already acted
+                log.warning("no picture of the chat", error=exc.message)
+        if chat.outcome is ChatOutcome.CANCELLED:
+            order = self.order_after_chat(key, order)
+        saved = self.proofs.save_receipt(
+            order.number,
+            Action.CANCELLATION_REQUESTED,
+            {
+                "channel": "chat",
+                "name": request["name"],
+                "email": request["email"],
+                "order": order.number,
+                "message": request["message"],
+            },
+            chat.reference,
+            {
+                "channel": "chat",
+                "chat_outcome": chat.outcome.value,
+                "chat_said": scrub(chat.said),
+                "transcript": scrub(chat.transcript),
+                "screenshot": str(shot) if shot else None,
+                "chat_url": chat.frame_url,
+            },
+        )
+        details: dict[str, object] = {
+            "receipt": str(saved),
+            "channel": "chat",
+            "chat_outcome": chat.outcome.value,
+        }
+        if chat.outcome is ChatOutcome.CANCELLED:
+            self.steps.done("The shop's live chat cancelled it")
+            message = (
+                f"The shop's live chat cancelled order {order.number}: "
+                f'"{scrub(chat.said)}" Receipt (with the transcript): {saved}'
+            )
+        else:
+            case = chat.reference or "(no case number shown)"
+            self.steps.done(f"Case {case} (live chat)")
+            message = (
+                f"Cancellation requested in the shop's live chat: case {case}. The shop cancels "
+                f"it if it has not shipped; receipt (with the transcript): {saved}"
+            )
         return self.result(
             order,
             Action.CANCELLATION_REQUESTED,
             Outcome.DONE,
-            receipt.reference,
+            chat.reference,
             None,
-            f"Cancellation requested: case {case}. The shop cancels it if it has not shipped; "
-            f"receipt: {saved}",
-            {"receipt": str(saved)},
+            message,
+            details,
         )
 
     def filled_form_path(self, order: Order) -> Path | None:
@@ -1017,6 +1204,18 @@ class OrderAgent:
             return None
         return self.proofs.save_screenshot(order.number, what, png)
 
+    def tracking_on_label(self, label: str) -> str | None:
+        """The carrier's tracking number printed on a saved label, if it prints one."""
+        from flows.labels import pdf_text
+        from flows.matching import reference_in
+
+        try:
+            text = pdf_text(Path(label).read_bytes())
+        except (OSError, OrderAgentError) as exc:  # the label is checked when saved; best effort
+            log.info("label not read for its tracking number", error=type(exc).__name__)
+            return None
+        return reference_in(text, self.site.words.label_tracking_pattern)
+
     def result(
         self,
         order: Order,
@@ -1027,6 +1226,16 @@ class OrderAgent:
         message: str,
         details: dict[str, object] | None = None,
     ) -> Result:
+        details = dict(details or {})
+        # A return followed to its refund (issue #13): what the shop shows of it, when it does;
+        # the parcel's tracking number from the label itself when the page shows none.
+        tracking = order.return_tracking or (self.tracking_on_label(label) if label else None)
+        if tracking:
+            details.setdefault("return_tracking", tracking)
+        if order.refund:
+            details.setdefault("refund", order.refund)
+        if order.return_stage is not None:
+            details.setdefault("return_stage", order.return_stage.value)
         return Result(
             order=order.number,
             status=order.status,
@@ -1036,8 +1245,21 @@ class OrderAgent:
             reference=reference,
             label=label,
             message=message,
-            details=details or {},
+            details=details,
         )
+
+
+def chosen_channel(option: str | None, setting: str | None, profile: str | None) -> str:
+    """``--channel``, else ORDER_AGENT_CHANNEL, else the site profile's, else "auto"."""
+    return option or setting or profile or "auto"
+
+
+def chat_shortfall(chat: ChatResult | None, *, tried: bool) -> str:
+    """Why the live chat put nothing on file, as a clause ("is away", "could not help")."""
+    if chat is None:
+        return "was tried before and could not help" if tried else "is away right now"
+    said = f': "{scrub(chat.said)}"' if chat.said else ""
+    return f"could not help{said}" if chat.said or chat.transcript else "gave no answer"
 
 
 def _clause(sentence: str) -> str:
@@ -1053,7 +1275,7 @@ def unknown_status_message(number: str, raw: str) -> str:
     return (
         f"order {number} shows the status {key}, which order-agent does not know; "
         "to teach it, add to the shop's profile (choose processing, shipped, delivered, "
-        f'cancelled, return_started or returned):\n[status]\n{key} = "processing"'
+        f'cancelled, return_started, returned or refunded):\n[status]\n{key} = "processing"'
     )
 
 
@@ -1079,6 +1301,9 @@ def _handle_in_browser(
     """One browser's go at the order; ``_BrowserDied`` when the browser itself went away."""
     # The first sign of life on a terminal, before Playwright is even imported.
     steps.progress("Starting the browser")
+    from agent.session_vault import keep_session, restore_session
+
+    restore_session(settings, ledger)  # a session another worker saved in the ledger
     with open_browser(settings, trace=trace) as session:
         agent = OrderAgent(settings, ledger, proofs, session, steps)
         agent.look_ahead = True
@@ -1093,11 +1318,36 @@ def _handle_in_browser(
             session.tracer.stop()
             if agent.signed_in and not session.known_gone():
                 session.save_storage(proofs)
+                keep_session(settings, ledger)
             for path in session.tracer.saved:
                 steps.info(f"Trace saved: {path}")
     if session.tracer.saved:
         result.details.setdefault("traces", [str(path) for path in session.tracer.saved])
     return result
+
+
+@contextmanager
+def _claimed(ledger: Ledger, key: OrderKey, settings: Settings) -> Iterator[None]:
+    """A one-shot ``cancel``/``return`` of an order the ledger tracks claims it, as a
+    scheduled check does, before any browser work: on a ledger shared by workers, none of
+    them works on it meanwhile. An order not tracked is no worker's (a one-shot's row is
+    never due). On a SQLite ledger a claim found was left by a run that died (this one
+    holds the data dir's lock): taken over."""
+    if ledger.get(key) is None:
+        yield
+        return
+    worker = this_worker()
+    lease = timedelta(seconds=settings.claim_lease_s)
+    if not ledger.claim(key, worker, lease, take_over=ledger.is_sqlite):
+        raise AlreadyRunning(
+            f"order {key.number} is being worked on by another worker",
+            hint="try again in a few minutes; a worker that stopped gives it up after "
+            f"{env_name('claim_lease_s')} ({settings.claim_lease_s} s)",
+        )
+    try:
+        yield
+    finally:
+        ledger.release(key, worker)
 
 
 def run(
@@ -1119,7 +1369,11 @@ def run(
         # Commands that may submit something take the data dir's lock, so they never
         # race a scheduled run on the same order; reading a status needs no lock.
         lock = DataDirLock(settings.data_dir) if goal is not Goal.STATUS else nullcontext()
-        with lock, Ledger.open(settings.data_dir) as ledger:
+        with (
+            lock,
+            Ledger.open(settings.data_dir, database_url=settings.database_url_text()) as ledger,
+            _claimed(ledger, key, settings) if goal is not Goal.STATUS else nullcontext(),
+        ):
             for launch in range(BROWSER_RESTARTS + 1):
                 try:
                     result = _handle_in_browser(

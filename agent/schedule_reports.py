@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from agent.durations import format_duration
+from agent.ledger import EndState, Finding, OrderKey, TrackedOrder
 from agent.output import result_object
 from agent.redaction import redact, scrub
-from agent.state import EndState, Finding, OrderKey, TrackedOrder
 from ordercore.errors import EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LATER
 from ordercore.models import Action, Outcome, Result
 
@@ -177,6 +177,12 @@ def tracked_json(order: TrackedOrder) -> dict[str, Any]:
             "end_state": order.end_state.value,
             "message": order.end_message,
             "finding": _finding_json(order.finding) if order.active else None,
+            # A return followed to its refund (issue #13).
+            "ship_by": format_duration(order.options.ship_by),
+            "return_label": order.return_label,
+            "label_saved_at": iso(order.label_saved_at),
+            "return_tracking": order.return_tracking,
+            "refund": order.refund,
         }
     )
 
@@ -204,6 +210,9 @@ def _ended(order: TrackedOrder) -> str:
     end = order.end_state
     if end is EndState.CANCELLED:
         return f"Done: the shop cancelled it{when}."
+    if end is EndState.REFUNDED:
+        amount = f" {order.refund}" if order.refund else ""
+        return f"Done: returned and refunded{amount}{when}."
     if end is EndState.LABEL_SAVED:
         if note.startswith(LABEL_SAVED_PREFIX):
             label = note.removeprefix(LABEL_SAVED_PREFIX)
@@ -225,6 +234,13 @@ def _ended(order: TrackedOrder) -> str:
     return note or end.value.replace("_", " ")
 
 
+def _return_under_way(order: TrackedOrder) -> str:
+    """A followed return's step, for ``list``: the label, the parcel, the refund."""
+    tracking = f", return tracking {order.return_tracking}" if order.return_tracking else ""
+    raw = f' ("{order.last_raw_status}")' if order.last_raw_status else ""
+    return f"Return under way{raw}: label at {order.return_label}{tracking}."
+
+
 def tracked_line(order: TrackedOrder) -> str:
     """One line of ``order-agent list``: the order, its last status, then a plain sentence."""
     status = order.last_status.value.replace("_", " ") if order.last_status else "not checked yet"
@@ -236,6 +252,8 @@ def tracked_line(order: TrackedOrder) -> str:
                 f"{state[:-1]}; pending finding ({passes} pass{'es' if passes > 1 else ''}): "
                 f"{order.finding.message}"
             )
+        if order.return_label:
+            state = f"{_return_under_way(order)} {state}"
     else:
         state = _ended(order)
     return scrub(f"{order.key.number:<12} {status:<16} {state}  ({order.key.email})")

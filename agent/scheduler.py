@@ -1,7 +1,12 @@
 """Scheduled mode: keep working on tracked orders until each one reaches an end.
 
-The ends are: cancelled, return label saved, a person has to step in, or the
-watch ran out of time (``--for``). Two ways to drive it, both on the ledger:
+The ends are: cancelled, the return refunded, a person has to step in, or the
+watch ran out of time (``--for``). A saved return label is no end: the return is
+followed (parcel scanned, received, refunded), each step told once, with one
+reminder when the parcel is not scanned ``--ship-by`` after the label; the watch
+is extended to last ``RETURN_FOLLOW_SPAN`` past that. (``label_saved`` remains the
+end of an order returned without a label of ours, and of ledgers before v3.) Two
+ways to drive it, both on the ledger:
 
 * ``order-agent watch ORDER`` (:meth:`Scheduler.watch`) stays in the foreground
   and re-checks one order every ``--every`` (minus a little jitter);
@@ -13,7 +18,8 @@ One check is the runner's ``OrderAgent.handle`` (sign in, read the order, decide
 act through write-ahead intents), read with the scheduled meaning: a request on
 file while the order is processing means *wait for the shop*, after
 ``--follow-up-after`` with no change send at most one follow-up; shipped means
-*wait for delivery*; delivered means *return it and keep the label*.
+*wait for delivery*; delivered means *return it and keep the label*; a return
+under way means *wait for the refund*.
 
 Staying up for weeks:
 
@@ -57,14 +63,8 @@ from datetime import datetime, timedelta
 from agent.account_session import AccountSession, BrowserGone, SessionOpener, TabSession
 from agent.credentials import configured_fingerprint
 from agent.durations import format_duration
-from agent.locking import DataDirLock
-from agent.logs import get_logger
-from agent.messages import DEFAULT_REASON, follow_up_message
-from agent.notify import Notifier, NotifyEvent
-from agent.output import StepPrinter
-from agent.schedule_reports import LABEL_SAVED_PREFIX, Check, PassReport, WatchReport, shown
-from agent.settings import Settings
-from agent.state import (
+from agent.ledger import (
+    DEFAULT_SHIP_BY,
     EndState,
     Finding,
     IntentKind,
@@ -72,8 +72,17 @@ from agent.state import (
     OrderKey,
     OrderOptions,
     TrackedOrder,
+    this_worker,
     utc_now,
 )
+from agent.ledger.accounts import StoredAccount
+from agent.locking import DataDirLock
+from agent.logs import get_logger
+from agent.messages import DEFAULT_REASON, follow_up_message
+from agent.notify import Notifier, NotifyEvent
+from agent.output import StepPrinter
+from agent.schedule_reports import Check, PassReport, WatchReport, shown
+from agent.settings import Settings
 from ordercore.errors import (
     AccountLocked,
     BotCheck,
@@ -91,7 +100,15 @@ from ordercore.errors import (
     UnsafeSignIn,
     UsageError,
 )
-from ordercore.models import CommandOptions, Goal, Order, OrderStatus, Outcome, Result
+from ordercore.models import (
+    CommandOptions,
+    Goal,
+    Order,
+    OrderStatus,
+    Outcome,
+    Result,
+    ReturnStage,
+)
 
 log = get_logger("agent.scheduler")
 
@@ -110,6 +127,9 @@ class OrderLookup:
 DEFAULT_EVERY = timedelta(minutes=15)
 DEFAULT_FOR = timedelta(days=14)
 DEFAULT_FOLLOW_UP_AFTER = timedelta(hours=24)
+# Once its label is saved, an order is watched at least this long after --ship-by (its
+# parcel's way back and the refund), even past --for: the return is not given up half-way.
+RETURN_FOLLOW_SPAN = timedelta(days=21)
 MIN_EVERY = timedelta(minutes=1)
 # Checks come up to this share of --every early, so that many watchers do not
 # hit a shop in step, and a timer firing every --every never finds one not yet due.
@@ -117,6 +137,10 @@ JITTER_SHARE = 0.1
 # A submit whose outcome is unknown may still be in the shop's hands (a slow
 # answer, a run killed mid-click); it is reconciled only after this long.
 RECONCILE_AFTER = timedelta(minutes=5)
+# A watch whose order another worker holds (a shared ledger) looks again this much later.
+CLAIM_WAIT = timedelta(seconds=30)
+# Check.error of an order skipped because another worker holds its claim.
+CLAIMED_ELSEWHERE = "ClaimedElsewhere"
 # Restarts of a crashed browser, and sign-ins after the site signed us out, per check.
 REPEATS_PER_CHECK = 2
 
@@ -164,6 +188,8 @@ class WatchPlan:
     follow_up_after: timedelta | None = DEFAULT_FOLLOW_UP_AFTER
     reason: str | None = None
     items: tuple[str, ...] = ()
+    channel: str | None = None  # issue #13: "auto" | "chat" | "form"; None: the settings'
+    ship_by: timedelta | None = DEFAULT_SHIP_BY  # None: no reminder to send the return
 
     def __post_init__(self) -> None:
         if self.every < MIN_EVERY:
@@ -171,7 +197,11 @@ class WatchPlan:
 
     def options(self) -> OrderOptions:
         return OrderOptions(
-            reason=self.reason, items=self.items, follow_up_after=self.follow_up_after
+            reason=self.reason,
+            items=self.items,
+            follow_up_after=self.follow_up_after,
+            channel=self.channel,
+            ship_by=self.ship_by,
         )
 
 
@@ -222,6 +252,9 @@ class Scheduler:
         self.open_session = open_session
         self.on_check = on_check
         self.browser_launches = 0
+        # Who this process is in the ledger's claims (several workers may share one).
+        self.worker = this_worker()
+        self.lease = timedelta(seconds=settings.claim_lease_s)
 
     # -- the ledger-only commands ----------------------------------------------------------
 
@@ -235,13 +268,31 @@ class Scheduler:
         return OrderKey(site, email, order)
 
     def _ledger(self) -> Ledger:
-        return Ledger.open(self.settings.data_dir, clock=self.clock)
+        return Ledger.open(
+            self.settings.data_dir,
+            clock=self.clock,
+            database_url=self.settings.database_url_text(),
+        )
 
-    def add(self, order: str, plan: WatchPlan, goal: Goal = Goal.CANCEL) -> TrackedOrder:
-        """Track an order for ``run``: due at once, checked every ``plan.every``."""
+    def add(
+        self,
+        order: str,
+        plan: WatchPlan,
+        goal: Goal = Goal.CANCEL,
+        *,
+        account: str | None = None,
+    ) -> TrackedOrder:
+        """Track an order for ``run``: due at once, checked every ``plan.every``; with
+        ``account``, worked on as that stored account (this scheduler's settings are
+        already that account's: see :func:`agent.shopper_accounts.settings_for`)."""
         key = self.key(order)
         with self._ledger() as ledger:
-            return ledger.track(key, goal, plan.options(), plan.every, self.clock() + plan.duration)
+            tracked = ledger.track(
+                key, goal, plan.options(), plan.every, self.clock() + plan.duration
+            )
+            if account is not None:
+                ledger.tie_order(key, account)
+            return tracked
 
     def look_up(self, order: str, steps: StepPrinter) -> OrderLookup:
         """``add``'s one read-only look at the order, so a mistyped number is refused at once.
@@ -312,10 +363,12 @@ class Scheduler:
         with DataDirLock(self.settings.data_dir), self._ledger() as ledger:
             checks = [self._expired(ledger, order) for order in ledger.expire_overdue()]
             self._resume_parked(ledger)
+            self._resume_parked_accounts(ledger)
             due = ledger.due()
-            if due:
-                with self._account(ledger) as account:
-                    checks += self._check_due(ledger, account, due)
+            # Orders tied to a stored account (``add --account``) are worked on as that
+            # account, each account in its own browser context; the rest as the environment's.
+            for name, orders in self._by_account(ledger, due).items():
+                checks += self._check_due_as(ledger, name, orders)
             now = self.clock()
             waiting = sum(
                 1
@@ -326,6 +379,58 @@ class Scheduler:
                 and all(check.key != order.key for check in checks)
             )
         return PassReport(checks, waiting)
+
+    def _by_account(
+        self, ledger: Ledger, due: list[TrackedOrder]
+    ) -> dict[str | None, list[TrackedOrder]]:
+        groups: dict[str | None, list[TrackedOrder]] = {}
+        for tracked in due:
+            groups.setdefault(ledger.account_of(tracked.key), []).append(tracked)
+        return groups
+
+    def _check_due_as(
+        self, ledger: Ledger, name: str | None, orders: list[TrackedOrder]
+    ) -> list[Check]:
+        """``orders``, all due, as the stored account ``name`` (None: the environment's)."""
+        if name is None:
+            with self._account(ledger) as account:
+                return self._check_due(ledger, account, orders)
+        stored = ledger.account(name)
+        if stored is None:  # removed since: a person ties the order to another or forgets it
+            gone = NeedsHuman(
+                f"its account {name!r} is no longer stored",
+                hint="`order-agent add ORDER --account NAME` ties it to another",
+            )
+            return [self._needs_human(ledger, tracked, gone) for tracked in orders]
+        as_account = self._as_account(stored)
+        try:
+            with as_account._account(ledger) as account:
+                return as_account._check_due(ledger, account, orders)
+        finally:
+            self.browser_launches += as_account.browser_launches
+
+    def _as_account(self, stored: StoredAccount) -> Scheduler:
+        """This scheduler, working as the stored account (its settings, its notifier's
+        redaction of its secrets), with the same clock, worker name and listeners."""
+        from agent.shopper_accounts import settings_for
+
+        as_account = Scheduler(
+            settings_for(self.settings, stored),
+            clock=self.clock,
+            sleep=self.sleep,
+            jitter=self.jitter,
+            steps=self.steps,
+            open_session=self.open_session,
+            on_check=self.on_check,
+        )
+        as_account.worker = self.worker
+        return as_account
+
+    def _resume_parked_accounts(self, ledger: Ledger) -> None:
+        """Orders parked on a stored account's refused credentials go back to work once
+        the account was stored again with other ones (``accounts add`` again)."""
+        for stored in ledger.list_accounts():
+            self._as_account(stored)._resume_parked(ledger)
 
     def _resume_parked(self, ledger: Ledger) -> None:
         """Orders parked because the shop refused the credentials go back to work (due at
@@ -362,7 +467,11 @@ class Scheduler:
                 if due_at <= now:
                     with self._account(ledger) as account:
                         last = self._check(ledger, account, tracked)
-                    checks += 1
+                    if last.error != CLAIMED_ELSEWHERE:
+                        checks += 1
+                    elif self.sleep(CLAIM_WAIT.total_seconds()):
+                        last = self._stopped(tracked, None)
+                        break
                     continue
                 wake = min(due_at, tracked.until) if tracked.until else due_at
                 if self.sleep(max((wake - now).total_seconds(), 0.0)):
@@ -492,6 +601,36 @@ class Scheduler:
         announce: bool = True,
     ) -> Check:
         key = tracked.key
+        if not self._claim(ledger, key):
+            log.info("order claimed by another worker", order=key.number)
+            return Check(
+                key,
+                Outcome.WAITING,
+                f"Order {key.number}: another worker is checking it; skipped this pass.",
+                next_check=tracked.next_due_at,
+                error=CLAIMED_ELSEWHERE,
+                at=self.clock(),
+            )
+        try:
+            return self._claimed_check(ledger, account, tracked, announce=announce)
+        finally:
+            ledger.release(key, self.worker)
+
+    def _claim(self, ledger: Ledger, key: OrderKey) -> bool:
+        """Take the order before any browser work: on a shared ledger, one worker at a time.
+        A SQLite ledger has one process at a time (this one holds the data dir's lock),
+        so a claim found on it was left by a run that died: taken over."""
+        return ledger.claim(key, self.worker, self.lease, take_over=ledger.is_sqlite)
+
+    def _claimed_check(
+        self,
+        ledger: Ledger,
+        account: AccountSession | TabSession,
+        tracked: TrackedOrder,
+        *,
+        announce: bool,
+    ) -> Check:
+        key = tracked.key
         if announce:
             self.steps.info(f"Order {key.number}")
         if not account.covers(key):
@@ -577,6 +716,7 @@ class Scheduler:
             reason=tracked.options.reason,
             items=tracked.options.items,
             no_return=tracked.options.no_return,
+            channel=tracked.options.channel,
         )
         repeats = 0
         while True:
@@ -606,17 +746,8 @@ class Scheduler:
     ) -> Check:
         key = tracked.key
         status = result.status
-        if result.label:  # the runner reports a label only once it is saved
-            return self._finish(
-                ledger,
-                tracked,
-                result,
-                EndState.LABEL_SAVED,
-                f"{LABEL_SAVED_PREFIX}{result.label}",
-                NotifyEvent.LABEL_READY,
-                f"Return label ready for order {result.order}",
-                result.message,
-            )
+        if self._follows_return(tracked, result):
+            return self._return_progress(ledger, tracked, result)
         if status is OrderStatus.CANCELLED:
             sent = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
             case = f" (case {sent.reference})" if sent and sent.reference else ""
@@ -631,6 +762,7 @@ class Scheduler:
                 f"The shop cancelled order {result.order}{case}.",
             )
         if status is OrderStatus.RETURNED:
+            # Returned without a label of ours to follow (a return made elsewhere).
             return self._finish(
                 ledger,
                 tracked,
@@ -659,6 +791,104 @@ class Scheduler:
         if status is OrderStatus.SHIPPED:
             message = self._shipped(ledger, key, result)
         return self._later(ledger, tracked, Outcome.WAITING, message, result=result)
+
+    # -- a return followed to its refund (issue #13) ---------------------------------------
+
+    @staticmethod
+    def _follows_return(tracked: TrackedOrder, result: Result) -> bool:
+        """Whether this check is about a return to follow: a label saved (now, or by an
+        earlier check of this order), or a refund the shop shows."""
+        if result.label or result.status is OrderStatus.REFUNDED:
+            return True
+        stage = result.details.get("return_stage")
+        return tracked.return_label is not None and stage is not None
+
+    def _return_progress(self, ledger: Ledger, tracked: TrackedOrder, result: Result) -> Check:
+        """One step of a return: label saved, parcel on its way, received, refunded. Each
+        step is told once; a parcel not scanned --ship-by after its label gets one reminder."""
+        key = tracked.key
+        order = result.order
+        details = result.details
+        tracking = details.get("return_tracking")
+        followed = ledger.record_return(
+            key,
+            label=result.label,
+            tracking=str(tracking) if tracking else None,
+        )
+        label = followed.return_label
+        if tracked.return_label is None and label is not None:
+            ship_by = followed.options.ship_by or DEFAULT_SHIP_BY
+            ledger.extend_until(key, self.clock() + ship_by + RETURN_FOLLOW_SPAN)
+        tracked_as = followed.return_tracking
+        on_label = f" (return tracking number {tracked_as})" if tracked_as else ""
+        if label is not None:
+            self._notify(
+                ledger,
+                key,
+                NotifyEvent.LABEL_READY,
+                f"Return label ready for order {order}",
+                f"{result.message} Print it, attach it to the parcel and hand it to the "
+                "carrier; order-agent follows the return until the refund shows.",
+            )
+        stage = details.get("return_stage")
+        if result.status is OrderStatus.REFUNDED or stage == ReturnStage.REFUNDED:
+            refund = details.get("refund")
+            amount = str(refund) if refund else None
+            ledger.record_return(key, refund=amount)
+            return self._finish(
+                ledger,
+                tracked,
+                result,
+                EndState.REFUNDED,
+                f"refunded {amount}" if amount else "refunded",
+                NotifyEvent.REFUNDED,
+                f"Order {order} refunded" + (f": {amount}" if amount else ""),
+                f"The shop shows the refund for order {order}"
+                + (f": {amount}." if amount else " (no amount shown).")
+                + " order-agent has stopped checking it.",
+            )
+        if stage == ReturnStage.RECEIVED:
+            self._notify(
+                ledger,
+                key,
+                NotifyEvent.RETURN_RECEIVED,
+                f"Return received for order {order}",
+                f"The shop has the returned parcel{on_label}; order-agent keeps checking "
+                "until the refund shows.",
+            )
+            message = "The shop received the return: waiting for the refund."
+        elif stage == ReturnStage.IN_TRANSIT:
+            self._notify(
+                ledger,
+                key,
+                NotifyEvent.RETURN_IN_TRANSIT,
+                f"Return on its way for order {order}",
+                f"The carrier has the parcel{on_label}; order-agent keeps checking until "
+                "the shop receives it and refunds it.",
+            )
+            message = "The return is on its way back: waiting for the shop to receive it."
+        else:
+            message = self._waiting_for_scan(ledger, followed, order)
+        return self._later(ledger, tracked, Outcome.WAITING, message, result=result)
+
+    def _waiting_for_scan(self, ledger: Ledger, followed: TrackedOrder, order: str) -> str:
+        label = followed.return_label or "the data dir"
+        message = f"Return label saved at {label}: waiting for the carrier to scan the parcel."
+        ship_by = followed.options.ship_by
+        saved_at = followed.label_saved_at
+        if ship_by is None or saved_at is None or self.clock() - saved_at < ship_by:
+            return message
+        if self._told(ledger, followed.key, NotifyEvent.SHIP_REMINDER):
+            return message + " The one reminder to send it was sent earlier."
+        self._notify(
+            ledger,
+            followed.key,
+            NotifyEvent.SHIP_REMINDER,
+            f"Send back order {order}",
+            f"The label is in {label}; the package has not been scanned yet "
+            f"({format_duration(ship_by)} after the label was saved).",
+        )
+        return message + " A reminder was sent."
 
     def _waiting_for_shop(
         self,

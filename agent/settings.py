@@ -48,8 +48,13 @@ DEFAULT_ENV_FILE = Path(".env")
 
 LogLevel = Literal["debug", "info", "warning"]
 LogFormat = Literal["console", "json"]
+Channel = Literal["auto", "chat", "form"]  # how a cancellation request is sent (issue #13)
 
-SECRET_FIELDS = frozenset({"password", "totp_secret", "notify"})
+# Values that may hold a secret: never quoted in an error, and a readable .env holding
+# one is warned about (the two URLs may carry a password).
+SECRET_FIELDS = frozenset(
+    {"password", "totp_secret", "notify", "secret_key", "database_url", "broker_url"}
+)
 # What to do about a missing credential: `init` asks for all of them.
 INIT_HINT = (
     "run `order-agent init`, or set {it} in the environment, a .env file or a secrets directory"
@@ -71,6 +76,10 @@ _OPTIONAL_TEXT_FIELDS = (
     "name",
     "browser",
     "profile",
+    "database_url",
+    "secret_key",
+    "broker_url",
+    "channel",  # issue #13: ORDER_AGENT_CHANNEL= (empty) is "not set"
 )
 
 
@@ -119,6 +128,26 @@ class Settings(BaseSettings):
     browser: Path | None = None
     headless: bool = True
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("order-agent", False)))
+    # The ledger's database (agent/ledger): unset, the SQLite file <data_dir>/ledger.sqlite3;
+    # else a SQLAlchemy URL, e.g. postgresql://agent:PASSWORD@db.example/ledger, shared by
+    # many workers. A secret: it may hold a password (shown masked, never logged).
+    database_url: SecretStr | None = None
+    # How long a worker's claim on an order lasts (agent/ledger/claims.py): longer than any
+    # one check; a worker that dies holds its orders until then.
+    claim_lease_s: int = Field(default=900, ge=30, le=86_400)
+    # Many accounts (agent/secret_box.py): the Fernet key that encrypts stored accounts'
+    # passwords, TOTP secrets and saved sessions in the ledger; or a file holding it
+    # (refused when group or others may read it). Neither set: no account is stored.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
+    # Many workers (agent/distributed): the Celery broker, e.g. redis://:PASSWORD@host:6379/0,
+    # also where the per-shop limiter keeps its counts. Unset: embedded mode, no Celery.
+    # A secret: it may hold a password (shown masked, never logged).
+    broker_url: SecretStr | None = None
+    # A worker process restarts its Chromium after this many orders (and after a crash).
+    worker_max_tasks: int = Field(default=50, ge=1, le=100_000)
+    # How often `order-agent beat` sends every due order to the workers.
+    beat_interval_s: float = Field(default=60.0, ge=1, le=86_400)
     log_level: LogLevel = "info"
     log_format: LogFormat = Field(default_factory=default_format)
     timeout_ms: int = Field(default=15_000, gt=0, le=600_000)
@@ -149,6 +178,13 @@ class Settings(BaseSettings):
     # still cannot reach the rate of a crawler.
     shop_max_in_flight: int = Field(default=4, ge=1, le=64)
     shop_max_per_second: float = Field(default=20.0, gt=0, le=1000)
+    # Live chat (issue #13). Which channel a cancellation request goes by: "auto" (the
+    # shop's live chat when it offers one and it is online, else the contact form),
+    # "chat" (only the chat), "form" (only the contact form, the chat is never opened).
+    # A site profile's ``channel`` is used when this is not set.
+    channel: Channel | None = None
+    # How long to wait for the chat's answer (a person after a hand-over included).
+    chat_wait_ms: int = Field(default=60_000, gt=0, le=600_000)
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
     # Where the password came from ("ORDER_AGENT_PASSWORD", "the system keyring", ...),
@@ -265,6 +301,7 @@ class Settings(BaseSettings):
             submit_ms=self.submit_ms,
             retry_wait_multiplier_s=self.retry_wait_multiplier_s,
             retry_wait_max_s=self.retry_wait_max_s,
+            chat_wait_ms=self.chat_wait_ms,
         )
 
     @property
@@ -300,7 +337,28 @@ class Settings(BaseSettings):
             for secret in (self.password, self.totp_secret)
             if secret is not None
         ]
+        if self.secret_key is not None:
+            values.append(self.secret_key.get_secret_value())
+        if self.database_url is not None:
+            values.append(self.database_url.get_secret_value())
+            # The password alone too: a driver's message may quote it without the URL.
+            password = urlsplit(self.database_url.get_secret_value()).password
+            if password:
+                values.append(password)
+        if self.broker_url is not None:
+            values.append(self.broker_url.get_secret_value())
+            password = urlsplit(self.broker_url.get_secret_value()).password
+            if password:
+                values.append(password)
         return [*values, *self.notify]
+
+    def database_url_text(self) -> str | None:
+        """The ledger's database URL, for :meth:`agent.ledger.Ledger.open` only."""
+        return self.database_url.get_secret_value() if self.database_url is not None else None
+
+    def broker_url_text(self) -> str | None:
+        """The Celery broker's URL, for :mod:`agent.distributed` only."""
+        return self.broker_url.get_secret_value() if self.broker_url is not None else None
 
 
 def _known_keys() -> set[str]:

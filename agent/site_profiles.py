@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from platformdirs import user_config_dir
@@ -54,7 +54,7 @@ PATH_KEYS: Mapping[str, str] = {
     "support_requests": "support_requests",
 }
 STATUS_VALUES: tuple[str, ...] = tuple(s.value for s in OrderStatus if s is not OrderStatus.UNKNOWN)
-TOP_LEVEL_KEYS = ("name", "region", "phrases", "status", "paths", "phones")
+TOP_LEVEL_KEYS = ("name", "region", "phrases", "status", "paths", "phones", "channel")
 MAX_PHRASE = 120
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{4,}[0-9]$")
 
@@ -145,6 +145,8 @@ class ProfileFile(BaseModel):
         Annotated[str, AfterValidator(_path_key)], Annotated[StrictStr, AfterValidator(_path)]
     ] = Field(default_factory=dict)
     phones: dict[str, Annotated[StrictStr, AfterValidator(_phone)]] = Field(default_factory=dict)
+    # How a cancellation request goes (issue #13): "auto" | "chat" | "form".
+    channel: Literal["auto", "chat", "form"] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class SiteProfile:
     status: Mapping[str, OrderStatus] = field(default_factory=dict)
     paths: Mapping[str, str] = field(default_factory=dict)
     phones: Mapping[str, str] = field(default_factory=dict)
+    channel: str | None = None  # "auto" | "chat" | "form" (issue #13); None: not said
 
     def vocabulary(self, base: Vocabulary = DEFAULT_VOCABULARY) -> Vocabulary:
         """The contract's words plus this shop's: extra phrases are added, never replace."""
@@ -292,6 +295,7 @@ def parse_profile(text: str, source: str) -> SiteProfile:
         status={word: OrderStatus(value) for word, value in model.status.items()},
         paths=dict(model.paths),
         phones=dict(model.phones),
+        channel=model.channel,
     )
 
 
@@ -301,7 +305,7 @@ def _dotted(loc: tuple[str, ...]) -> str:
     table, *rest = loc
     keys = [part for part in rest if not part.isdigit()]
     if not keys:
-        return f"[{table}]" if table in TOP_LEVEL_KEYS[2:] else table
+        return f"[{table}]" if table in ("phrases", "status", "paths", "phones") else table
     key = keys[0] if re.fullmatch(r"[A-Za-z0-9_-]+", keys[0]) else f'"{keys[0]}"'
     return f"[{table}] {key}"
 

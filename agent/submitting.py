@@ -24,14 +24,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from agent.ledger import EndState, Intent, IntentKind, Ledger, OrderKey, normalise_order_number
 from agent.logs import get_logger
-from agent.state import EndState, Intent, IntentKind, Ledger, OrderKey, normalise_order_number
 from ordercore.errors import NeedsHuman, SiteUnavailable, TransientError, UsageError
 from ordercore.models import Order
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from flows.chatting import ChatResult
     from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
     from flows.site import RetailerSite
 
@@ -58,6 +59,8 @@ def _once(step: Callable[[], T], /) -> T:
 # Where an adopted or reconciled request was found (kept as the intent's ``how``).
 SUPPORT_REQUESTS_PAGE = "support requests page"
 ORDER_PAGE = "order page"
+LIVE_CHAT = "live chat"  # the chat's own answer, this run
+CHAT_SHOWN_AGAIN = "live chat (the conversation it showed again)"
 
 # A listed case is taken as still open unless it says, in its status, that it is over.
 _CLOSED_CASE = re.compile(
@@ -277,3 +280,121 @@ class Submitter:
             details=lambda receipt: {"items": list(receipt.items)},
         )
         return Submission(How.SENT, receipt.reference, receipt)
+
+    # -- a cancellation asked in the shop's live chat (issue #13) -------------------------
+
+    def request_cancellation_by_chat(
+        self,
+        key: OrderKey,
+        order: Order,
+        request: dict[str, str],
+        *,
+        read_requests: Callable[[], list[SupportRequest] | None] | None = None,
+    ) -> ChatSubmission:
+        """Ask the shop's live chat, at most once per order; the form is the caller's.
+
+        Before anything is typed, as for the form: a request already on file (the
+        ledger, the shop's Support Requests) is adopted. A chat an earlier run began and
+        lost is settled from the conversation the widget shows again, else from what the
+        shop shows now: the order still processing (just read) and no case listed means
+        that chat did nothing. A chat that could not help is not tried again.
+
+        ``ChatSubmission.submission`` is None when nothing is on file from the chat
+        (away, a bot that could not help): the caller sends the form, or stops.
+        """
+        kind = IntentKind.CHAT_REQUEST
+        requests = (read_requests or (lambda: self.safe_read(self.site.support_requests)))()
+        lost = [i for i in self.ledger.open_intents(key) if i.kind is kind]
+        pending = [
+            i for i in self.ledger.open_intents(key) if i.kind is IntentKind.CANCELLATION_REQUEST
+        ]
+        found = self._reconcile(key, order, pending, requests) if pending else None
+        case = open_case(requests or [], key) if found is None else None
+        if case is not None:
+            self.ledger.adopt_intent(
+                key, IntentKind.CANCELLATION_REQUEST, case.reference, SUPPORT_REQUESTS_PAGE
+            )
+            log.info("open request found on the shop", order=key.number, case=case.reference)
+            found = Submission(How.ADOPTED, case.reference, found_at=SUPPORT_REQUESTS_PAGE)
+        if found is not None:
+            for intent in lost:  # the lost chat's case, most likely: settled by it
+                self.ledger.resolve_intent(intent.id, found.reference, SUPPORT_REQUESTS_PAGE)
+            return ChatSubmission(found)
+        opening = self.site.chat_opening()
+        earlier = self.site.chat_earlier(order) if opening == "talk" else None
+        if earlier is not None:
+            # A conversation about this order shown again: this data dir's lost chat, or
+            # one had elsewhere (another about another order is left for a new one).
+            return self._chat_shown_again(key, lost, earlier)
+        if lost and requests is None:
+            self.ledger.finish(key, EndState.NEEDS_HUMAN, "earlier chat unconfirmed")
+            raise NeedsHuman(
+                f"an earlier chat about order {order.number} was interrupted, the chat does "
+                "not show it again and this shop has no page listing requests",
+                hint="check your e-mail for a case number before asking again",
+                phone=self.phone(),
+            )
+        for intent in lost:
+            # Not shown again, no case listed, the order still processing: it did nothing.
+            self.ledger.resolve_intent(intent.id, None, "no chat outcome, no case listed")
+        tried = self.ledger.has_sent(key, kind) is not None
+        if opening == "away" or tried:
+            return ChatSubmission(None, None, tried=tried)
+        result: ChatResult = self.send_once(
+            key,
+            kind,
+            {"channel": "chat", **request},
+            lambda: self.site.chat_request_cancellation(order, **_chat_fields(request)),
+            what="chat request",
+            details=_chat_details,
+        )
+        if not result.useful:
+            log.info("the chat could not help", order=key.number, outcome=result.outcome.value)
+            return ChatSubmission(None, result)
+        self.ledger.adopt_intent(key, IntentKind.CANCELLATION_REQUEST, result.reference, LIVE_CHAT)
+        return ChatSubmission(Submission(How.SENT, result.reference, result), result)
+
+    def _chat_shown_again(
+        self, key: OrderKey, lost: list[Intent], earlier: ChatResult
+    ) -> ChatSubmission:
+        useful = earlier.useful
+        reference = earlier.reference
+        for intent in lost:
+            self.ledger.resolve_intent(intent.id, reference if useful else None, CHAT_SHOWN_AGAIN)
+        if not useful:
+            # Nothing came of that conversation: the form is next (it adds nothing to it).
+            return ChatSubmission(None, earlier, tried=True)
+        self.ledger.adopt_intent(key, IntentKind.CANCELLATION_REQUEST, reference, CHAT_SHOWN_AGAIN)
+        how = How.RECONCILED if lost else How.ADOPTED
+        return ChatSubmission(Submission(how, reference, earlier, CHAT_SHOWN_AGAIN), earlier)
+
+
+@dataclass(frozen=True)
+class ChatSubmission:
+    """What the live chat did for a cancellation.
+
+    ``submission``: a request now on file (sent in the chat, or found), else None;
+    ``chat``: the conversation read this run, if any; ``tried``: a chat had been tried
+    before without a useful answer (it is not tried again).
+    """
+
+    submission: Submission | None
+    chat: ChatResult | None = None
+    tried: bool = False
+
+
+def _chat_fields(request: dict[str, str]) -> dict[str, str]:
+    """What is typed into the chat: the shopper's name and e-mail, and the request."""
+    return {"name": request["name"], "email": request["email"], "message": request["message"]}
+
+
+def _chat_details(result: ChatResult) -> dict[str, Any]:
+    # The ledger keeps the outcome and the shop's words; the transcript, scrubbed, too.
+    from agent.redaction import scrub
+
+    return {
+        "channel": "chat",
+        "outcome": result.outcome.value,
+        "said": scrub(result.said),
+        "transcript": scrub(result.transcript),
+    }

@@ -38,6 +38,7 @@ from flows.locating import (
     labelled,
     look_ms,
     optional_ms,
+    parsed,
     phone_in,
     phone_on,
     phrases,
@@ -199,6 +200,15 @@ def page_busy(page: Page, watch: NavigationWatch, vocabulary: Vocabulary) -> str
     return None
 
 
+# The address a link leads to ("" for a control that is not a link).
+_LINK_TARGET = "(el) => { const a = el.closest('a[href]'); return a ? a.href : ''; }"
+
+
+def _same_document(url: str, other: str) -> bool:
+    """Whether two addresses differ at most by their fragment (no page is loaded)."""
+    return url.split("#", 1)[0] == other.split("#", 1)[0]
+
+
 class Browsing:
     """One tab (and the tabs it opens) on one site, moved through like a person would."""
 
@@ -255,6 +265,34 @@ class Browsing:
         except PlaywrightError:
             self.diagnose("a link or button did not respond", page=page, signing_in=signing_in)
         self.check_page(page, signing_in=signing_in)
+
+    def follow(self, link: Locator) -> None:
+        """Click a link to another page, and be on that page before anything is read.
+
+        A click can end with the page clicked on still shown: a script-driven router
+        fetches the next page's data before it goes, or the machine is busy. Read then,
+        an order list passes for the order's page (a heading with the order's number,
+        "Status: ..."). A control that leads to no other document (a tab, a button that
+        opens the order in place) is only clicked.
+        """
+        before = self.page.url
+        try:
+            target = link.evaluate(_LINK_TARGET)
+        except PlaywrightError:
+            target = ""
+        self.click(link)
+        leads_away = target.startswith(("http:", "https:")) and not _same_document(target, before)
+        if not leads_away:
+            return
+        checked = self.page.url != before  # the click's own check saw the new page
+        try:
+            self.page.wait_for_url(
+                lambda url: url != before, timeout=look_ms(), wait_until="domcontentloaded"
+            )
+        except PlaywrightTimeoutError:
+            return
+        if not checked:
+            self.check_page()
 
     def click_maybe_new_page(self, target: Locator) -> Page:
         """Click; return the page that shows the result (a new tab, or this page)."""
@@ -440,6 +478,7 @@ class Browsing:
 
     def offers_sign_in(self, page: Page) -> bool:
         """The page offers a way in to signing in and shows no sign of being signed in."""
+        parsed(page)  # a sign-out link further down may not have arrived yet
         site_page = SitePage(page, self.words)
         return visible_now(site_page.sign_in_control()) and not site_page.shows_signed_in()
 

@@ -13,6 +13,7 @@ a modal, which a flow has to fill instead of closing.
 from __future__ import annotations
 
 import contextlib
+import logging
 import weakref
 
 from playwright.sync_api import BrowserContext, Dialog, Locator, Page
@@ -20,6 +21,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 from flows.matching import names
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
+
+_log = logging.getLogger(__name__)
 
 # Pages and contexts already equipped, so installing twice is harmless.
 _equipped_pages: weakref.WeakSet[Page] = weakref.WeakSet()
@@ -63,6 +66,7 @@ def _dismiss_all(dialogs: Locator, vocabulary: Vocabulary) -> None:
     Handlers do not run inside a handler, so a dialog covered by another cannot be
     clicked yet: try the later ones (usually on top) first and come back.
     """
+    failures: list[str] = []
     for _ in range(_ROUNDS):
         count = dialogs.count()
         if not count:
@@ -77,11 +81,42 @@ def _dismiss_all(dialogs: Locator, vocabulary: Vocabulary) -> None:
                 # The dialog may close by itself between count() and here.
                 handle = dialog.element_handle(timeout=_COVERED_TIMEOUT_MS)
                 button.click(timeout=_COVERED_TIMEOUT_MS)
-            except PlaywrightError:
+            except PlaywrightError as exc:
+                failures.append(_why_not_clicked(exc))
                 continue
             with contextlib.suppress(PlaywrightError):
                 handle.wait_for_element_state("hidden", timeout=_CLICK_TIMEOUT_MS)
             break
+    if failures and dialogs.count():
+        # The action it interrupted waits on: say why, for the run's log (no value typed
+        # by the agent is ever in a dismiss button's error).
+        _log.warning(
+            "an interruption dialog is still shown after %d rounds: %s",
+            _ROUNDS,
+            " | ".join(dict.fromkeys(failures)),
+        )
+
+
+def _why_not_clicked(exc: PlaywrightError) -> str:
+    """What failed, and Playwright's word on why ("... intercepts pointer events")."""
+    lines = [line.strip(" -") for line in str(exc).strip().splitlines() if line.strip(" -")]
+    if not lines:
+        return type(exc).__name__
+    reasons = [line for line in lines[1:] if any(word in line for word in _WHY)]
+    why = reasons[-1] if reasons else (lines[-1] if len(lines) > 1 else "")
+    return (f"{lines[0]} ({why})" if why else lines[0])[:300]
+
+
+# Playwright's call-log lines that say why an element could not be clicked.
+_WHY = ("intercepts pointer events", "not stable", "not visible", "not enabled", "detached")
+
+
+def _dismiss_on_page(dialogs: Locator, vocabulary: Vocabulary) -> None:
+    # A handler still running when its page or context closes (a run that ended, a tab
+    # closed) has nothing left to close; its error would otherwise surface in whatever
+    # the same Playwright connection does next, e.g. the next run in the same process.
+    with contextlib.suppress(PlaywrightError):
+        _dismiss_all(dialogs, vocabulary)
 
 
 def install_dialog_handlers(page: Page, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> None:
@@ -105,7 +140,7 @@ def _equip_page(page: Page, vocabulary: Vocabulary) -> None:
     # stall the action until it fails. Without the wait, the action goes on and its next
     # check runs the handler again for whatever is still there.
     page.add_locator_handler(
-        dialogs.first, lambda found: _dismiss_all(dialogs, vocabulary), no_wait_after=True
+        dialogs.first, lambda found: _dismiss_on_page(dialogs, vocabulary), no_wait_after=True
     )
     page.on("dialog", _answer_native_dialog)
 

@@ -116,6 +116,20 @@ def texts_of(locator: Locator) -> list[str]:
         return []
 
 
+def parsed(page: Page, timeout_ms: float | None = None) -> None:
+    """Wait until the document shown is parsed to its end (bounded; no error if it is not).
+
+    A page is looked at while it still arrives: its header's account button can be there
+    before the menu that holds "Sign in". Whatever is judged from what a page does *not*
+    show (no way in left: signed in) is judged on a whole document only.
+    """
+    wait = look_ms() if timeout_ms is None else timeout_ms
+    try:
+        page.wait_for_load_state("domcontentloaded", timeout=wait)
+    except PlaywrightError:
+        return
+
+
 def visible_now(locator: Locator) -> bool:
     """Whether ``locator`` shows at least one element right now (no waiting)."""
     try:

@@ -37,6 +37,7 @@ from flows.locating import (
     nearest,
     nearest_block,
     page_root,
+    parsed,
     select,
     textbox,
     texts_of,
@@ -59,7 +60,7 @@ from flows.order_items import PRICE, items_in_tables
 from flows.recognition import Step, best_candidate, name_pattern, ranked
 from flows.results import SupportRequest
 from flows.vocabulary import Vocabulary, combined_status, read_status_text
-from ordercore.models import Item, Order, OrderStatus
+from ordercore.models import Item, Order, OrderStatus, ReturnStage
 
 _ITEMS_HEADING = re.compile(
     r"^\W*(?:order\s+)?(?:items?|products?|your\s+items|items\s+in\s+(?:this|your)\s+order)"
@@ -173,6 +174,9 @@ class SitePage:
         """
         if self.signed_in():
             return True
+        if not visible_now(self.account_control()):
+            return False
+        parsed(self.page)
         return self.sign_in_control().count() == 0 and visible_now(self.account_control())
 
     def password_field(self) -> Locator:
@@ -356,6 +360,26 @@ class OrderListPage(SitePage):
         return list(dict.fromkeys(numbers))
 
 
+# Statuses whose page may show a return's tracking number, and a refund (issue #13).
+_RETURN_STATUSES = frozenset(
+    {OrderStatus.RETURN_STARTED, OrderStatus.RETURNED, OrderStatus.REFUNDED}
+)
+_REFUND_STATUSES = frozenset({OrderStatus.RETURNED, OrderStatus.REFUNDED})
+
+
+def return_stage(status: OrderStatus, raw: str, words: Vocabulary) -> ReturnStage | None:
+    """How far a return has gone, from the order's status and its words."""
+    if status is OrderStatus.REFUNDED:
+        return ReturnStage.REFUNDED
+    if status is OrderStatus.RETURNED:
+        said = contains(words.refunded_words).search(raw)
+        return ReturnStage.REFUNDED if said else ReturnStage.RECEIVED
+    if status is OrderStatus.RETURN_STARTED:
+        moving = contains(words.return_in_transit_words).search(raw)
+        return ReturnStage.IN_TRANSIT if moving else ReturnStage.STARTED
+    return None
+
+
 class OrderPage(SitePage):
     """One order: its number, status, items, tracking, and the ways to return it."""
 
@@ -430,6 +454,20 @@ class OrderPage(SitePage):
         found = values_next_to(self.content, words.tracking_labels, words.tracking_label_qualifiers)
         return found[0] if found else None
 
+    def return_tracking(self) -> str | None:
+        """The carrier's tracking number of a return's parcel ("Return Tracking Number")."""
+        found = values_next_to(self.content, self.words.return_tracking_labels)
+        return found[0].split(" (")[0].strip() if found else None
+
+    def refund(self) -> str | None:
+        """The refund's amount as shown ("$426.00"), when the page shows a refund line."""
+        try:
+            text = self.content.inner_text()
+        except PlaywrightError:
+            return None
+        found = re.search(self.words.refund_pattern, text, re.IGNORECASE)
+        return found.group(1) if found else None
+
     def return_entry(self) -> Locator | None:
         return self.find_now(self.words.return_entry, Step.RETURN)
 
@@ -478,6 +516,9 @@ class OrderPage(SitePage):
         if status is None:
             raise LookupError("no status next to a status label")
         raw, canonical = status
+        refund = self.refund() if canonical in _REFUND_STATUSES else None
+        if refund and canonical is OrderStatus.RETURNED:
+            canonical = OrderStatus.REFUNDED  # "Refunded" (the contract's returned) + its amount
         return Order(
             number=shown or self.shows_order(number) or number.strip().lstrip("#").strip(),
             status=canonical,
@@ -487,6 +528,9 @@ class OrderPage(SitePage):
             url=self.page.url,
             label_available=self.label_control() is not None,
             return_available=self.return_entry() is not None,
+            return_tracking=(self.return_tracking() if canonical in _RETURN_STATUSES else None),
+            refund=refund,
+            return_stage=return_stage(canonical, raw, self.words),
         )
 
 

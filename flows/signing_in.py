@@ -28,6 +28,7 @@ from flows.locating import (
     look_ms,
     optional_ms,
     page_root,
+    parsed,
     phone_in,
     phone_on,
     phrases,
@@ -367,7 +368,7 @@ class SignInFlow:
         def outcome() -> str | None:
             """What the page says now: signed in, refused (raises), a next step, or nothing."""
             self.browsing.watch(self.page).check()
-            if signed_in.count() or visible_now(account_shown):
+            if signed_in.count() or self._account_shown_on_whole_page(account_shown):
                 self._note_signed_in()
                 return "signed_in"
             said = " ".join(texts_of(news))
@@ -419,6 +420,13 @@ class SignInFlow:
                 self.browsing.diagnose("the site did not answer the sign-in form", signing_in=True)
             # The form is back (re-rendered by a script): keep waiting for a real outcome.
 
+    def _account_shown_on_whole_page(self, account_shown: Locator) -> bool:
+        """An account control and no way in, on a page parsed to its end (see ``parsed``)."""
+        if not visible_now(account_shown):
+            return False
+        parsed(self.page)
+        return visible_now(account_shown)
+
     def _note_signed_in(self) -> None:
         """For ``order-agent doctor``: the sign it took for being signed in."""
         sign_out = SitePage(self.page, self.words).sign_out_control()
@@ -436,6 +444,7 @@ class SignInFlow:
 
     def _confirm_signed_in(self, before_url: str) -> str:
         """The form went away with no error: signed in, if the page leads to the account."""
+        parsed(self.page)
         site_page = SitePage(self.page, self.words)
         moved_on = self.page.url != before_url
         if site_page.shows_signed_in() or (moved_on and visible_now(self._account_signs())):

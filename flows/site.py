@@ -24,6 +24,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows.account_names import account_page_link, name_on_page
 from flows.browsing import Browsing
+from flows.chatting import ChatResult, ChatWidget
 from flows.findings import note, note_url
 from flows.forms import Filled
 from flows.interruptions import install_dialog_handlers
@@ -73,6 +74,7 @@ T = TypeVar("T")
 ORDER_LIST = "order_list"
 CONTACT = "contact"
 SUPPORT_REQUESTS = "support_requests"
+CHAT = "chat"  # the page the chat launcher was seen on; "" when it was not (issue #13)
 # A start URL for signing in (from a site profile); not remembered, only a way in.
 SIGN_IN = "sign_in"
 
@@ -152,6 +154,8 @@ class RetailerSite:
         self._browsing = Browsing(page, site_url, vocabulary, remembered=self.remembered)
         self._order: Order | None = None
         self._return_page: Page | None = None
+        self._chat: ChatWidget | None = None  # the live chat on the page in use (issue #13)
+        self._chat_secrets: tuple[str, ...] = ()
         install_dialog_handlers(page, vocabulary)
 
     # -- signing in -------------------------------------------------------------------
@@ -196,7 +200,7 @@ class RetailerSite:
         # The order's own link: visible, in the main content before a header's "recent order".
         chosen = best_of(link, (), Step.ORDER)
         note("order", chosen)
-        self._browsing.click(chosen)
+        self._browsing.follow(chosen)
         order = self._read_order(number, listed)
         self.remembered[key] = order.url or self.page.url
         return order
@@ -222,9 +226,7 @@ class RetailerSite:
         link = account_page_link(self.page, self.words, optional_ms())
         if link is None:
             return name
-        self._browsing.click(link)
-        with contextlib.suppress(PlaywrightTimeoutError):
-            self.page.wait_for_load_state("domcontentloaded")
+        self._browsing.follow(link)  # the name is read on the account page, not this one
         found = name_on_page(self.page, self.words)
         return found if found and (not name or len(found.split()) > 1) else name
 
@@ -262,7 +264,7 @@ class RetailerSite:
         link = browsing.find_from_here_or_home(self.words.order_list_links, step=Step.ORDERS)
         if link is not None:
             note(ORDER_LIST, link)
-            browsing.click(link)
+            browsing.follow(link)  # an account page may list recent orders too
         elif not self._go_to_start(ORDER_LIST) and not browsing.other_way_in(
             Destination.ORDERS, listing.order_links()
         ):
@@ -542,3 +544,61 @@ class RetailerSite:
             if wait_visible(wanted, look_ms()):
                 return self.page, best_of(wanted, words, Step.ORDER)
         self._browsing.diagnose("could not find a return label link")
+
+    # -- live chat (issue #13; flows/chatting.py) ------------------------------------------
+    def use_chat(self, secrets: Sequence[str] = ()) -> None:
+        """Never type any of ``secrets`` into the chat (a fresh widget on the page in use)."""
+        self._chat_secrets = tuple(secrets)
+        self._chat = None
+
+    def _widget(self) -> ChatWidget:
+        if self._chat is None or self._chat.page is not self.page:
+            self._chat = ChatWidget(
+                self.page, self.site_url, self.words, secrets=self._chat_secrets
+            )
+        return self._chat
+
+    @_as_agent_errors
+    def chat_offered(self, wait_ms: float, *, patient: bool = True) -> bool:
+        """Whether the page shows the shop's chat launcher (within ``wait_ms``).
+
+        Not ``patient``: the launcher is waited for only on a shop where it was seen
+        before (``remembered["chat"]``: the page it was seen on, "" when it was not);
+        elsewhere it is only looked at, so a shop without chat costs no wait at all.
+        """
+        widget = self._widget()
+        if patient or self.remembered.get(CHAT):
+            offered = widget.offered(wait_ms)
+        else:
+            offered = visible_now(widget.launcher())
+        self.remembered[CHAT] = self.page.url if offered else ""
+        return offered
+
+    @_as_agent_errors
+    def chat_opening(self) -> str:
+        """Open the chat: ``"away"``, ``"talk"`` (a conversation shown again) or ``"form"``."""
+        return self._widget().opening()
+
+    @_as_agent_errors
+    def chat_earlier(self, order: Order) -> ChatResult | None:
+        """The conversation about ``order`` the chat shows again (a dropped chat's), read;
+        nothing sent. ``None``: none, or one about another order."""
+        return self._widget().earlier_conversation(order.number)
+
+    @_as_agent_errors
+    def chat_request_cancellation(
+        self, order: Order, *, name: str, email: str, message: str
+    ) -> ChatResult:
+        """Ask the shop's live chat to cancel ``order``; its outcome, read by its words."""
+        return self._widget().request_cancellation(
+            order_number=order.number, name=name, email=email, message=message
+        )
+
+    @_as_agent_errors
+    def chat_minimise(self) -> None:
+        """Put the open chat away (it may cover the page's own form)."""
+        self._widget().minimise()
+
+    def chat_screenshot(self) -> bytes | None:
+        """A picture of the open chat (best effort)."""
+        return self._widget().screenshot()

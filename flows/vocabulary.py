@@ -70,6 +70,17 @@ CONTRACT_STATUS_WORDS: Mapping[str, OrderStatus] = MappingProxyType(
         "refund pending": OrderStatus.UNKNOWN,
         "not delivered": OrderStatus.UNKNOWN,
         "returned to sender": OrderStatus.UNKNOWN,
+        # A return followed to its refund (issue #13). The contract's "Refunded" stays
+        # ``returned``; the order reads ``refunded`` when the page shows the refund's amount
+        # (``Vocabulary.refund_pattern``) or one of these words, which say only that.
+        "return in transit": OrderStatus.RETURN_STARTED,
+        "return shipped": OrderStatus.RETURN_STARTED,
+        "awaiting return": OrderStatus.RETURN_STARTED,
+        "refund issued": OrderStatus.REFUNDED,
+        "refund complete": OrderStatus.REFUNDED,
+        "refund completed": OrderStatus.REFUNDED,
+        "refund processed": OrderStatus.REFUNDED,
+        "fully refunded": OrderStatus.REFUNDED,
     }
 )
 
@@ -84,6 +95,7 @@ AGREEING_STATUS_WORDS: Mapping[str, frozenset[OrderStatus]] = MappingProxyType(
                 OrderStatus.DELIVERED,
                 OrderStatus.RETURN_STARTED,
                 OrderStatus.RETURNED,
+                OrderStatus.REFUNDED,
             }
         ),
         "complete": frozenset(
@@ -92,6 +104,7 @@ AGREEING_STATUS_WORDS: Mapping[str, frozenset[OrderStatus]] = MappingProxyType(
                 OrderStatus.DELIVERED,
                 OrderStatus.RETURN_STARTED,
                 OrderStatus.RETURNED,
+                OrderStatus.REFUNDED,
             }
         ),
         "paid": frozenset(
@@ -120,6 +133,7 @@ AGREEING_STATUS_WORDS: Mapping[str, frozenset[OrderStatus]] = MappingProxyType(
 #   delivered + return_started     -> return_started
 #   delivered + returned           -> returned
 #   return_started + returned      -> returned
+#   delivered / return_started / returned + refunded -> refunded (issue #13)
 #   a status + itself              -> that status
 #   agreeing words (above)         -> must agree with the result, else unknown
 #   any other pair, an unknown, or a text naming no status -> unknown
@@ -131,6 +145,10 @@ STATUS_PAIRS: Mapping[frozenset[OrderStatus], OrderStatus] = MappingProxyType(
         frozenset({OrderStatus.DELIVERED, OrderStatus.RETURN_STARTED}): OrderStatus.RETURN_STARTED,
         frozenset({OrderStatus.DELIVERED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
         frozenset({OrderStatus.RETURN_STARTED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
+        # A return followed to its refund (issue #13).
+        frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
+        frozenset({OrderStatus.RETURN_STARTED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
+        frozenset({OrderStatus.RETURNED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
     }
 )
 
@@ -304,6 +322,93 @@ class Vocabulary:
         "Download Return Label",
         "Print Label",
         "Download Label",
+    )
+
+    # 6. Live chat (issue #13): the launcher, the frame, the pre-chat form, the outcome.
+    # The launcher's name, visible or only its aria-label: "Chat with us", "Need help? Chat".
+    chat_launchers: Words = ("Chat", "Live Chat", "Chat with us", "Chat now")
+    # The chat frame's title (or the name of the region holding it).
+    chat_frames: Words = ("Chat", "Live Chat", "Messaging", "Support chat")
+    chat_name_labels: Words = ("Name", "Your name", "Full Name")
+    chat_email_labels: Words = ("Email", "Email Address", "E-mail")
+    chat_order_labels: Words = ("Order number", "Order Number", "Order #", "Order ID", "Order")
+    chat_topic_labels: Words = ("Topic", "Subject", "How can we help?")
+    chat_start: Words = ("Start chat", "Start Chat", "Chat now", "Start", "Begin")
+    chat_message_labels: Words = ("Type your message", "Message", "Write a message", "Reply")
+    chat_send: Words = ("Send",)
+    # How the shopper's own lines start in the conversation ("You: ...").
+    chat_own_speaker: Words = ("You", "Me")
+    # The shop says the order is cancelled (read only in the shop's lines, never "cannot").
+    chat_cancelled_pattern: str = (
+        r"\b(?:has|have|is|was)\s+(?:now\s+|just\s+)?(?:been\s+)?cancell?ed\b"
+        r"|\bi(?:'ve|\s+have)\s+(?:now\s+|just\s+)?cancell?ed\b"
+    )
+    # It says it will not or cannot: then nothing was done.
+    chat_refusal_pattern: str = (
+        r"\b(?:can\s*not|can't|cannot|could\s*not|couldn't|unable|no\s+longer|sorry)\b"
+    )
+    # A hand-over: someone else answers later; the agent keeps waiting for that answer.
+    chat_handover: Words = (
+        "connect you",
+        "transfer you",
+        "member of our team",
+        "an agent will",
+        "please hold",
+        "please wait",
+    )
+    # Leaves the conversation shown (about another order) for a new one.
+    chat_new: Words = ("Start a new chat", "New chat", "New conversation", "Start new chat",
+                       "Start a new conversation")  # fmt: skip
+    # Puts the open chat away (the launcher opens it again).
+    chat_minimise: Words = ("Minimise", "Minimize", "Minimise chat", "Minimize chat", "Hide chat",
+                            "Close chat")  # fmt: skip
+    # No live chat now: the widget offers to take a message instead.
+    chat_away: Words = (
+        "We're away",
+        "We are away",
+        "Leave a message",
+        "currently offline",
+        "outside our hours",
+        "we're closed",
+    )
+
+    # 7. A return followed to its refund (issue #13; not in the contract's first six parts).
+    # The carrier's tracking number of the parcel going back, next to one of these labels
+    # on the order or return page ("Return Tracking Number: 1Z…"), or printed on the label.
+    return_tracking_labels: Words = (
+        "Return Tracking",
+        "Return Tracking Number",
+        "Return Tracking #",
+        "Return Tracking No.",
+        "Return Shipment Tracking",
+    )
+    # A started return's status words that say its parcel is on the way back, and a
+    # returned order's words that say it was refunded (its amount may not be shown).
+    return_in_transit_words: Words = (
+        "Return in Transit",
+        "Return Shipped",
+        "Return on its way",
+        "Return on the way",
+    )
+    refunded_words: Words = (
+        "Refunded",
+        "Refund Issued",
+        "Refund Complete",
+        "Refund Completed",
+        "Refund Processed",
+        "Fully Refunded",
+    )
+    # On the label PDF: "UPS Tracking Number: 1Z…", "Tracking #: …" -> group 1.
+    label_tracking_pattern: str = (
+        r"\btracking\s*(?:number|no\.?|#|id)?\s*[:#]?\s*"
+        r"((?=[A-Za-z-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{6,}[A-Za-z0-9])"
+    )
+    # The refund and its amount: "Refunded $426.00 to your Visa", "Refund of £426.00 issued",
+    # an order-totals line "Total Refunded: $426.00" or "Refund: -$426.00" -> group 1.
+    refund_pattern: str = (
+        r"\b(?:(?:total|amount)\s+refunded|refunded(?:\s+amount)?|refund(?:ed)?"
+        r"(?:\s+(?:of|total|amount|issued))?)\s*(?:of\s+)?[:\-\u2013]?\s*-?\s*"
+        r"((?:[$£€]|USD|GBP|EUR)\s?\d[\d,]*(?:\.\d{2})?)"
     )
 
     def status_of(self, raw: str) -> OrderStatus:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import structlog
@@ -18,8 +18,13 @@ from fixtures.paraphrase import SEED_VARIABLE, Paraphrase, paraphrase, seed_from
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from tests.support import shared_browser
+from tests.support.ledgers import BACKENDS, TEST_DATABASE_URL, PostgresDatabases
 from tests.support.ordering import long_first
+from tests.support.processes import browser_processes, is_alive
 from tests.support.threads import own_browser_for_this_test
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 PARAPHRASE_SEED = pytest.StashKey[int]()
 
@@ -114,6 +119,33 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     root.setLevel(root_level)
 
 
+# -- pytest-playwright's session browser ------------------------------------------------------
+_session_browser_pids: set[int] = set()
+
+
+@pytest.fixture(scope="session")
+def browser(launch_browser: Callable[[], Browser]) -> Iterator[Browser]:
+    """pytest-playwright's own fixture, with the Chromium it starts noted by process id."""
+    earlier = browser_processes()
+    session_browser = launch_browser()
+    _session_browser_pids.update(browser_processes() - earlier)
+    yield session_browser
+    session_browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _session_browser_guard() -> Iterator[None]:
+    """The test that kills the session's browser fails, by name.
+
+    Every later test of its worker process would otherwise fail at setup with "Target
+    page, context or browser has been closed", far from the cause.
+    """
+    yield
+    if dead := {pid for pid in _session_browser_pids if not is_alive(pid)}:
+        _session_browser_pids.difference_update(dead)
+        pytest.fail(f"this test killed the test session's browser (process {sorted(dead)})")
+
+
 # -- the browser of in-process agent runs ----------------------------------------------------
 @pytest.fixture(scope="session", autouse=True)
 def _shared_browser() -> Iterator[None]:
@@ -136,6 +168,44 @@ def _own_browser(request: pytest.FixtureRequest) -> Iterator[None]:
         own_browser_for_this_test.clear()
 
 
+# -- the ledger's backend: SQLite (the default) or PostgreSQL -----------------------------------
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """One PostgreSQL server per test process, started by the first test that needs it."""
+    databases = PostgresDatabases()
+    yield databases
+    databases.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test using ``ledger_url`` (itself or through an autouse fixture) runs once per
+    backend, or on those its ``ledger_backends(...)`` marker names."""
+    if "ledger_url" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("ledger_backends")
+        backends = marker.args if marker is not None else BACKENDS
+        metafunc.parametrize("ledger_url", backends, indirect=True)
+
+
+@pytest.fixture
+def ledger_url(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str | None]:
+    """Runs the test once per ledger backend: None (the SQLite file in the data dir), then
+    the URL of a fresh PostgreSQL database, also set for ``tests.support.ledgers`` and
+    handed to agent subprocesses."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        monkeypatch.delenv(TEST_DATABASE_URL, raising=False)
+        yield None
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    url = databases.create()
+    monkeypatch.setenv(TEST_DATABASE_URL, url)
+    try:
+        yield url
+    finally:
+        databases.drop(url)
+
+
 # -- the fixture shop ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def shop_server() -> Iterator[ShopServer]:
@@ -147,7 +217,13 @@ def shop_server() -> Iterator[ShopServer]:
 
 @pytest.fixture
 def shop(shop_server: ShopServer) -> Iterator[ShopServer]:
-    """The session's shop, put back to its seed state after the test."""
+    """The session's shop in its seed state, put back to it after the test too.
+
+    Also before: a test that does not ask for ``shop`` leaves what it did behind (a
+    module's shared signed-in pages sign in, e.g. ``reading_site``), and the next test
+    in the same process would count that sign-in as its own.
+    """
+    shop_server.reset()
     yield shop_server
     shop_server.reset()
 

@@ -48,7 +48,7 @@ def command(order: str | None, json_output: bool, html_path: Path | None) -> int
     # Anything secret that ever reached a proof file is masked on the way out.
     register_secrets(settings.secret_values())
     data_dir = settings.data_dir
-    histories = load_history(data_dir, order)
+    histories = load_history(data_dir, order, database_url=settings.database_url_text())
     written: Path | None = None
     if html_path is not None:
         from agent.history_html import render_html, write_page

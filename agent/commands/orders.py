@@ -33,6 +33,7 @@ from ordercore.errors import EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_TRY_LAT
 from ordercore.models import CommandOptions
 
 if TYPE_CHECKING:
+    from agent.output import StepPrinter
     from ordercore.models import Result
 
 # Every outcome of a run in a browser can end a one-shot command.
@@ -63,6 +64,8 @@ def run_order_command(
     from agent.runner import run  # Playwright is imported only by commands that need it
 
     result: Result = run(command, order, options, settings, steps)
+    if options.print_label:
+        _print_label(result, steps)
     if options.json:
         print_json_text(render_json(result))
     else:
@@ -71,6 +74,30 @@ def run_order_command(
         colour = colour_wanted(sys.stdout)
         print(render_human(result, ascii_only=ascii_only(), colour=colour), flush=True)
     return EXIT_CODE_BY_OUTCOME[result.outcome]
+
+
+PRINT_HELP = (
+    "Send the saved return label to the default printer with `lp` (CUPS). Without `lp`, or "
+    "when it fails, the result stays a success with a warning: the label is kept."
+)
+
+
+def _print_label(result: Result, steps: StepPrinter) -> None:
+    """``--print``: the label, when one is saved, to the printer; what happened goes in the
+    result (``printed``/``print_message`` in --json, a line for people), never its outcome."""
+    from pathlib import Path
+
+    from agent.printing import Printed, print_label
+
+    if not result.label:
+        printed = Printed(False, "nothing to print: no return label was saved")
+    else:
+        with steps.doing("Sending the label to the printer…"):
+            printed = print_label(Path(result.label))
+        if not printed.ok:
+            steps.warn(f"Label {printed.message}")
+    result.details.update(printed.to_json())
+    steps.stop()
 
 
 @click.command(
@@ -102,8 +129,9 @@ def status(order: str, json_output: bool, trace: bool, verbose: bool) -> int:
 @click.command(
     "cancel",
     short_help="Cancel an order (or return it, once delivered).",
-    help="Requests the cancellation of a processing order through the shop's Contact Us "
-    "form and keeps the case number; a delivered order is returned instead (unless "
+    help="Requests the cancellation of a processing order through the shop's live chat "
+    "when it offers one and it is online, else its Contact Us form (--channel), and keeps "
+    "the case number; a delivered order is returned instead (unless "
     "--no-return) and its prepaid label saved; a shipped one can only be waited for "
     f"(`{PROG} watch`). Running it twice never sends two requests. {ORDER_HELP}",
     epilog=epilog(
@@ -111,6 +139,7 @@ def status(order: str, json_output: bool, trace: bool, verbose: bool) -> int:
             f'{PROG} cancel 70001 --reason "Ordered the wrong size"',
             f"{PROG} cancel '#MK-70001' --dry-run",
             f"{PROG} cancel 70012 --no-return --json",
+            f"{PROG} cancel 70012 --print     # delivered: return it, print the label",
         ],
         ORDER_EXIT_CODES,
         {
@@ -125,6 +154,16 @@ def status(order: str, json_output: bool, trace: bool, verbose: bool) -> int:
 @click.option(
     "--no-return", is_flag=True, help="If the order is already delivered, do not start a return."
 )
+@click.option(
+    "--channel",
+    type=click.Choice(["auto", "chat", "form"]),
+    default=None,
+    help="How to ask: auto (the shop's live chat when it is online, else the Contact Us "
+    "form; a chat that cannot help is followed by the form, once), chat (only the chat), "
+    "form (never opens the chat). Default: ORDER_AGENT_CHANNEL, the site profile's "
+    "channel, else auto.",
+)
+@click.option("--print", "print_label", is_flag=True, help=PRINT_HELP)
 @json_option
 @trace_option
 @verbose_option
@@ -133,6 +172,8 @@ def cancel(
     reason: str | None,
     dry_run: bool,
     no_return: bool,
+    channel: str | None,
+    print_label: bool,
     json_output: bool,
     trace: bool,
     verbose: bool,
@@ -141,8 +182,10 @@ def cancel(
         reason=reason or None,
         dry_run=dry_run,
         no_return=no_return,
+        channel=channel,
         json=json_output,
         trace=trace,
+        print_label=print_label,
     )
     return run_order_command("cancel", order, options, verbose=verbose)
 
@@ -158,6 +201,7 @@ def cancel(
             f"{PROG} return 70004",
             f'{PROG} return 70004 --item "Logo Cashmere Scarf" --reason "Too small"',
             f"{PROG} return 70012 --dry-run --json",
+            f"{PROG} return 70012 --print",
         ],
         ORDER_EXIT_CODES,
         {
@@ -176,6 +220,7 @@ def cancel(
 )
 @click.option("--reason", type=Reason(), help="Return reason, when the shop asks.")
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option("--print", "print_label", is_flag=True, help=PRINT_HELP)
 @json_option
 @trace_option
 @verbose_option
@@ -184,11 +229,17 @@ def return_(
     items: tuple[str, ...],
     reason: str | None,
     dry_run: bool,
+    print_label: bool,
     json_output: bool,
     trace: bool,
     verbose: bool,
 ) -> int:
     options = CommandOptions(
-        reason=reason or None, dry_run=dry_run, items=items, json=json_output, trace=trace
+        reason=reason or None,
+        dry_run=dry_run,
+        items=items,
+        json=json_output,
+        trace=trace,
+        print_label=print_label,
     )
     return run_order_command("return", order, options, verbose=verbose)

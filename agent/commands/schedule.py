@@ -89,6 +89,21 @@ def plan_options(func: F) -> F:
             metavar="NAME",
             help="If it comes to a return, return only this item (repeat for several).",
         ),
+        click.option(
+            "--channel",
+            type=click.Choice(["auto", "chat", "form"]),
+            default=None,
+            help="How to ask for the cancellation: auto (the shop's live chat when it is "
+            "online, else the Contact Us form), chat, or form (default: "
+            "ORDER_AGENT_CHANNEL, the site profile's channel, else auto).",
+        ),
+        click.option(
+            "--ship-by",
+            type=Duration(never_allowed=True),
+            metavar="DURATION",
+            help="Once the return label is saved, remind once if the carrier has not scanned "
+            "the parcel this long after (default 7d; `never` for no reminder).",
+        ),
     ]
     for decorate in reversed(decorators):
         func = decorate(func)
@@ -101,32 +116,40 @@ def watch_plan(
     follow_up_after: timedelta | None,
     reason: str | None,
     items: tuple[str, ...],
+    channel: str | None = None,
+    ship_by: timedelta | None = None,
 ) -> WatchPlan:
+    from agent.ledger import DEFAULT_SHIP_BY
     from agent.scheduler import DEFAULT_EVERY, DEFAULT_FOLLOW_UP_AFTER, DEFAULT_FOR, WatchPlan
 
     # "never" is None too: only the parameter's source tells it from "not given".
-    given = click.get_current_context().get_parameter_source("follow_up_after")
-    if given is click.core.ParameterSource.DEFAULT:
+    context = click.get_current_context()
+    if context.get_parameter_source("follow_up_after") is click.core.ParameterSource.DEFAULT:
         follow_up_after = DEFAULT_FOLLOW_UP_AFTER
+    if context.get_parameter_source("ship_by") in (None, click.core.ParameterSource.DEFAULT):
+        ship_by = DEFAULT_SHIP_BY
     return WatchPlan(
         every=every or DEFAULT_EVERY,
         duration=duration or DEFAULT_FOR,
         follow_up_after=follow_up_after,
         reason=reason or None,
         items=items,
+        channel=channel,
+        ship_by=ship_by,
     )
 
 
 def interrupted_watch(settings: Settings, order: str) -> list[str]:
     """What Ctrl-C on ``watch`` leaves behind, read back from the ledger (not assumed)."""
+    from agent.ledger import LEDGER_FILENAME, Ledger
     from agent.schedule_reports import shown
     from agent.scheduler import Scheduler
-    from agent.state import LEDGER_FILENAME, Ledger
 
-    if not (settings.data_dir / LEDGER_FILENAME).is_file():
+    database_url = settings.database_url_text()
+    if database_url is None and not (settings.data_dir / LEDGER_FILENAME).is_file():
         return [f"watch interrupted before order {order} was tracked: nothing was recorded"]
     key = Scheduler(settings).key(order)
-    with Ledger.open(settings.data_dir) as ledger:
+    with Ledger.open(settings.data_dir, database_url=database_url) as ledger:
         tracked = ledger.get(key)
         unresolved = ledger.open_intents(key) if tracked is not None else []
     if tracked is None:
@@ -163,11 +186,12 @@ def _on_interrupt(settings: Settings, order: str) -> Callable[[], list[str]]:
 @click.command(
     "watch",
     short_help="Keep at an order, in the foreground, until it is done.",
-    help="Checks the order every --every until it is cancelled, its return label is saved, "
+    help="Checks the order every --every until it is cancelled, its return is refunded, "
     "a person has to step in, or --for runs out: requests the cancellation, follows up "
-    "once, waits through shipping, then returns it and saves the label. Prints one line "
-    "per check. Ctrl-C stops watching; the order stays tracked for "
-    f"`{PROG} run`. {ORDER_HELP}",
+    "once, waits through shipping, then returns it, saves the label and follows the "
+    "parcel back until the shop shows the refund (one reminder if it is not sent within "
+    "--ship-by). Prints one line per check. Ctrl-C stops watching; the order stays "
+    f"tracked for `{PROG} run`. {ORDER_HELP}",
     epilog=epilog(
         [
             f"{PROG} watch 70003     # shipped: waits for delivery, then returns it",
@@ -175,7 +199,7 @@ def _on_interrupt(settings: Settings, order: str) -> Callable[[], list[str]]:
         ],
         CHECKING_EXIT_CODES,
         {
-            EXIT_OK: "the order reached its end: cancelled, or its return label saved",
+            EXIT_OK: "the order reached its end: cancelled, or its return refunded",
             EXIT_TRY_LATER: "--for ran out first, or another run holds the data dir",
             EXIT_NEEDS_HUMAN: "a person has to step in: see the message",
             EXIT_ERROR: "the last check failed unexpectedly",
@@ -193,12 +217,16 @@ def watch(
     follow_up_after: timedelta | None,
     reason: str | None,
     items: tuple[str, ...],
+    channel: str | None,
+    ship_by: timedelta | None,
     json_output: bool,
     verbose: bool,
 ) -> int:
     number = working_on(order)
     assert number is not None
-    plan = watch_plan(every, duration, follow_up_after, reason, items)
+    plan = watch_plan(
+        every, duration, follow_up_after, reason, items, channel=channel, ship_by=ship_by
+    )
     settings, steps = command_setup(
         json_output=json_output, verbose=verbose, require_credentials=True
     )
@@ -238,6 +266,7 @@ def watch(
             f'{PROG} add MK-70001 --every 1h --for 3d --reason "Wrong size"',
             f'{PROG} add 70004 --item "Logo Cashmere Scarf" --json',
             f"{PROG} add 70002 --no-check",
+            f"{PROG} add 70003 --account jane     # a stored account (`{PROG} accounts`)",
         ],
         LEDGER_EXIT_CODES,
         {
@@ -254,6 +283,12 @@ def watch(
     is_flag=True,
     help="Track it without looking it up on the shop first (no browser).",
 )
+@click.option(
+    "--account",
+    metavar="NAME",
+    help=f"Work on it as the stored account NAME (`{PROG} accounts add`): its shop, "
+    "e-mail, password, TOTP secret and name instead of the environment's.",
+)
 @json_option
 @verbose_option
 def add(
@@ -263,26 +298,36 @@ def add(
     follow_up_after: timedelta | None,
     reason: str | None,
     items: tuple[str, ...],
+    channel: str | None,
+    ship_by: timedelta | None,
     no_check: bool,
+    account: str | None,
     json_output: bool,
     verbose: bool,
 ) -> int:
     number = working_on(order)
     assert number is not None
-    plan = watch_plan(every, duration, follow_up_after, reason, items)
+    plan = watch_plan(
+        every, duration, follow_up_after, reason, items, channel=channel, ship_by=ship_by
+    )
     settings, steps = command_setup(
         json_output=json_output, verbose=verbose, require_credentials=False
     )
     from agent.schedule_reports import tracked_json
     from agent.scheduler import OrderLookup, Scheduler
 
+    if account is not None:
+        from agent.shopper_accounts import account_settings
+
+        # The account's shop, e-mail and secrets (a wrong key stops here, exit 2).
+        settings = account_settings(settings, account)
     scheduler = Scheduler(settings)
     lookup = (
         OrderLookup(False, f"Not looked up (--no-check): the first `{PROG} run` checks it.")
         if no_check
         else scheduler.look_up(number, steps)
     )
-    tracked = scheduler.add(number, plan)
+    tracked = scheduler.add(number, plan, account=account)
     if json_output:
         print_json({"command": "add", **tracked_json(tracked), "lookup": lookup.to_json()})
     elif tracked.active:
@@ -370,8 +415,10 @@ def forget(order: str, json_output: bool, verbose: bool) -> int:
     help="Checks every tracked order that is due, once, and prints one line per check and "
     "a summary. Once signed in, the due orders go in several tabs at once "
     "(ORDER_AGENT_CONCURRENCY, default 4), never more than ORDER_AGENT_SHOP_MAX_IN_FLIGHT "
-    "requests at the shop at once. With nothing due it starts no browser and needs no "
-    "password. A run while another run or watch holds the data dir exits at once with 75.",
+    "requests at the shop at once. Orders tied to a stored account (`add --account`) are "
+    "checked as that account, in a browser of its own. With nothing due it starts no "
+    "browser and needs no password. A run while another run or watch holds the data dir "
+    "exits at once with 75.",
     epilog=epilog(
         [f"{PROG} run", f"{PROG} run --json"],
         CHECKING_EXIT_CODES,

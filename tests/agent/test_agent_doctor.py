@@ -101,7 +101,7 @@ def test_an_unknown_status_word_is_a_miss_with_the_profile_line_that_teaches_it(
     assert row["matched"].startswith("'With the warehouse' → unknown")
     assert row["add_to_profile"] == [
         '[status] "With the warehouse" = "…"  # processing, shipped, delivered, cancelled, '
-        "return_started or returned"
+        "return_started, returned or refunded"
     ]
     assert Path(row["screenshot"]).parent == data_dir / "doctor"
     assert Path(row["screenshot"]).read_bytes().startswith(b"\x89PNG")

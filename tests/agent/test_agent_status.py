@@ -98,7 +98,7 @@ def test_an_unknown_status_word_needs_a_person_with_evidence_and_phone(
             "to teach it, add to "
             f"{tmp_path / 'config' / 'order-agent' / 'profiles' / '127.0.0.1.toml'}: "
             '[status] "On Hold" = "<one of processing, shipped, delivered, cancelled, '
-            'return_started, returned>"'
+            'return_started, returned, refunded>"'
         )
         for line in run.said
     ), run.said

@@ -7,7 +7,6 @@ person has to step in"), one clear line, and nothing sent or half-written.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from fixtures.server import ShopServer
 from tests.support.agent_cli import AgentCLI, files_under
+from tests.support.processes import browser_processes
 
 EXIT_ERROR = 1
 EXIT_NEEDS_HUMAN = 3
@@ -110,35 +110,6 @@ def test_a_bot_check_needs_a_person(agent: AgentCLI, shop: ShopServer, where: st
     assert shop.inbox("us") == []
 
 
-def _descendants(root: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                # /proc/PID/stat: "pid (name) state ppid ..."; the name may hold spaces.
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _browser_mains(root: int) -> set[int]:
-    """Chromium's main processes under ``root`` (its helpers carry ``--type=``)."""
-    mains = set()
-    for pid in _descendants(root):
-        with contextlib.suppress(OSError):
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if b"chrom" in Path(argv[0].decode()).name.encode() and not any(
-                arg.startswith(b"--type=") for arg in argv
-            ):
-                mains.add(pid)
-    return mains
-
-
 def test_browser_killed_mid_flow_is_restarted_and_the_run_finishes(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
@@ -146,7 +117,7 @@ def test_browser_killed_mid_flow_is_restarted_and_the_run_finishes(
     process = agent.start("cancel", "70001", "--json")
     try:
         assert slow.arrived.wait(FAULT_WAIT_S), "the agent never asked for the order page"
-        browsers = _browser_mains(process.pid)
+        browsers = browser_processes(process.pid)
         assert browsers, "no Chromium under the agent"
         for pid in browsers:
             os.kill(pid, signal.SIGKILL)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 import flows.interruptions as interruptions
@@ -121,3 +122,22 @@ def test_overlays_at_any_moment_after_each_page_load_never_stop_a_flow(
     delivered = site.open_order("70012")
     returned = site.start_return(delivered)
     assert returned.reference
+
+
+def test_a_dialog_the_handler_cannot_close_is_named_in_the_log(
+    page: Page, caplog: pytest.LogCaptureFixture
+):
+    # A promotion whose "Close" button sits under a pane that takes every click: the
+    # action it interrupts can only wait, and the run's log says why.
+    page.set_content(
+        '<button type="button">Continue</button>'
+        '<div role="dialog" aria-label="Get 15% off" style="position:fixed;inset:20px">'
+        '<button type="button">Close</button></div>'
+        '<div style="position:fixed;inset:0;z-index:9"></div>'
+    )
+    interruptions.install_dialog_handlers(page)
+    with caplog.at_level("WARNING", logger="flows.interruptions"), pytest.raises(PlaywrightError):
+        page.get_by_role("button", name="Continue").click(timeout=15_000)
+    said = " ".join(record.getMessage() for record in caplog.records)
+    assert "an interruption dialog is still shown" in said
+    assert "intercepts pointer events" in said

@@ -32,6 +32,18 @@ def test_signing_in_shows_a_sign_out_control(open_site: OpenSite, shop: ShopServ
     assert [a["ok"] for a in shop.sign_in_attempts(region)] == [True]
 
 
+def test_a_sign_in_page_still_arriving_is_not_taken_for_a_signed_in_one(
+    page: Page, shop: ShopServer
+):
+    # The header's account button is there before the menu that holds "Log in": a page
+    # looked at then has an account control and no way in, as a signed-in page has.
+    shop.fail(r"/login$", "trickle", delay=3, region="uk", method="GET")
+    site = RetailerSite(page, shop.region_url("uk"))
+    site.sign_in(JANE, PASSWORD)
+    assert site.is_signed_in()
+    assert [a["ok"] for a in shop.sign_in_attempts("uk")] == [True]
+
+
 def test_an_open_session_is_reused_without_typing(open_site: OpenSite, shop: ShopServer):
     site = open_site("us")
     site.sign_in(JANE, PASSWORD)

@@ -16,14 +16,16 @@ from agent.scheduler import Scheduler
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
 from tests.support.environment import QUICK_RETRY_SETTINGS
+from tests.support.ledgers import test_database_url
 from tests.support.people import JANE, PASSWORD
 
 from .helpers import AgentClock
 
 
 @pytest.fixture(autouse=True)
-def _isolated(clean_environment: None) -> None:
-    """Every test here runs in the clean environment of tests/conftest.py."""
+def _isolated(clean_environment: None, ledger_url: str | None) -> None:
+    """Every test here runs in the clean environment of tests/conftest.py, once per ledger
+    backend (``ledger_url``: SQLite, then PostgreSQL; see tests.support.ledgers)."""
 
 
 @dataclass
@@ -97,6 +99,7 @@ def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFactory:
             "email": JANE,
             "password": password,
             "data_dir": data_dir,
+            "database_url": test_database_url(),
             "notify": notify or [],
             "headless": True,
             **QUICK_RETRY_SETTINGS,

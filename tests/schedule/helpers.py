@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -15,11 +12,13 @@ from typing import TypeVar
 from fixtures.faults import Fault
 from tests.support.environment import agent_environment
 from tests.support.people import JANE, PASSWORD
+from tests.support.processes import browser_processes, kill
 from tests.support.threads import WORKER_TIMEOUT_S, on_worker
 
 T = TypeVar("T")
 
-__all__ = ["WORKER_TIMEOUT_S", "on_worker"]  # used by the schedule tests from here
+# Used by the schedule tests from here.
+__all__ = ["WORKER_TIMEOUT_S", "browser_processes", "kill", "on_worker"]
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,49 +59,6 @@ def agent_env(site_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
 
 def agent_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "agent", *args]
-
-
-def _parent_of(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) may hold spaces; fields after its ')' are plain.
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def _descendants(root: int) -> set[int]:
-    parents = {
-        int(p.name): _parent_of(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()
-    }
-    found: set[int] = set()
-    frontier = {root}
-    while frontier:
-        children = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= children
-        frontier = children
-    return found
-
-
-def browser_processes() -> set[int]:
-    """Chromium main processes started by this test process (not its helpers)."""
-    mains = set()
-    for pid in _descendants(os.getpid()):
-        try:
-            command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        program = Path(command_line.split(b"\0")[0].split(b" ")[0].decode(errors="replace"))
-        # Chromium's helpers rewrite their command line into one string: look anywhere.
-        if "chrom" in program.name and b"--type=" not in command_line:
-            mains.add(pid)
-    return mains
-
-
-def kill(pids: set[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def run_killing_the_browser(

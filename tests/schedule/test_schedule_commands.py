@@ -12,9 +12,10 @@ import pytest
 
 from agent.cli import main
 from agent.durations import format_duration, parse_duration, parse_optional_duration
+from agent.ledger import EndState, OrderKey
 from agent.scheduler import WatchPlan
-from agent.state import EndState, Ledger, OrderKey
 from ordercore.errors import UsageError
+from tests.support.ledgers import open_ledger
 from tests.support.people import JANE
 
 from .helpers import REPO, agent_env
@@ -92,18 +93,25 @@ def test_add_list_forget(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert timedelta(days=2) - timedelta(minutes=5) < until - datetime.now(UTC) <= timedelta(days=2)
 
     assert run_cli(capsys, "add", "70002", "--follow-up-after", "never", "--no-check")[0] == 0
+    assert run_cli(capsys, "add", "70004", "--ship-by", "3d", "--no-check")[0] == 0
+    assert run_cli(capsys, "add", "70012", "--ship-by", "never", "--no-check")[0] == 0
     code, [listing] = run_cli(capsys, "list", "--json")
     assert code == 0
-    assert [(o["order"], o["follow_up_after"]) for o in listing["orders"]] == [
-        ("70001", "1d"),
-        ("70002", "never"),
+    assert [(o["order"], o["follow_up_after"], o["ship_by"]) for o in listing["orders"]] == [
+        ("70001", "1d", "7d"),
+        ("70002", "never", "7d"),
+        ("70004", "1d", "3d"),
+        ("70012", "1d", "never"),
     ]
+    assert all(o["return_label"] is None and o["refund"] is None for o in listing["orders"])
+    for number in ("70004", "70012"):
+        assert run_cli(capsys, "forget", number)[0] == 0
 
     code, [forgotten] = run_cli(capsys, "forget", "MK-70002", "--json")
     assert (code, forgotten["end_state"], forgotten["next_check"]) == (0, "forgotten", None)
     assert [o["order"] for o in run_cli(capsys, "list", "--json")[1][0]["orders"]] == ["70001"]
     everything = run_cli(capsys, "list", "--all", "--json")[1][0]["orders"]
-    assert [o["order"] for o in everything] == ["70001", "70002"]
+    assert [o["order"] for o in everything] == ["70001", "70002", "70004", "70012"]
 
     # Forgetting what is not tracked is a usage error, with one JSON object all the same.
     code, [error] = run_cli(capsys, "forget", "70009", "--json")
@@ -114,14 +122,14 @@ def test_add_list_forget(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> N
     code, _ = run_cli(capsys, "add", "70003", "--every", "soon", "--no-check")
     assert code == 2
     assert "'soon' is not a duration" in capsys.readouterr().err
-    with Ledger.open(cli_env) as ledger:
+    with open_ledger(cli_env) as ledger:
         assert ledger.get(OrderKey(SITE, JANE, "70003")) is None
 
 
 def test_a_run_with_nothing_due_starts_no_browser(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     now = datetime.now(UTC)
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         later = OrderKey(SITE, JANE, "70001")
         ledger.track(later, "cancel", every=timedelta(minutes=15), until=now + timedelta(days=1))
         ledger.schedule_next(later, now + timedelta(hours=1))
@@ -152,7 +160,7 @@ def test_a_run_with_nothing_due_starts_no_browser(tmp_path: Path) -> None:
     assert report["not_due"] == 1
     [expired] = report["orders"]
     assert (expired["order"], expired["end_state"]) == ("70002", "expired")
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         assert ledger.get(overdue).end_state is EndState.EXPIRED
         assert ledger.get(later).end_state is EndState.NONE
 

@@ -13,6 +13,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from agent.ledger import EndState, IntentKind, Ledger, OrderKey
 from agent.schedule_reports import Check, tracked_line
 from agent.scheduler import (
     FINDING_FIRST_RETRY,
@@ -22,9 +25,9 @@ from agent.scheduler import (
     WatchPlan,
     finding_retry_after,
 )
-from agent.state import EndState, IntentKind, Ledger, OrderKey
 from fixtures.server import ShopServer
 from ordercore.models import Action, Goal, OrderStatus, Outcome
+from tests.support.ledgers import open_ledger
 from tests.support.people import JANE
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
@@ -121,7 +124,7 @@ def test_a_stall_an_unknown_page_and_a_time_out_on_three_passes_still_end_cancel
 
     assert shop.inbox("us")[0]["case"] == case["case"] and len(shop.inbox("us")) == 1
     assert not any("needs you" in title for title in receiver.titles)
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         ended = ledger.get(scheduler.key("70001"))
         assert ended is not None and ended.finding is None
         assert ledger.count_sent(scheduler.key("70001"), IntentKind.CANCELLATION_REQUEST) == 1
@@ -200,6 +203,9 @@ def test_an_order_parked_on_a_refused_password_resumes_once_the_password_changes
     assert len(shop.inbox("us")) == 1
 
 
+# Two deployments with ledgers of their own: two SQLite files (one shared PostgreSQL
+# ledger would make it one deployment).
+@pytest.mark.ledger_backends("sqlite")
 def test_two_data_dirs_one_order_one_request_on_the_shop(
     shop: ShopServer,
     settings_for: SettingsFactory,
@@ -232,7 +238,7 @@ def test_a_timer_run_resumes_a_parked_order_once_the_password_changed(
     data_dir = tmp_path / "data"
     site = shop.region_url("us")
     key = OrderKey(site, JANE, "70001")
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         ledger.track(key, Goal.CANCEL, every=timedelta(minutes=15))
         refused = ledger.credentials_fingerprint(JANE, "an-older-password")
         ledger.block_credentials(site, JANE, refused, "the password is incorrect")
@@ -253,6 +259,6 @@ def test_a_timer_run_resumes_a_parked_order_once_the_password_changed(
     [order] = json.loads(done.stdout)["orders"]
     assert (order["order"], order["action"]) == ("MK-70001", "cancellation_requested")
     assert len(shop.inbox("us")) == 1
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         tracked = ledger.get(key)
         assert tracked is not None and tracked.active and tracked.parked_fingerprint is None

@@ -10,11 +10,12 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent.ledger import IntentKind, IntentState, OrderKey
 from agent.schedule_reports import WatchReport
-from agent.scheduler import WatchPlan
-from agent.state import IntentKind, IntentState, Ledger, OrderKey
+from agent.scheduler import CLAIMED_ELSEWHERE, WatchPlan
 from fixtures.server import ShopServer
 from ordercore.models import Outcome
+from tests.support.ledgers import open_ledger
 from tests.support.people import JANE
 
 from .conftest import SchedulerFactory, SettingsFactory
@@ -67,7 +68,7 @@ def test_cancel_killed_during_a_slow_submit_sends_the_request_once(
 
     [case] = shop.inbox("us")  # the shop did get it; the agent never saw the answer
     key = OrderKey(shop.region_url("us"), JANE, "70001")
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         [open_intent] = ledger.open_intents(key)  # written ahead, before the click
         assert open_intent.state is IntentState.OPEN
 
@@ -85,7 +86,7 @@ def test_cancel_killed_during_a_slow_submit_sends_the_request_once(
     assert result["reference"] == case["case"]
     assert "did reach the shop" in result["message"]
     assert len(shop.inbox("us")) == 1
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         [intent] = ledger.intents(key)
         assert (intent.state, intent.reference) == (IntentState.SENT, case["case"])
         assert intent.how == "support requests page"
@@ -93,7 +94,11 @@ def test_cancel_killed_during_a_slow_submit_sends_the_request_once(
 
 
 def test_a_scheduled_run_killed_mid_submit_is_reconciled_not_repeated(
-    shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory, tmp_path: Path
+    shop: ShopServer,
+    settings_for: SettingsFactory,
+    scheduler_for: SchedulerFactory,
+    tmp_path: Path,
+    ledger_url: str | None,
 ) -> None:
     # The agent's clock follows real time here: the killed run wrote its intent on it.
     clock = AgentClock(datetime.now(UTC))
@@ -104,10 +109,16 @@ def test_a_scheduled_run_killed_mid_submit_is_reconciled_not_repeated(
     [case] = shop.inbox("us")
 
     # Right after the kill the submit may still be in the shop's hands: wait, send nothing.
+    # On a shared ledger the killed worker's claim says so first: nobody else may know it
+    # died, so its order waits until the claim's lease runs out.
     clock.advance(minutes=1)
     [deferred] = on_worker(scheduler.run_pass).checks
     assert deferred.outcome is Outcome.WAITING
-    assert "still be in the shop's hands" in deferred.message
+    if ledger_url is None:
+        assert "still be in the shop's hands" in deferred.message
+    else:
+        assert deferred.error == CLAIMED_ELSEWHERE
+        clock.advance(seconds=scheduler.settings.claim_lease_s)
     assert scheduler.browser_launches == 0
 
     clock.advance(minutes=10)
@@ -116,7 +127,7 @@ def test_a_scheduled_run_killed_mid_submit_is_reconciled_not_repeated(
     assert reconciled.result.reference == case["case"]
     assert "did reach the shop" in reconciled.message
     assert len(shop.inbox("us")) == 1
-    with Ledger.open(scheduler.settings.data_dir) as ledger:
+    with open_ledger(scheduler.settings.data_dir) as ledger:
         [intent] = ledger.intents(scheduler.key("70001"))
         assert (intent.kind, intent.state) == (IntentKind.CANCELLATION_REQUEST, IntentState.SENT)
 

@@ -16,11 +16,11 @@ from datetime import timedelta
 from playwright.sync_api import Page
 from structlog.testing import capture_logs
 
+from agent.ledger import EndState
 from agent.runner import BrowserSession, open_browser
 from agent.schedule_reports import Check
 from agent.scheduler import Scheduler, WatchPlan
 from agent.settings import Settings
-from agent.state import EndState
 from fixtures.server import ShopServer
 from ordercore.models import Action, Outcome
 

@@ -7,11 +7,12 @@ import select
 from datetime import timedelta
 from pathlib import Path
 
+from agent.ledger import EndState, IntentKind, IntentState
 from agent.runner import open_browser
 from agent.scheduler import WatchPlan
-from agent.state import EndState, IntentKind, IntentState, Ledger
 from fixtures.server import ShopServer
 from ordercore.models import Action, OrderStatus, Outcome
+from tests.support.ledgers import open_ledger
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
 from .helpers import (
@@ -52,7 +53,7 @@ def test_one_follow_up_after_a_day_without_news(
     [again] = on_worker(scheduler.run_pass).checks
     assert "already sent" in again.message
     assert len(shop.inbox("us")) == 2
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         kinds = [(i.kind, i.state) for i in ledger.intents(scheduler.key("70001"))]
     assert kinds == [
         (IntentKind.CANCELLATION_REQUEST, IntentState.SENT),
@@ -178,7 +179,7 @@ def test_a_crashed_browser_is_restarted_and_the_check_resumes(
     assert check.result.action is Action.CANCELLATION_REQUESTED
     [case] = shop.inbox("us")
     assert check.result.reference == case["case"]
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         [intent] = ledger.intents(scheduler.key("70001"))
         assert intent.state is IntentState.SENT
 

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from agent.ledger import EndState, IntentKind, IntentState
 from agent.schedule_reports import Check
 from agent.scheduler import WatchPlan
-from agent.state import EndState, IntentKind, IntentState, Ledger
 from fixtures.server import ShopServer
 from ordercore.models import Action, OrderStatus, Outcome
+from tests.support.ledgers import open_ledger
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
 from .helpers import AgentClock, on_worker
@@ -64,7 +65,7 @@ def test_watch_from_processing_to_cancelled(
     assert (case["order"], case["status"]) == ("70001", "Closed")
     assert first.result.reference == case["case"]
     assert shop.order_status("us", "70001")["canonical"] == "cancelled"
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         tracked = ledger.get(scheduler.key("70001"))
         assert tracked is not None and tracked.end_state is EndState.CANCELLED
         [intent] = ledger.intents(tracked.key)
@@ -81,7 +82,7 @@ def test_watch_from_processing_to_cancelled(
     assert [a["ok"] for a in shop.sign_in_attempts("us")] == [True]
 
 
-def test_watch_through_shipping_and_delivery_to_the_return_label(
+def test_watch_from_processing_through_the_return_to_the_refund(
     shop: ShopServer,
     agent_clock: AgentClock,
     settings_for: SettingsFactory,
@@ -93,39 +94,89 @@ def test_watch_through_shipping_and_delivery_to_the_return_label(
     shop.advance(hours=5.5)
     checks: list[Check] = []
     slept: list[float] = []
-    # After the request: one hour (shipped, request declined), then two days (delivered).
+
+    def scan_the_parcel_an_hour_later() -> None:
+        [started] = shop.returns("us")
+        shop.scan_return("us", str(started["return_number"]))
+        shop.advance(minutes=60)
+
+    # Between checks: an hour (shipped, request declined), two days (delivered, so the
+    # return and its label), an hour with the parcel still at home, then it is scanned, two
+    # days to reach the warehouse, a day to be refunded.
+    between = [
+        lambda: shop.advance(minutes=60),
+        lambda: shop.advance(hours=48),
+        lambda: shop.advance(minutes=60),
+        scan_the_parcel_an_hour_later,
+        lambda: shop.advance(hours=48),
+        lambda: shop.advance(hours=24),
+    ]
+
+    def sleep(seconds: float) -> bool:
+        slept.append(seconds)
+        agent_clock.advance(seconds=seconds)
+        between.pop(0)()
+        return False
+
     scheduler = scheduler_for(
-        settings_for(notify=[receiver.url]),
-        sleep=driven_sleep(agent_clock, shop, [60, 48 * 60], slept),
-        on_check=checks.append,
+        settings_for(notify=[receiver.url]), sleep=sleep, on_check=checks.append
     )
 
     report = on_worker(lambda: scheduler.watch("70001", WatchPlan(every=timedelta(hours=1))))
 
-    requested, shipped, returned = checks
+    requested, shipped, returned, not_scanned, in_transit, received, refunded = checks
     assert requested.result is not None
     assert requested.result.action is Action.CANCELLATION_REQUESTED
     assert shipped.result is not None and shipped.result.status is OrderStatus.SHIPPED
     assert shipped.outcome is Outcome.WAITING
     assert "waiting for delivery" in shipped.message
     assert returned.result is not None and returned.result.action is Action.RETURN_STARTED
-    assert (report.exit_code, report.last.end_state) == (0, EndState.LABEL_SAVED)
+    # The label saved is no end any more: the return is followed until the refund.
+    assert (returned.outcome, returned.end_state) == (Outcome.WAITING, EndState.NONE)
+    label = Path(str(returned.result.label))
+    assert label.is_file() and label.read_bytes().startswith(b"%PDF")
+    assert label.stat().st_mode & 0o077 == 0
+    assert "waiting for the carrier to scan the parcel" in not_scanned.message
+    assert str(label) in not_scanned.message
+    assert "on its way back" in in_transit.message
+    assert "waiting for the refund" in received.message
+    assert refunded.result is not None and refunded.result.status is OrderStatus.REFUNDED
+    assert (report.exit_code, report.checks, report.last.end_state) == (0, 7, EndState.REFUNDED)
+    assert slept == [3600.0] * 6
 
     [case] = shop.inbox("us")
     assert "already shipped" in str(case["reply"])
     [started_return] = shop.returns("us")
     assert returned.result.reference == started_return["return_number"]
-    label = Path(str(returned.result.label))
-    assert label.is_file() and label.read_bytes().startswith(b"%PDF")
-    assert label.stat().st_mode & 0o077 == 0
-    with Ledger.open(data_dir) as ledger:
+    assert started_return["stage"] == "refunded"
+    amount = f"${float(str(started_return['refund_amount'])):,.2f}"
+    tracking = str(started_return["tracking"])
+    assert refunded.result.details["refund"] == amount
+    with open_ledger(data_dir) as ledger:
         key = scheduler.key("70001")
         assert [(i.kind, i.state) for i in ledger.intents(key)] == [
             (IntentKind.CANCELLATION_REQUEST, IntentState.SENT),
             (IntentKind.RETURN_REQUEST, IntentState.SENT),
         ]
+        tracked = ledger.get(key)
+        assert tracked is not None
+        assert (tracked.end_state, tracked.end_message) == (
+            EndState.REFUNDED,
+            f"refunded {amount}",
+        )
+        assert (tracked.return_label, tracked.return_tracking, tracked.refund) == (
+            str(label),
+            tracking,
+            amount,
+        )
+    # Each step reached the notification target exactly once, in order.
     assert receiver.titles == [
         "Cancellation requested for order MK-70001",
         "Order MK-70001 shipped before it could be cancelled",
         "Return label ready for order MK-70001",
+        "Return on its way for order MK-70001",
+        "Return received for order MK-70001",
+        f"Order MK-70001 refunded: {amount}",
     ]
+    assert tracking in str(receiver.payloads[3]["message"])
+    assert "correct-horse" not in str(receiver.payloads)

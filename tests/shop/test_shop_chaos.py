@@ -37,6 +37,8 @@ def test_one_seed_draws_one_plan_within_the_stated_ranges() -> None:
     assert min(delays) >= 0 and max(delays) <= MAX_OVERLAY_DELAY_MS
     assert {plan.failure_kind for plan in plans} == {"5xx", "drop"}
     assert all(50 <= plan.hydration_ms <= 1_500 for plan in plans)
+    routed = [plan.link_delay_ms for plan in plans if plan.link_delay_ms is not None]
+    assert 150 < len(routed) < 350 and min(routed) >= 100 and max(routed) <= 1_500
     # Stacking: some plans put several dialogs on one page.
     assert any(
         len(plan.overlays_on(overlay.page)) > 1 for plan in plans for overlay in plan.overlays
@@ -133,6 +135,7 @@ def test_hydration_is_applied_exactly_when_the_shop_has_the_variant() -> None:
     assert hydration_supported() is has_field
     if has_field:
         assert served.hydration_ms == plan.hydration_ms  # type: ignore[attr-defined]
+        assert served.link_delay_ms == plan.link_delay_ms
     else:
         assert served is US
         assert "(unused)" in plan.describe()

@@ -26,5 +26,8 @@ def outer_environment() -> dict[str, str]:
 
 def agent_environment(**settings: str) -> dict[str, str]:
     """The environment of an ``order-agent`` process: the outer one, quick retries, ``settings``
-    (``ORDER_AGENT_*`` names)."""
-    return {**outer_environment(), **QUICK_RETRIES, **settings}
+    (``ORDER_AGENT_*`` names); the ledger of the test's backend (``tests.support.ledgers``)."""
+    ledger = {}
+    if database_url := os.environ.get("LEDGER_TEST_DATABASE_URL"):
+        ledger["ORDER_AGENT_DATABASE_URL"] = database_url
+    return {**outer_environment(), **QUICK_RETRIES, **ledger, **settings}

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from agent.runner import session_file
 from agent.settings import load_settings
-from agent.state import Ledger
 from fixtures.regions import Region
 from fixtures.seed import PASSWORD
 from fixtures.server import ShopServer
 from flows.site import ORDER_LIST
+from tests.support.ledgers import open_ledger
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -84,7 +84,7 @@ def seed_data_dir(
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_text(json.dumps({"cookies": cookies, "origins": []}))
     path.chmod(0o600)
-    with Ledger.open(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:  # on the test's ledger backend
         ledger.remember_url(site_url, ORDER_LIST, shop.url + shown.url("orders"))
     return True
 

@@ -20,6 +20,7 @@ DEFAULT_GRID: dict[tuple[OrderStatus, Goal], tuple[Step, Outcome]] = {
     (S.CANCELLED, G.STATUS): (Step.NOTHING, Outcome.DONE),
     (S.RETURN_STARTED, G.STATUS): (Step.NOTHING, Outcome.DONE),
     (S.RETURNED, G.STATUS): (Step.NOTHING, Outcome.DONE),
+    (S.REFUNDED, G.STATUS): (Step.NOTHING, Outcome.DONE),
     (S.UNKNOWN, G.STATUS): (Step.ASK_HUMAN, Outcome.NEEDS_HUMAN),
     (S.PROCESSING, G.CANCEL): (Step.REQUEST_CANCELLATION, Outcome.DONE),
     (S.SHIPPED, G.CANCEL): (Step.WAIT, Outcome.WAITING),
@@ -27,6 +28,7 @@ DEFAULT_GRID: dict[tuple[OrderStatus, Goal], tuple[Step, Outcome]] = {
     (S.CANCELLED, G.CANCEL): (Step.NOTHING, Outcome.DONE),
     (S.RETURN_STARTED, G.CANCEL): (Step.DOWNLOAD_LABEL, Outcome.DONE),
     (S.RETURNED, G.CANCEL): (Step.NOTHING, Outcome.DONE),
+    (S.REFUNDED, G.CANCEL): (Step.NOTHING, Outcome.DONE),
     (S.UNKNOWN, G.CANCEL): (Step.ASK_HUMAN, Outcome.NEEDS_HUMAN),
     (S.PROCESSING, G.RETURN): (Step.ASK_HUMAN, Outcome.NEEDS_HUMAN),
     (S.SHIPPED, G.RETURN): (Step.WAIT, Outcome.WAITING),
@@ -34,6 +36,7 @@ DEFAULT_GRID: dict[tuple[OrderStatus, Goal], tuple[Step, Outcome]] = {
     (S.CANCELLED, G.RETURN): (Step.NOTHING, Outcome.DONE),
     (S.RETURN_STARTED, G.RETURN): (Step.DOWNLOAD_LABEL, Outcome.DONE),
     (S.RETURNED, G.RETURN): (Step.NOTHING, Outcome.DONE),
+    (S.REFUNDED, G.RETURN): (Step.NOTHING, Outcome.DONE),
     (S.UNKNOWN, G.RETURN): (Step.ASK_HUMAN, Outcome.NEEDS_HUMAN),
 }
 
@@ -178,6 +181,11 @@ def test_decision_is_frozen() -> None:
             "`order-agent return MK-70001` saves its prepaid return label.",
         ),
         (S.RETURNED, "Returned", "Order MK-70001 has been returned. Nothing more to do."),
+        (
+            S.REFUNDED,
+            "Refund Issued",
+            'Order MK-70001 has been refunded ("Refund Issued"). Nothing more to do.',
+        ),
     ],
 )
 def test_status_says_the_state_and_the_next_step(

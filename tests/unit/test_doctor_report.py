@@ -50,8 +50,8 @@ def test_suggested_lines_are_grouped_by_table_and_the_filled_in_text_is_a_valid_
         'sign_in = "/…"  # the page',
         "",
         "[status]",
-        '"Being processed" = "…"  # processing, shipped, delivered, cancelled, return_started '
-        "or returned",
+        '"Being processed" = "…"  # processing, shipped, delivered, cancelled, return_started, '
+        "returned or refunded",
     ]
     filled = (
         text.replace('["…"]', '["Get in touch"]')

@@ -13,9 +13,9 @@ import pytest
 
 from agent.history import NoHistory, history_json, load_history, render_text
 from agent.history_html import render_html, write_page
+from agent.ledger import LEDGER_FILENAME, EndState, IntentKind, Ledger, OrderKey
 from agent.receipts import ProofStore
 from agent.redaction import REDACTED, register_secret
-from agent.state import LEDGER_FILENAME, EndState, IntentKind, Ledger, OrderKey
 from ordercore.models import Action, Goal, OrderStatus
 
 SITE = "https://shop.example.com/"
@@ -174,3 +174,32 @@ def test_a_data_dir_reached_through_a_link_shows_each_proof_once_under_that_link
     [request] = [entry for entry in history.entries if entry.reference == "CS-1001"]
     shown = [proof.path for proof in request.proofs if proof.kind == "screenshot"]
     assert sorted(shown) == sorted(latest / path.relative_to(written) for path in (form, shot))
+
+
+def test_a_return_followed_to_its_refund_reads_in_the_timeline(
+    tmp_path: Path, clock: Clock
+) -> None:
+    with Ledger.open(tmp_path, clock=clock) as ledger:
+        ledger.track(
+            key("70012"),
+            Goal.CANCEL,
+            every=timedelta(hours=1),
+            until=clock.now + timedelta(days=14),
+        )
+        ledger.record_return(key("70012"), label="/data/return-label-RA-7.pdf")
+        ledger.extend_until(key("70012"), clock.now + timedelta(days=60))
+        clock.advance(days=3)
+        ledger.record_return(key("70012"), tracking="1Z4K7R07")
+        clock.advance(days=3)
+        ledger.record_return(key("70012"), refund="$48.00")
+        ledger.finish(key("70012"), EndState.REFUNDED, "refunded $48.00")
+
+    [history] = load_history(tmp_path)
+
+    said = [(e.what, e.detail) for e in history.entries if e.kind == "tracking"]
+    assert ("Return followed", "label saved at /data/return-label-RA-7.pdf") in said
+    assert ("Watched longer, to follow the return", "until 2026-04-30 10:00 UTC") in said
+    assert ("Return followed", "return tracking number 1Z4K7R07") in said
+    assert ("Return followed", "refund shown: $48.00") in said
+    assert ("Ended: refunded", "refunded $48.00") in said
+    assert history.state == "refunded"

@@ -106,14 +106,33 @@ def test_an_idle_run_is_answered_before_click_settings_or_logging_are_imported(
     env = {"HOME": str(tmp_path), "ORDER_AGENT_DATA_DIR": str(tmp_path / "data")}
     code, message, modules = _idle_probe(tmp_path, env, ROOT)
     assert (code, message) == (75, "Checked 0 order(s); 1 more not due yet.")
-    for package in ("click", "pydantic", "structlog", "agent.commands.root"):
+    for package in ("click", "pydantic", "structlog", "sqlalchemy", "agent.commands.root"):
         assert _loaded(modules, package) == [], package
+
+
+def test_the_idle_look_leaves_a_ledger_of_another_schema_version_to_the_full_way(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+    from datetime import timedelta
+
+    from agent.idle_ledger import waiting_when_idle
+    from agent.ledger import LEDGER_FILENAME, SCHEMA_VERSION, Ledger, OrderKey, utc_now
+
+    with Ledger.open(tmp_path) as ledger:
+        key = OrderKey("https://shop.example.com/us/", "jane@example.com", "70001")
+        ledger.track(key, "cancel", every=timedelta(minutes=15), until=utc_now() + timedelta(1))
+        ledger.schedule_next(key, utc_now() + timedelta(hours=1))
+    assert waiting_when_idle(tmp_path, utc_now()) == 1
+    with sqlite3.connect(tmp_path / LEDGER_FILENAME) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")  # a newer release's file
+    assert waiting_when_idle(tmp_path, utc_now()) is None
 
 
 def _idle_probe(tmp_path: Path, env: dict[str, str], cwd: Path) -> tuple[int, str, list[str]]:
     from datetime import timedelta
 
-    from agent.state import Ledger, OrderKey, utc_now
+    from agent.ledger import Ledger, OrderKey, utc_now
 
     data_dir = tmp_path / "data"
     with Ledger.open(data_dir) as ledger:

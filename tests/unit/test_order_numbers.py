@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.cli import normalize_order_number
-from agent.state import OrderKey
+from agent.ledger import OrderKey
 from flows.matching import order_number_core, order_number_in_text
 from ordercore.errors import UsageError
 from ordercore.order_numbers import normalise_order_number

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from agent.ledger import EndState, OrderKey, OrderOptions, TrackedOrder
 from agent.schedule_reports import tracked_line
-from agent.state import EndState, OrderKey, OrderOptions, TrackedOrder
 from ordercore.models import Goal, OrderStatus
 
 ENDED = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)

@@ -404,3 +404,18 @@ def test_the_name_is_never_guessed_from_the_e_mail(shop_env: dict[str, str]) -> 
 )
 def test_split_name(full: str, parts: tuple[str, str]) -> None:
     assert split_name(full) == parts
+
+
+def test_the_ledger_database_url_is_a_secret_and_unset_means_the_sqlite_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings(require_credentials=False).database_url_text() is None
+    monkeypatch.setenv("ORDER_AGENT_DATABASE_URL", "   ")
+    assert load_settings(require_credentials=False).database_url_text() is None  # empty: unset
+    url = "postgresql://agent:pw-Ledger-1@db.example/ledger"
+    monkeypatch.setenv("ORDER_AGENT_DATABASE_URL", url)
+    settings = load_settings(require_credentials=False)
+    assert settings.database_url_text() == url
+    assert "pw-Ledger-1" not in repr(settings)
+    # The whole URL and its password alone are both masked wherever secrets are.
+    assert {url, "pw-Ledger-1"} <= set(settings.secret_values())

@@ -184,5 +184,6 @@ def test_a_bad_profile_stops_the_command_with_exit_2_before_any_browser(
     err = capsys.readouterr().err
     assert err.splitlines() == [
         f"order-agent: profile {path}, line 2: [status] \"Being processed\": 'maybe' is not a "
-        "status (one of processing, shipped, delivered, cancelled, return_started, returned)"
+        "status (one of processing, shipped, delivered, cancelled, return_started, returned, "
+        "refunded)"
     ]

@@ -1,14 +1,17 @@
-"""The ledger, against real SQLite files in a temporary data dir (no browser)."""
+"""The ledger, against real SQLite files in a temporary data dir and (tests taking
+``ledger_url``) a fresh PostgreSQL database; no browser."""
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from multiprocessing.queues import Queue
@@ -16,9 +19,10 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
-from agent import state
-from agent.state import (
+from agent import ledger as state
+from agent.ledger import (
     EndState,
     IntentConflict,
     IntentKind,
@@ -27,9 +31,11 @@ from agent.state import (
     OrderKey,
     OrderNotTracked,
     OrderOptions,
+    legacy,
     normalise_order_number,
 )
-from ordercore.errors import LedgerError, UsageError
+from agent.ledger.engine import database_url
+from ordercore.errors import LedgerError, StorageError, UsageError
 from ordercore.models import Goal, OrderStatus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,8 +66,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ledger(data_dir: Path, clock: Clock) -> Iterator[Ledger]:
-    with Ledger.open(data_dir, clock=clock) as opened:
+def ledger(data_dir: Path, clock: Clock, ledger_url: str | None) -> Iterator[Ledger]:
+    """The ledger on each backend: the SQLite file in the data dir, then PostgreSQL."""
+    with Ledger.open(data_dir, clock=clock, database_url=ledger_url) as opened:
         yield opened
 
 
@@ -119,6 +126,7 @@ def test_order_keys_are_equal_however_they_were_typed() -> None:
 # --- the file -----------------------------------------------------------------------------
 
 
+@pytest.mark.ledger_backends("sqlite")
 def test_a_new_ledger_is_private_wal_and_versioned(ledger: Ledger, data_dir: Path) -> None:
     ledger.track(key(), Goal.CANCEL)
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
@@ -129,10 +137,11 @@ def test_a_new_ledger_is_private_wal_and_versioned(ledger: Ledger, data_dir: Pat
     raw = sqlite3.connect(data_dir / "ledger.sqlite3")
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == len(state.MIGRATIONS) == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == state.SCHEMA_VERSION == 5
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0003"
     finally:
         raw.close()
-    assert ledger.schema_version == 2
+    assert ledger.schema_version == 5
 
 
 def test_a_file_that_is_not_sqlite_is_never_touched(data_dir: Path) -> None:
@@ -171,7 +180,7 @@ def test_a_ledger_from_a_newer_version_is_never_touched(data_dir: Path) -> None:
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw.close()
     before = file_digest(path)
-    with pytest.raises(LedgerError, match=r"newer order-agent \(schema v99.*knows v2"):
+    with pytest.raises(LedgerError, match=r"newer order-agent \(schema v99.*knows v5"):
         Ledger.open(data_dir)
     assert file_digest(path) == before
 
@@ -189,34 +198,89 @@ def test_another_programs_sqlite_database_is_not_taken_over(data_dir: Path) -> N
     assert file_digest(path) == before
 
 
-def test_migrations_move_an_old_ledger_forward_and_keep_its_rows(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+# What the releases before Alembic wrote: schema v1 (frozen here, as they created it),
+# then their later steps (agent.ledger.legacy) up to the version asked for.
+PRE_ALEMBIC_V1 = (
+    f"PRAGMA application_id = {state.APPLICATION_ID}",
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE orders (id INTEGER PRIMARY KEY, site TEXT NOT NULL, email TEXT NOT NULL,
+        number TEXT NOT NULL, goal TEXT NOT NULL, options TEXT NOT NULL DEFAULT '{}',
+        every_seconds INTEGER, until TEXT, last_status TEXT, last_raw_status TEXT,
+        last_seen_at TEXT, next_due_at TEXT, end_state TEXT NOT NULL DEFAULT 'none',
+        end_message TEXT, ended_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        UNIQUE (site, email, number))""",
+    "CREATE INDEX orders_due ON orders (end_state, next_due_at)",
+    """CREATE TABLE intents (id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES orders (id), kind TEXT NOT NULL,
+        state TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}', reference TEXT,
+        details TEXT NOT NULL DEFAULT '{}', reason TEXT, how TEXT, started_at TEXT NOT NULL,
+        finished_at TEXT)""",
+    "CREATE INDEX intents_by_order ON intents (order_id, kind, state)",
+    """CREATE TABLE events (id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES orders (id), at TEXT NOT NULL,
+        kind TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}')""",
+    "CREATE INDEX events_by_order ON events (order_id, id)",
+    """CREATE TABLE site_urls (site TEXT NOT NULL, name TEXT NOT NULL, url TEXT NOT NULL,
+        updated_at TEXT NOT NULL, PRIMARY KEY (site, name))""",
+    """CREATE TABLE credential_blocks (site TEXT NOT NULL, email TEXT NOT NULL,
+        fingerprint TEXT NOT NULL, reason TEXT NOT NULL, blocked_at TEXT NOT NULL,
+        PRIMARY KEY (site, email))""",
+    "INSERT INTO meta (key, value) VALUES ('fingerprint_salt', '00112233445566778899')",
+)
+
+
+def write_pre_alembic_ledger(data_dir: Path, version: int) -> sqlite3.Connection:
+    """A ledger file as the release with schema ``version`` (1-3) left it; still open."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    raw = sqlite3.connect(data_dir / "ledger.sqlite3", isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    for statement in PRE_ALEMBIC_V1:
+        raw.execute(statement)
+    for step in legacy.LEGACY_STEPS[: version - 1]:
+        for statement in step:
+            raw.execute(statement)
+    raw.execute(f"PRAGMA user_version = {version}")
+    return raw
+
+
+def test_a_v3_ledger_from_before_alembic_is_stamped_and_upgraded_keeping_its_rows(
+    data_dir: Path, clock: Clock
 ) -> None:
-    with Ledger.open(data_dir) as ledger:
-        ledger.track(key(), Goal.CANCEL, every=timedelta(minutes=5))
-
-    def add_notes(conn: sqlite3.Connection) -> None:
-        conn.execute("ALTER TABLE orders ADD COLUMN notes TEXT NOT NULL DEFAULT ''")
-
-    monkeypatch.setattr(state, "MIGRATIONS", [*state.MIGRATIONS, add_notes])
-    with Ledger.open(data_dir) as ledger:
-        assert ledger.schema_version == 3
+    raw = write_pre_alembic_ledger(data_dir, 3)
+    at = START.isoformat()
+    raw.execute(
+        """INSERT INTO orders (id, site, email, number, goal, every_seconds, next_due_at,
+           created_at, updated_at) VALUES (1, ?, ?, '70001', 'cancel', 300, ?, ?, ?)""",
+        (key().site, key().email, at, at, at),
+    )
+    raw.close()
+    with Ledger.open(data_dir, clock=clock) as ledger:
+        assert ledger.schema_version == 5
         [order] = ledger.list_tracked()
-        assert order.key == key()
-        assert order.every == timedelta(minutes=5)
-    with Ledger.open(data_dir) as ledger:  # already current: nothing runs twice
-        assert ledger.schema_version == 3
+        assert (order.key, order.every) == (key(), timedelta(minutes=5))
+        assert ledger.claim(key(), "worker-1", timedelta(minutes=5))  # the 0002 columns
+        # The salt written by the old release is the one fingerprints are keyed with.
+        salted = hashlib.blake2b(
+            f"{EMAIL}\0{PASSWORD}".encode(),
+            key=bytes.fromhex("00112233445566778899"),
+            digest_size=32,
+        ).hexdigest()
+        assert ledger.credentials_fingerprint(EMAIL, PASSWORD) == salted
+    raw = sqlite3.connect(data_dir / "ledger.sqlite3")
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+    raw.close()
+    before = file_digest(data_dir / "ledger.sqlite3")
+    with Ledger.open(data_dir, clock=clock) as ledger:  # already current: nothing runs twice
+        assert ledger.schema_version == 5
+    assert file_digest(data_dir / "ledger.sqlite3") == before
 
 
 def test_a_v1_ledger_gains_findings_and_parking_and_keeps_its_rows(
-    data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, clock: Clock
 ) -> None:
     # A ledger written by the release before findings existed (schema v1): its rows are
     # written as that release wrote them, since this one's reads need the v2 columns.
-    with monkeypatch.context() as old_release:
-        old_release.setattr(state, "MIGRATIONS", state.MIGRATIONS[:1])
-        Ledger.open(data_dir, clock=clock).close()
-    raw = sqlite3.connect(data_dir / "ledger.sqlite3", isolation_level=None)
+    raw = write_pre_alembic_ledger(data_dir, 1)
     at = START.isoformat()
     raw.execute(
         """INSERT INTO orders (id, site, email, number, goal, every_seconds, next_due_at,
@@ -231,7 +295,7 @@ def test_a_v1_ledger_gains_findings_and_parking_and_keeps_its_rows(
     assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
     raw.close()
     with Ledger.open(data_dir, clock=clock) as ledger:
-        assert ledger.schema_version == 2
+        assert ledger.schema_version == 5
         [order] = ledger.list_tracked()
         assert (order.key, order.every, order.finding, order.parked_fingerprint) == (
             key(),
@@ -243,6 +307,63 @@ def test_a_v1_ledger_gains_findings_and_parking_and_keeps_its_rows(
         ledger.record_finding(key(), "SiteNotUnderstood", "no sign-in link")
         [order] = ledger.list_tracked()
         assert order.finding is not None and order.finding.count == 1
+
+
+def test_a_v2_ledger_gains_return_tracking_and_keeps_its_rows(data_dir: Path, clock: Clock) -> None:
+    # Written by the release before returns were followed to their refund (schema v2): an
+    # order that ended with its label saved, and one still watched, its options without
+    # --ship-by. Both read on; the watched one gets the default reminder delay.
+    raw = write_pre_alembic_ledger(data_dir, 2)
+    at = START.isoformat()
+    old_options = '{"reason": null, "items": [], "no_return": false, "follow_up_after": 86400}'
+    raw.execute(
+        """INSERT INTO orders (id, site, email, number, goal, options, every_seconds,
+           end_state, end_message, ended_at, created_at, updated_at)
+           VALUES (1, ?, ?, '70004', 'cancel', ?, 900, 'label_saved',
+           'return label saved: /tmp/l.pdf', ?, ?, ?)""",
+        (key().site, key().email, old_options, at, at, at),
+    )
+    raw.execute(
+        """INSERT INTO orders (id, site, email, number, goal, options, every_seconds,
+           next_due_at, created_at, updated_at) VALUES (2, ?, ?, '70001', 'cancel', ?, 900,
+           ?, ?, ?)""",
+        (key().site, key().email, old_options, at, at, at),
+    )
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+    raw.close()
+    with Ledger.open(data_dir, clock=clock) as ledger:
+        assert ledger.schema_version == 5
+        ended, watched = sorted(ledger.list_tracked(), key=lambda o: o.key.number, reverse=True)
+        assert (ended.key.number, ended.end_state, ended.end_message) == (
+            "70004",
+            EndState.LABEL_SAVED,
+            "return label saved: /tmp/l.pdf",
+        )
+        assert (ended.return_label, ended.label_saved_at, ended.refund) == (None, None, None)
+        assert watched.active and watched.options.ship_by == state.DEFAULT_SHIP_BY
+        assert watched.options.follow_up_after == timedelta(days=1)
+        clock.now = START + timedelta(hours=2)
+        saved = ledger.record_return(watched.key, label="/tmp/70001.pdf", tracking="1Z1")
+        assert (saved.return_label, saved.label_saved_at, saved.return_tracking) == (
+            "/tmp/70001.pdf",
+            START + timedelta(hours=2),
+            "1Z1",
+        )
+
+
+def test_a_return_is_recorded_once_and_its_label_time_kept(ledger: Ledger, clock: Clock) -> None:
+    ledger.track(key(), Goal.CANCEL, OrderOptions(ship_by=None), every=timedelta(minutes=5))
+    assert ledger.get(key()).options.ship_by is None  # --ship-by never
+    ledger.record_return(key(), label="/tmp/a.pdf")
+    clock.now = START + timedelta(days=1)
+    ledger.record_return(key(), label="/tmp/a.pdf", tracking="1Z9")  # the label: no change
+    done = ledger.record_return(key(), refund="$150.00")
+    assert (done.label_saved_at, done.return_tracking, done.refund) == (START, "1Z9", "$150.00")
+    assert [e.data for e in ledger.events(key()) if e.kind == "return"] == [
+        {"return_label": "/tmp/a.pdf"},
+        {"return_tracking": "1Z9"},
+        {"refund": "$150.00"},
+    ]
 
 
 # --- tracking -----------------------------------------------------------------------------
@@ -513,6 +634,7 @@ def test_urls_are_remembered_per_site(ledger: Ledger) -> None:
     assert list(ledger.remembered_urls(SITE)) == ["order_list"]
 
 
+@pytest.mark.ledger_backends("sqlite")  # reads the file's bytes for the password
 def test_rejected_credentials_stay_blocked_until_they_change(
     ledger: Ledger, data_dir: Path
 ) -> None:
@@ -660,7 +782,7 @@ def test_an_intent_survives_the_process_being_killed(data_dir: Path) -> None:
 import sys
 from pathlib import Path
 from ordercore.models import Goal
-from agent.state import IntentKind, Ledger, OrderKey
+from agent.ledger import IntentKind, Ledger, OrderKey
 ledger = Ledger.open(Path({str(data_dir)!r}))
 key = OrderKey({SITE!r}, {EMAIL!r}, "70001")
 ledger.ensure_order(key, Goal.CANCEL)
@@ -693,7 +815,7 @@ def test_the_idle_check_needs_no_browser(data_dir: Path) -> None:
         f"""
 import sys
 from pathlib import Path
-from agent.state import Ledger
+from agent.ledger import Ledger
 with Ledger.open(Path({str(data_dir)!r})) as ledger:
     due = ledger.due()
 print(len(due), "playwright" in sys.modules)
@@ -706,3 +828,155 @@ print(len(due), "playwright" in sys.modules)
     # What makes it cheap: no browser library is even imported. How fast it is on a quiet
     # machine is the benchmark's to judge (`make bench`, "idle run"), not a test's.
     assert playwright_loaded == "False"
+
+
+# --- claims: one worker at a time per order ----------------------------------------------
+
+
+def test_a_claim_holds_until_released_or_its_lease_runs_out(ledger: Ledger, clock: Clock) -> None:
+    ledger.track(key(), Goal.CANCEL, every=timedelta(minutes=5))
+    lease = timedelta(minutes=10)
+    assert ledger.claim(key(), "host-a:1", lease)
+    assert not ledger.claim(key(), "host-b:2", lease)
+    assert ledger.claim(key(), "host-a:1", lease)  # the holder renews it
+    assert not ledger.release(key(), "host-b:2")  # only the holder gives it back
+    clock.now = START + timedelta(minutes=9)
+    assert not ledger.claim(key(), "host-b:2", lease)  # renewed at START: still held
+    clock.now = START + timedelta(minutes=10, microseconds=1)
+    assert ledger.claim(key(), "host-b:2", lease)  # host-a died: its lease ran out
+    assert not ledger.claim(key(), "host-a:1", lease)
+    assert ledger.release(key(), "host-b:2")
+    assert ledger.claim(key(), "host-a:1", lease)
+    assert ledger.claim(key(), "host-c:3", lease, take_over=True)  # its holder is known dead
+
+
+def test_claiming_an_order_not_in_the_ledger_is_refused(ledger: Ledger) -> None:
+    with pytest.raises(OrderNotTracked):
+        ledger.claim(key(), "host-a:1", timedelta(minutes=1))
+
+
+def test_workers_racing_for_the_same_orders_each_get_one_winner(
+    data_dir: Path, ledger: Ledger, ledger_url: str | None
+) -> None:
+    # Separate engines and connections, as separate worker processes would have; the
+    # barrier lines the claims up so they really do meet.
+    orders = [key(str(70001 + n)) for n in range(8)]
+    for order in orders:
+        ledger.track(order, Goal.CANCEL, every=timedelta(minutes=5))
+    workers = 4
+    barrier = threading.Barrier(workers)
+    won: dict[str, list[str]] = {str(order): [] for order in orders}
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            with Ledger.open(data_dir, database_url=ledger_url) as own:
+                for order in orders:
+                    barrier.wait(timeout=60)
+                    if own.claim(order, name, timedelta(minutes=5)):
+                        won[str(order)].append(name)
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(f"host:{n}",)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert all(len(winners) == 1 for winners in won.values()), won
+
+
+def test_workers_racing_to_begin_the_same_request_begin_it_once(
+    data_dir: Path, ledger: Ledger, ledger_url: str | None
+) -> None:
+    # The order's row is locked while the intent is decided on: on PostgreSQL too, where
+    # two READ COMMITTED transactions would otherwise both find no intent and both insert.
+    ledger.ensure_order(key(), Goal.CANCEL)
+    workers = 4
+    barrier = threading.Barrier(workers)
+    begun: list[str] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            with Ledger.open(data_dir, database_url=ledger_url) as own:
+                barrier.wait(timeout=60)
+                try:
+                    own.begin_intent(key(), IntentKind.CANCELLATION_REQUEST, {"worker": name})
+                    begun.append(name)
+                except IntentConflict:
+                    refused.append(name)
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(f"host:{n}",)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert (len(begun), len(refused)) == (1, workers - 1)
+    [intent] = ledger.intents(key())
+    assert intent.payload == {"worker": begun[0]}
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_password(
+    data_dir: Path,
+) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://agent:s3cret-pw@127.0.0.1:{port}/ledger"
+    with pytest.raises(StorageError) as raised:
+        Ledger.open(data_dir, database_url=url)
+    shown = f"{raised.value} {raised.value.hint}"
+    assert f"agent:***@127.0.0.1:{port}/ledger" in shown
+    assert "s3cret-pw" not in shown
+    assert not data_dir.exists()  # no SQLite file made instead
+
+
+@pytest.mark.ledger_backends("postgresql")  # the file's: test_a_ledger_from_a_newer_version
+def test_a_server_ledger_from_a_newer_order_agent_is_refused(
+    data_dir: Path, ledger: Ledger, ledger_url: str
+) -> None:
+    engine = create_engine(database_url(ledger_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    with pytest.raises(LedgerError, match=r"newer order-agent \(schema revision 0099.*knows v5"):
+        Ledger.open(data_dir, database_url=ledger_url)
+
+
+@pytest.mark.ledger_backends("postgresql")  # the file's: the multiprocess tests above
+def test_workers_opening_a_new_server_ledger_together_create_it_once(
+    data_dir: Path, ledger_url: str
+) -> None:
+    workers = 4
+    barrier = threading.Barrier(workers)
+    salts: list[str] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=60)
+            with Ledger.open(data_dir, database_url=ledger_url) as own:
+                salts.append(own.credentials_fingerprint(EMAIL, PASSWORD))
+                assert own.schema_version == state.SCHEMA_VERSION
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert len(salts) == workers and len(set(salts)) == 1  # one schema, one salt
+    engine = create_engine(database_url(ledger_url))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [("0003",)]
+    engine.dispose()
