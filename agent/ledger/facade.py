@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -776,25 +776,23 @@ class Ledger:
 
     # --- internals ------------------------------------------------------------------------
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self) -> AbstractContextManager[Connection]:
         """One short write transaction (see :mod:`agent.ledger.engine`)."""
-        try:
-            with write_transaction(self._engine) as conn:
-                yield conn
-        except sa_exc.OperationalError as exc:
-            raise StorageError(
-                f"cannot write the ledger {self.where}: {_first_line(exc.orig)}"
-            ) from exc
+        return self._transaction(write_transaction, "write")
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        return self._transaction(read_transaction, "read")
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _transaction(
+        self, open_: Callable[[Engine], AbstractContextManager[Connection]], verb: str
+    ) -> Iterator[Connection]:
         try:
-            with read_transaction(self._engine) as conn:
+            with open_(self._engine) as conn:
                 yield conn
         except sa_exc.OperationalError as exc:
             raise StorageError(
-                f"cannot read the ledger {self.where}: {_first_line(exc.orig)}"
+                f"cannot {verb} the ledger {self.where}: {_first_line(exc.orig)}"
             ) from exc
 
     def _get_required(self, key: OrderKey) -> TrackedOrder:

@@ -12,7 +12,7 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
@@ -34,6 +34,7 @@ from agent.ledger import (
     legacy,
     normalise_order_number,
 )
+from agent.ledger import engine as ledger_engine
 from agent.ledger.engine import database_url
 from ordercore.errors import LedgerError, StorageError, UsageError
 from ordercore.models import Goal, OrderStatus
@@ -863,28 +864,15 @@ def test_workers_racing_for_the_same_orders_each_get_one_winner(
     orders = [key(str(70001 + n)) for n in range(8)]
     for order in orders:
         ledger.track(order, Goal.CANCEL, every=timedelta(minutes=5))
-    workers = 4
-    barrier = threading.Barrier(workers)
     won: dict[str, list[str]] = {str(order): [] for order in orders}
-    errors: list[BaseException] = []
 
-    def worker(name: str) -> None:
-        try:
-            with Ledger.open(data_dir, database_url=ledger_url) as own:
-                for order in orders:
-                    barrier.wait(timeout=60)
-                    if own.claim(order, name, timedelta(minutes=5)):
-                        won[str(order)].append(name)
-        except BaseException as exc:
-            errors.append(exc)
-            barrier.abort()
+    def worker(own: Ledger, name: str, line_up: Callable[[], object]) -> None:
+        for order in orders:
+            line_up()
+            if own.claim(order, name, timedelta(minutes=5)):
+                won[str(order)].append(name)
 
-    threads = [threading.Thread(target=worker, args=(f"host:{n}",)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    _race(4, data_dir, ledger_url, worker)
     assert all(len(winners) == 1 for winners in won.values()), won
 
 
@@ -895,30 +883,18 @@ def test_workers_racing_to_begin_the_same_request_begin_it_once(
     # two READ COMMITTED transactions would otherwise both find no intent and both insert.
     ledger.ensure_order(key(), Goal.CANCEL)
     workers = 4
-    barrier = threading.Barrier(workers)
     begun: list[str] = []
     refused: list[str] = []
-    errors: list[BaseException] = []
 
-    def worker(name: str) -> None:
+    def worker(own: Ledger, name: str, line_up: Callable[[], object]) -> None:
+        line_up()
         try:
-            with Ledger.open(data_dir, database_url=ledger_url) as own:
-                barrier.wait(timeout=60)
-                try:
-                    own.begin_intent(key(), IntentKind.CANCELLATION_REQUEST, {"worker": name})
-                    begun.append(name)
-                except IntentConflict:
-                    refused.append(name)
-        except BaseException as exc:
-            errors.append(exc)
-            barrier.abort()
+            own.begin_intent(key(), IntentKind.CANCELLATION_REQUEST, {"worker": name})
+            begun.append(name)
+        except IntentConflict:
+            refused.append(name)
 
-    threads = [threading.Thread(target=worker, args=(f"host:{n}",)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    _race(workers, data_dir, ledger_url, worker)
     assert (len(begun), len(refused)) == (1, workers - 1)
     [intent] = ledger.intents(key())
     assert intent.payload == {"worker": begun[0]}
@@ -980,3 +956,51 @@ def test_workers_opening_a_new_server_ledger_together_create_it_once(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [("0003",)]
     engine.dispose()
+
+
+@pytest.mark.ledger_backends("sqlite")
+def test_a_ledger_another_process_keeps_locked_fails_in_one_line_naming_it(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger_engine, "BUSY_TIMEOUT_SECONDS", 0.05)
+    with Ledger.open(data_dir) as ledger:
+        holder = sqlite3.connect(data_dir / "ledger.sqlite3", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StorageError) as raised:
+                ledger.track(key(), Goal.CANCEL, every=timedelta(minutes=5))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert str(raised.value) == (
+            f"cannot write the ledger {data_dir / 'ledger.sqlite3'}: database is locked"
+        )
+        assert ledger.list_tracked() == []  # and once the lock is gone, it works
+
+
+def _race(
+    workers: int,
+    data_dir: Path,
+    ledger_url: str | None,
+    body: Callable[[Ledger, str, Callable[[], object]], None],
+) -> None:
+    """Run ``body`` on ``workers`` threads, each with its own engine and connections (as
+    separate worker processes would have) and a barrier (``line_up``) that makes their
+    steps really meet; any thread's error fails the test."""
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            with Ledger.open(data_dir, database_url=ledger_url) as own:
+                body(own, name, lambda: barrier.wait(timeout=60))
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(f"host:{n}",)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
