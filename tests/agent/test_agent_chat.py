@@ -220,3 +220,21 @@ def test_the_form_is_sent_under_a_chat_that_could_not_help_on_the_same_page(
     assert "could not help" in second.json["chat"]
     assert sorted(case["order"] for case in shop.inbox(CHAT)) == ["70001", "70002"]
     assert [chat["order"] for chat in shop.chats(CHAT)] == ["70001", "70002"]
+
+
+def test_a_chat_that_could_not_help_is_not_asked_again_when_the_form_must_wait(
+    order_agent: OrderAgent, shop: ShopServer, data_dir: Path
+):
+    _chat_shop(shop, chat_outcome="nothing")
+    # The chat could not help, then the contact form's page is down: nothing on file yet.
+    shop.fail(rf"^/{CHAT}/contact-us$", "5xx", times=100, region=CHAT, method="GET")
+    first = order_agent("cancel", "70001", "--json", region=CHAT, name=JANE_NAME)
+    assert first.code == 75, first.stderr
+    assert shop.inbox(CHAT) == [] and len(shop.chats(CHAT)) == 1
+
+    shop.shop.faults.clear()
+    again = order_agent("cancel", "70001", "--json", region=CHAT, name=JANE_NAME)
+    assert again.code == 0, again.stderr
+    # The form, at once: the chat that could not help is not asked a second time.
+    assert len(shop.inbox(CHAT)) == 1 and len(shop.chats(CHAT)) == 1
+    assert "could not help" in again.json["chat"]
