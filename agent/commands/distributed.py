@@ -75,8 +75,8 @@ def worker(concurrency: int) -> int:
     short_help="Send every due order to the workers, periodically (run exactly one).",
     help="Starts Celery beat on ORDER_AGENT_BROKER_URL: every ORDER_AGENT_BEAT_INTERVAL_S "
     "seconds (default 60) it reads the due orders from the ledger and sends one check per "
-    "order to the workers. Run one beat for all workers; its schedule file is kept in the "
-    "data dir.",
+    "order to the workers. Run one beat for all workers; it keeps no file of its own (what "
+    "is due is in the ledger).",
     epilog=epilog(
         [f"{PROG} beat"],
         EXIT_CODES,
@@ -94,7 +94,9 @@ def beat() -> int:
     app.start(
         [
             "beat",
-            f"--schedule={settings.data_dir / 'celerybeat-schedule'}",
+            # In memory, not Celery's default shelve file: the ledger says what is due, and a
+            # SIGTERM in the middle of a tick closed the shelf under the tick (exit 1).
+            "--scheduler=celery.beat:Scheduler",
             f"--loglevel={settings.log_level.upper()}",
         ]
     )
