@@ -512,6 +512,10 @@ class OrderPage(SitePage):
         shown: str | None = None,
     ) -> Order:
         """The order as this page shows it; ``status`` and ``shown`` when already read."""
+        # The status can show while the rest still arrives: no return entry, no label link
+        # are judged on the whole document (under load, a delivered order was once read as
+        # offering no return).
+        parsed(self.page)
         status = status or self.read_status(number, listed)
         if status is None:
             raise LookupError("no status next to a status label")
