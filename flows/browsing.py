@@ -35,6 +35,7 @@ from flows.limits import shown_size
 from flows.locating import (
     Deadline,
     alerts,
+    document_changes,
     labelled,
     look_ms,
     optional_ms,
@@ -458,6 +459,9 @@ class Browsing:
     ) -> NoReturn:
         """Explain a missing element: transient trouble, signed out, bot check, or unknown."""
         page = page or self.page
+        # Read before anything here asks the browser (and so hears of what it did lately).
+        changes = document_changes(page)
+        changes_before = changes.count
         # Before looking at the page: looking waits for a navigation still under way.
         if self.watch(page).pending:
             raise TransientError(f"{what}: the page is still loading after {look_ms() // 1000}s")
@@ -471,6 +475,9 @@ class Browsing:
             # Only a settled page without it means the site is not understood.
             raise TransientError(f"{what} on {page.url}: the page was still busy ({busy})")
         said = " ".join(texts_of(alerts(page)))
+        if changes.count != changes_before:
+            # A new document arrived just after the look gave up: it was never looked at.
+            raise TransientError(f"{what} on {page.url}: the page was replaced as it was read")
         raise SiteNotUnderstood(
             f"{what} on {page.url}" + (f" (the page says: {said})" if said else ""),
             phone=phone_on(page),

@@ -7,12 +7,14 @@ classes or URL paths; the only structure used is what accessibility exposes
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+import weakref
 from collections.abc import Callable, Sequence
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Frame, Locator, Page, expect
+from playwright.sync_api import Frame, Locator, Page, Request, expect
 
 from flows.limits import current as current_limits
 from flows.matching import any_text, contains
@@ -138,13 +140,62 @@ def visible_now(locator: Locator) -> bool:
         return False
 
 
+class DocumentChanges:
+    """How many times a page's main frame began or finished replacing its document.
+
+    Counted from the browser's events (a navigation request, a commit), which the sync
+    API delivers during later Playwright calls: compare two readings around such calls.
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.count = 0
+        main_frame = page.main_frame
+        page.on("request", lambda request: self._on_request(request, main_frame))
+        page.on("framenavigated", lambda frame: self._on_navigated(frame, main_frame))
+
+    def _on_request(self, request: Request, main_frame: Frame) -> None:
+        with contextlib.suppress(PlaywrightError):
+            if request.is_navigation_request() and request.frame == main_frame:
+                self.count += 1
+
+    def _on_navigated(self, frame: Frame, main_frame: Frame) -> None:
+        if frame == main_frame:
+            self.count += 1
+
+
+_document_changes: weakref.WeakKeyDictionary[Page, DocumentChanges] = weakref.WeakKeyDictionary()
+
+
+def document_changes(page: Page) -> DocumentChanges:
+    """The page's :class:`DocumentChanges` (counting from the first time it is asked for)."""
+    changes = _document_changes.get(page)
+    if changes is None:
+        changes = _document_changes[page] = DocumentChanges(page)
+    return changes
+
+
+# However often the page is replaced during a look, it ends after this many windows.
+_LOOK_WINDOWS = 3
+
+
 def wait_visible(locator: Locator, timeout_ms: float) -> bool:
-    """Wait until ``locator`` shows an element; ``False`` when it never did."""
-    try:
-        expect(locator.first).to_be_visible(timeout=timeout_ms)
-    except AssertionError:
-        return False
-    return True
+    """Wait until ``locator`` shows an element; ``False`` when it never did.
+
+    A page replaced during the look (a script router going late, a failed load the
+    browser reloads by itself, a redirect) gets a whole window of its own: what the old
+    document did not show says nothing about the new one. At most ``_LOOK_WINDOWS``.
+    """
+    changes = document_changes(locator.page)
+    for _window in range(_LOOK_WINDOWS):
+        before = changes.count
+        try:
+            expect(locator.first).to_be_visible(timeout=timeout_ms)
+        except AssertionError:
+            if changes.count == before:
+                return False
+        else:
+            return True
+    return False
 
 
 def nearest_block(

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from fixtures.regions import US, unguessable
 from fixtures.server import ShopServer
 from flows.browsing import Browsing
+from flows.locating import look_ms
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY
 from ordercore.errors import SiteNotUnderstood, TransientError
@@ -80,3 +81,23 @@ def test_a_busy_page_that_ends_settled_still_signs_in(page: Page, shop: ShopServ
     site = RetailerSite(page, url)
     site.sign_in(JANE, PASSWORD)
     assert site.is_signed_in()
+
+
+def test_a_sign_in_page_the_browser_had_to_reload_late_is_still_read(page: Page, shop: ShopServer):
+    """The sign-in link's page fails to load (no answer, twice: Chromium's own retry too).
+
+    Chromium shows its error page, then reloads it by itself a moment later; the shop
+    answers that reload only after the agent's look for the form has run its time. A
+    document replaced during a look gets a look of its own: the form is found, not
+    reported as missing (it was, in a soak run on a busy machine) nor as a transient error.
+    """
+    prefix = "reloaded"
+    url = shop.add_region(replace(US, prefix=prefix, link_delay_ms=100))
+    sign_in_path = US.paths.sign_in + "$"
+    dropped = shop.fail(sign_in_path, "drop", times=2, region=prefix)
+    reloaded = shop.fail(sign_in_path, "slow", delay=look_ms() / 1000, region=prefix)
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    assert site.is_signed_in()
+    assert dropped.arrived.is_set() and reloaded.arrived.is_set()
+    assert not shop.shop.faults.pending()
