@@ -7,8 +7,10 @@ Two limits per shop, both kept in Redis (the broker's server):
   polling) and gives it back with ``RPUSH``. A worker that dies holding a token would
   lose it, so every taken token is also noted with a deadline (the claim lease) and
   tokens past their deadline are put back.
-- **per second**: at most ``per_second`` order checks started in any one-second window,
-  a moving window from the ``limits`` package.
+- **per second**: at most ``per_second`` order checks started in any one-second window
+  (below one per second: one per ``1 / per_second`` seconds). A moving window of grant
+  times, judged and stamped inside one Redis script by the server's own clock: stamps
+  taken by the workers could arrive out of order, or late, and let one check too many in.
 
 The unit is one order check (sign-in, order page, submit), not one HTTP request: each
 browser's own ``flows.politeness.ShopPoliteness`` gate still limits its requests. Used
@@ -18,16 +20,13 @@ only with a broker (``ORDER_AGENT_BROKER_URL``); the embedded mode has one proce
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from math import ceil
 
 import redis
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 PREFIX = "order-agent:shop"
 # How long a BLPOP blocks before the waiter looks for tokens of dead workers.
@@ -63,17 +62,44 @@ _RETURN = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('RPUSH', KEYS[2], 'token') end
 return 1
 """
+# The moving window: grants of the last ARGV[2] seconds in a sorted set, scored by the
+# server's clock. Grants one (returns {1, its time}) or says how long until the oldest
+# leaves the window ({0, seconds}). Times go back as strings: Lua numbers become integers.
+_WINDOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local span = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('EXPIRE', KEYS[1], math.ceil(span) + 1)
+  return {1, string.format('%.6f', now)}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, string.format('%.6f', tonumber(oldest[2]) + span - now)}
+"""
 
 
 class ShopBusy(Exception):
     """The shop's limit is reached right now (only from ``slot(..., wait=False)``)."""
 
 
-def rate_item(per_second: float) -> RateLimitItem:
-    """``per_second`` as a moving-window item: N per second, or 1 per N seconds below 1."""
+@dataclass(frozen=True)
+class Rate:
+    """At most ``checks`` grants in any ``seconds``-long moving window."""
+
+    checks: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.checks} per {self.seconds:g} s"
+
+
+def rate_of(per_second: float) -> Rate:
+    """``per_second`` as a window: N per second, or 1 per N seconds below 1."""
     if per_second >= 1:
-        return RateLimitItemPerSecond(int(per_second))
-    return RateLimitItemPerSecond(1, ceil(1 / per_second))
+        return Rate(int(per_second), 1.0)
+    return Rate(1, float(ceil(1 / per_second)))
 
 
 class ShopLimiter:
@@ -84,24 +110,28 @@ class ShopLimiter:
     ) -> None:
         self.redis = redis.Redis.from_url(redis_url, socket_timeout=SOCKET_TIMEOUT_S)
         self.max_in_flight = max_in_flight
-        self.rate = rate_item(per_second)
-        self.window = MovingWindowRateLimiter(storage_from_string(redis_url))
+        self.rate = rate_of(per_second)
         self.hold_s = ceil(hold_s)  # a token's deadline: longer than any one check
         self._create = self.redis.register_script(_CREATE_TOKENS)
         self._reclaim = self.redis.register_script(_RECLAIM)
         self._hold = self.redis.register_script(_HOLD)
         self._return = self.redis.register_script(_RETURN)
+        self._window = self.redis.register_script(_WINDOW)
         self._pause = threading.Event()  # never set: its wait() is the rate limit's pause
 
     def _keys(self, shop: str) -> tuple[str, str, str]:
         base = f"{PREFIX}:{shop}:{self.max_in_flight}"
         return f"{base}:created", f"{base}:tokens", f"{base}:held"
 
+    def _window_key(self, shop: str) -> str:
+        return f"{PREFIX}:{shop}:window:{self.rate.checks}:{self.rate.seconds:g}"
+
     @contextmanager
-    def slot(self, shop: str, *, wait: bool = True) -> Iterator[None]:
+    def slot(self, shop: str, *, wait: bool = True) -> Iterator[float]:
         """One order check at ``shop``: waits for a token, then for the moving window.
 
-        ``wait=False`` raises :class:`ShopBusy` instead of waiting.
+        Gives the time the check was granted (the Redis server's clock, in seconds since
+        the epoch). ``wait=False`` raises :class:`ShopBusy` instead of waiting.
         """
         created, tokens, held = self._keys(shop)
         self._create(keys=[created, tokens], args=[self.max_in_flight])
@@ -109,8 +139,7 @@ class ShopLimiter:
         self._take(tokens, held, wait=wait)
         self._hold(keys=[held], args=[holder, self.hold_s])
         try:
-            self._wait_for_window(shop, wait=wait)
-            yield
+            yield self._wait_for_window(shop, holder, wait=wait)
         finally:
             self._return(keys=[held, tokens], args=[holder])
 
@@ -124,10 +153,15 @@ class ShopLimiter:
                 return
             self._reclaim(keys=[held, tokens])
 
-    def _wait_for_window(self, shop: str, *, wait: bool) -> None:
-        while not self.window.hit(self.rate, PREFIX, shop):
+    def _wait_for_window(self, shop: str, holder: str, *, wait: bool) -> float:
+        """Wait for a turn in the shop's window; the server's time of the grant."""
+        key = self._window_key(shop)
+        while True:
+            granted, when = self._window(
+                keys=[key], args=[self.rate.checks, self.rate.seconds, holder]
+            )
+            if int(granted):
+                return float(when)
             if not wait:
-                raise ShopBusy(f"the shop's {self.rate} window is full")
-            reset_at = self.window.get_window_stats(self.rate, PREFIX, shop).reset_time
-            # ``limits`` stamps its window with this machine's clock.
-            self._pause.wait(max(reset_at - time.time(), 0.01))
+                raise ShopBusy(f"the shop's window of {self.rate} is full")
+            self._pause.wait(max(float(when), 0.01))
