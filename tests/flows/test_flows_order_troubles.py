@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fixtures.server import ShopServer
+from flows.pages import OrderPage
 from flows.site import RetailerSite, derived_order_url
+from flows.vocabulary import DEFAULT_VOCABULARY
 from ordercore.errors import OrderNotFound, SessionExpired, TransientError
 from ordercore.models import OrderStatus
 from ordercore.order_numbers import order_number_core
@@ -136,3 +138,21 @@ def test_an_order_address_is_derived_only_from_a_number_found_once(
     remembered: dict[str, str], number: str, derived: str | None
 ):
     assert derived_order_url(remembered, number) == derived
+
+
+def test_an_order_page_read_while_it_still_arrives_is_read_whole(
+    open_site: OpenSite, shop: ShopServer
+):
+    """``OrderPage.read`` on a page whose status is in and whose return link is not yet.
+
+    Reached by address and read at once (no click that waits for the page): what it does
+    not show is judged once the document is whole.
+    """
+    site = open_site("us")
+    url = shop.url + "/us/account/orders/MK-70004"
+    rest = shop.fail(r"/MK-70004$", "trickle", delay=2, region="us", pause_before="Start a Return")
+    site.page.goto(url, wait_until="commit")
+    order = OrderPage(site.page, DEFAULT_VOCABULARY).read("70004")
+    assert rest.arrived.is_set()
+    assert order.status is OrderStatus.DELIVERED
+    assert order.return_available
