@@ -31,7 +31,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from agent.distributed.app import create_app
-from agent.ledger import EndState
+from agent.ledger import EndState, Ledger
 from agent.scheduler import Scheduler, WatchPlan
 from agent.settings import Settings
 from agent.shopper_accounts import AccountSecrets, add_account, settings_for
@@ -201,6 +201,19 @@ def _ended(rows: list[OrderRow]) -> bool:
     return all(row.end_state != EndState.NONE.value for row in rows)
 
 
+def _histories(ledger: Ledger, numbers: list[str]) -> str:
+    """What the ledger says happened to ``numbers``: the story of an order that went astray."""
+    tracked = {order.key.number: order for order in ledger.list_tracked()}
+    lines = []
+    for number in numbers:
+        order = tracked[number]
+        lines.append(f"order {number}: {order.last_raw_status!r}, {order.end_state.value}")
+        lines += [
+            f"  {event.at:%H:%M:%S} {event.kind} {event.data}" for event in ledger.events(order.key)
+        ]
+    return "\n".join(lines)
+
+
 def _next_round(shop: ShopServer, settings: Settings) -> None:
     """Time passes for the shop (parcels scanned as soon as their label is out) and for
     the agents."""
@@ -213,13 +226,14 @@ def _next_round(shop: ShopServer, settings: Settings) -> None:
 
 
 def _assert_every_order_ended_once(shop: ShopServer, scenario: Scenario) -> None:
-    with ledgers.open_ledger(scenario.settings.data_dir) as ledger:
-        ends = {row.number: row.end_state for row in order_rows(ledger)}
     expected = {
         number: EndState.CANCELLED.value if kind == "Processing" else EndState.REFUNDED.value
         for number, kind in scenario.kinds.items()
     }
-    assert ends == expected
+    with ledgers.open_ledger(scenario.settings.data_dir) as ledger:
+        ends = {row.number: row.end_state for row in order_rows(ledger)}
+        astray = _histories(ledger, [n for n, end in ends.items() if end != expected.get(n)])
+    assert ends == expected, astray
     requests = Counter(str(case["order"]) for case in shop.inbox("us"))
     to_cancel = [n for n, kind in scenario.kinds.items() if kind == "Processing"]
     # One request per order to cancel (a follow-up would be a second: at most one).
