@@ -21,7 +21,7 @@ from agent.credentials import configured_fingerprint
 from agent.ledger import Ledger, OrderKey
 from agent.logs import get_logger
 from agent.output import StepPrinter
-from agent.settings import CHANGE_CREDENTIALS_HINT, INIT_HINT, Settings, resolve_password
+from agent.settings import INIT_HINT, Settings, resolve_password
 from ordercore.errors import ConfigError, CredentialsRejected, NeedsHuman, OrderAgentError
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class AccountSession:
             if reason is not None:
                 self.refusal = CredentialsRejected(
                     f"not signing in: the shop already refused these credentials ({reason})",
-                    hint=CHANGE_CREDENTIALS_HINT,
+                    hint=settings.change_credentials_hint(),
                 )
         return self.refusal
 

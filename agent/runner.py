@@ -43,7 +43,7 @@ from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
 from agent.receipts import ProofStore, safe_name
 from agent.redaction import scrub
-from agent.settings import CHANGE_CREDENTIALS_HINT, Settings, env_name
+from agent.settings import Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.submitting import How, Submission, Submitter
 from agent.tracing import Tracer, trace_name
@@ -393,7 +393,7 @@ class OrderAgent:
         if blocked:
             raise CredentialsRejected(
                 f"not signing in: the shop already refused these credentials ({blocked})",
-                hint=CHANGE_CREDENTIALS_HINT,
+                hint=settings.change_credentials_hint(),
             )
 
     def sign_in(self) -> None:
@@ -424,6 +424,8 @@ class OrderAgent:
             self.ledger.block_credentials(
                 settings.site_url, settings.email, fingerprint, exc.message
             )
+            if exc.hint is None and settings.stored_account:
+                exc.hint = settings.change_credentials_hint()  # not init's advice
             raise
         self.signed_in = True
         # Shops often land on the account page ("Welcome back, Jane Shopper"): read the

@@ -66,6 +66,11 @@ CHANGE_CREDENTIALS_HINT = (
     "ORDER_AGENT_PASSWORD, ORDER_AGENT_EMAIL or ORDER_AGENT_TOTP_SECRET where you set them) "
     "to try again"
 )
+# The same for a stored account (``order-agent accounts``): storing it again fixes it.
+STORED_ACCOUNT_CREDENTIALS_HINT = (
+    "store the account again with the right password "
+    "(`order-agent accounts add {name} --site {site} --email {email}`) to try again"
+)
 CREDENTIAL_FIELDS = ("site_url", "email", "password")
 _OPTIONAL_TEXT_FIELDS = (
     "site_url",
@@ -191,6 +196,26 @@ class Settings(BaseSettings):
     # once looked up; and the failure of a lookup, kept so a command runs only once.
     _password_source: str | None = PrivateAttr(default=None)
     _password_error: ConfigError | None = PrivateAttr(default=None)
+    # The stored account (``order-agent accounts``) these settings work as, if any.
+    _stored_account: str | None = PrivateAttr(default=None)
+
+    @property
+    def stored_account(self) -> str | None:
+        """The stored account's name when these settings are one's (``settings_for``)."""
+        return self._stored_account
+
+    def as_stored_account(self, name: str) -> Settings:
+        """These settings, marked as the stored account ``name``'s."""
+        self._stored_account = name
+        return self
+
+    def change_credentials_hint(self) -> str:
+        """How to give the agent credentials the shop will take, where they live."""
+        if self._stored_account is None:
+            return CHANGE_CREDENTIALS_HINT
+        return STORED_ACCOUNT_CREDENTIALS_HINT.format(
+            name=self._stored_account, site=self.site_url, email=self.email
+        )
 
     @field_validator(*_OPTIONAL_TEXT_FIELDS, mode="before")
     @classmethod

@@ -128,7 +128,7 @@ def settings_for(
             "totp_secret": SecretStr(totp) if totp else None,
             "name": account.full_name,
         }
-    )
+    ).as_stored_account(account.name)
 
 
 def account_settings(settings: Settings, name: str) -> Settings:

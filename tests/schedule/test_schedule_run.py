@@ -7,12 +7,17 @@ import select
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from agent.ledger import EndState, IntentKind, IntentState
 from agent.runner import open_browser
 from agent.scheduler import WatchPlan
+from agent.shopper_accounts import AccountSecrets, add_account
+from agent.shopper_accounts import settings_for as account_settings
 from fixtures.server import ShopServer
 from ordercore.models import Action, OrderStatus, Outcome
 from tests.support.ledgers import open_ledger
+from tests.support.people import JANE, PASSWORD
 
 from .conftest import Receiver, SchedulerFactory, SettingsFactory
 from .helpers import (
@@ -138,6 +143,34 @@ def test_rejected_credentials_stop_the_orders_without_retrying(
         ("70002", Action.CANCELLATION_REQUESTED),
     ]
     assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, True]
+
+
+def test_a_stored_accounts_refused_password_says_to_store_it_again(
+    shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
+) -> None:
+    """The advice names what fixes it: the stored account, not `init`'s settings."""
+    settings = settings_for(secret_key=Fernet.generate_key().decode())
+    assert settings.site_url
+    stored = add_account(
+        settings, "jane", settings.site_url, JANE, None, AccountSecrets("not-the-password")
+    )
+    wrong = scheduler_for(account_settings(settings, stored))
+    wrong.add("70001", WatchPlan(), account="jane")
+    wrong.add("70002", WatchPlan(), account="jane")
+
+    refused, blocked = on_worker(wrong.run_pass).checks
+    assert [refused.error, blocked.error] == ["CredentialsRejected"] * 2
+    store_again = f"`order-agent accounts add jane --site {stored.site} --email {JANE}`"
+    for check in (refused, blocked):  # refused by the shop, then not even tried
+        assert store_again in check.message
+        assert "order-agent init" not in check.message
+    assert len(shop.sign_in_attempts("us")) == 1
+
+    # Stored again with the right password: the next pass takes its orders up again.
+    add_account(settings, "jane", stored.site, JANE, None, AccountSecrets(PASSWORD))
+    resumed = on_worker(scheduler_for(settings).run_pass).checks
+    assert sorted(c.key.number for c in resumed) == ["70001", "70002"]
+    assert {c.result.action for c in resumed if c.result} == {Action.CANCELLATION_REQUESTED}
 
 
 def test_a_browser_killed_between_two_steps_is_known_dead_before_any_news_of_it(
