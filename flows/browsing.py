@@ -33,6 +33,7 @@ from flows.labels import save_atomically
 from flows.limits import current as current_limits
 from flows.limits import shown_size
 from flows.locating import (
+    LOOK_WINDOWS,
     Deadline,
     alerts,
     document_changes,
@@ -202,7 +203,14 @@ def page_busy(page: Page, watch: NavigationWatch, vocabulary: Vocabulary) -> str
 
 
 # The address a link leads to ("" for a control that is not a link).
-_LINK_TARGET = "(el) => { const a = el.closest('a[href]'); return a ? a.href : ''; }"
+# Not for a link to a new tab or a download: the page clicked on stays.
+_LINK_TARGET = """(el) => {
+  const a = el.closest('a[href]');
+  if (!a || a.hasAttribute('download') || (a.target && a.target !== '_self')) return '';
+  return a.href;
+}"""
+# How long one slice of a wait on two things at once lasts.
+_SLICE_MS = 250
 
 
 def _same_document(url: str, other: str) -> bool:
@@ -267,33 +275,59 @@ class Browsing:
             self.diagnose("a link or button did not respond", page=page, signing_in=signing_in)
         self.check_page(page, signing_in=signing_in)
 
-    def follow(self, link: Locator) -> None:
+    def follow(
+        self, link: Locator, *, arrived: Locator | None = None, signing_in: bool = False
+    ) -> None:
         """Click a link to another page, and be on that page before anything is read.
 
         A click can end with the page clicked on still shown: a script-driven router
         fetches the next page's data before it goes, or the machine is busy. Read then,
         an order list passes for the order's page (a heading with the order's number,
-        "Status: ..."). A control that leads to no other document (a tab, a button that
-        opens the order in place) is only clicked.
+        "Status: ..."), and a home page for one without a form. So a link that leads to
+        another document is waited on until the address changes, or until ``arrived``
+        shows (a link that opens what it names in place, in a dialog); neither within
+        three looks is a transient error. A control that leads to no other document (a
+        tab, a menu button, a link to a new tab or a download) is only clicked.
         """
         before = self.page.url
         try:
             target = link.evaluate(_LINK_TARGET)
         except PlaywrightError:
             target = ""
-        self.click(link)
+        self.click(link, signing_in=signing_in)
         leads_away = target.startswith(("http:", "https:")) and not _same_document(target, before)
         if not leads_away:
             return
         checked = self.page.url != before  # the click's own check saw the new page
-        try:
-            self.page.wait_for_url(
-                lambda url: url != before, timeout=look_ms(), wait_until="domcontentloaded"
+        if not self._left(before, arrived):
+            raise TransientError(
+                f"a link to {target} did not lead there: {before} is still shown after "
+                f"{LOOK_WINDOWS * look_ms() // 1000}s"
             )
-        except PlaywrightTimeoutError:
-            return
         if not checked:
-            self.check_page()
+            self.check_page(signing_in=signing_in)
+
+    def _left(self, before: str, arrived: Locator | None) -> bool:
+        """Whether the page moved on from ``before`` (its next document parsed), or shows
+        ``arrived``, within three looks."""
+        deadline = Deadline(LOOK_WINDOWS * look_ms())
+
+        def moved_on(url: str) -> bool:
+            return url != before
+
+        while not deadline.passed:
+            # In slices when something may show in place: the address, then that, in turn.
+            slice_ms = deadline.left_ms() if arrived is None else min(_SLICE_MS, deadline.left_ms())
+            try:
+                self.page.wait_for_url(moved_on, timeout=slice_ms, wait_until="domcontentloaded")
+            except PlaywrightTimeoutError:
+                if arrived is not None and visible_now(arrived):
+                    return True
+                continue
+            except PlaywrightError:
+                return True  # it went, and failed: the page's check says how
+            return True
+        return False
 
     def click_maybe_new_page(self, target: Locator) -> Page:
         """Click; return the page that shows the result (a new tab, or this page)."""

@@ -175,7 +175,7 @@ def document_changes(page: Page) -> DocumentChanges:
 
 
 # However often the page is replaced during a look, it ends after this many windows.
-_LOOK_WINDOWS = 3
+LOOK_WINDOWS = 3
 
 
 def wait_visible(locator: Locator, timeout_ms: float) -> bool:
@@ -183,10 +183,10 @@ def wait_visible(locator: Locator, timeout_ms: float) -> bool:
 
     A page replaced during the look (a script router going late, a failed load the
     browser reloads by itself, a redirect) gets a whole window of its own: what the old
-    document did not show says nothing about the new one. At most ``_LOOK_WINDOWS``.
+    document did not show says nothing about the new one. At most ``LOOK_WINDOWS``.
     """
     changes = document_changes(locator.page)
-    for _window in range(_LOOK_WINDOWS):
+    for _window in range(LOOK_WINDOWS):
         before = changes.count
         try:
             expect(locator.first).to_be_visible(timeout=timeout_ms)

@@ -9,7 +9,7 @@ it does not understand).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page
@@ -215,14 +215,15 @@ class SitePage:
 class HomePage(SitePage):
     """The page at the site URL: the way in to signing in, orders and help."""
 
-    def open_sign_in(self) -> bool:
+    def open_sign_in(self, follow: Callable[[Locator], None]) -> bool:
+        """Find the way in to signing in and ``follow`` it; ``False`` when there is none."""
         entry = self.find_control(self.words.sign_in_entry, step=Step.SIGN_IN)
         if entry is None:
             return False
         note("sign_in_entry", entry)
         if visible_now(self.password_field()):
             return True  # an account link already led to the form: its button is not a way in
-        entry.click(timeout=look_ms())
+        follow(entry)
         return True
 
 

@@ -170,7 +170,10 @@ class SignInFlow:
             return None
         form: SignInPage | None = SignInPage(self.page.main_frame, self.words)
         if not form.shows_form():  # not right on the home page: follow the way in
-            if not home.open_sign_in():
+            fields = form.email_field.or_(form.password_field)
+            if not home.open_sign_in(
+                lambda entry: browsing.follow(entry, arrived=fields, signing_in=True)
+            ):
                 browsing.check_page(signing_in=True)
                 if home.shows_signed_in():  # no way in left, an account control instead
                     self._note_signed_in()

@@ -412,14 +412,14 @@ class RetailerSite:
             link = self._contact_link()
         if link is not None:
             note(CONTACT, link)
-            browsing.click(link)
+            browsing.follow(link, arrived=contact.form_field())
             if not wait_visible(contact.form_field(), look_ms()):
                 # A help page named like the contact link ("Help & Contact") leads on to
                 # the form through its own, better named link ("Contact us"): once.
                 onward = self._contact_link()
                 if onward is not None:
                     note(CONTACT, onward)
-                    browsing.click(onward)
+                    browsing.follow(onward, arrived=contact.form_field())
         elif not self._go_to_start(CONTACT) and not browsing.other_way_in(
             Destination.CONTACT, contact.form_field()
         ):
@@ -453,7 +453,7 @@ class RetailerSite:
             return best_of(contact, words.contact_links, Step.HELP)
         help_link = best_of(help_page, words.customer_service_links, Step.HELP)
         note("customer_service", help_link)
-        self._browsing.click(help_link)
+        self._browsing.follow(help_link, arrived=contact)
         if not wait_visible(contact, look_ms()):
             return None
         return best_of(contact, words.contact_links, Step.HELP)
@@ -492,7 +492,7 @@ class RetailerSite:
         link = browsing.find_from_here_or_home(self.words.support_request_pages, optional_ms())
         if link is not None:
             note(SUPPORT_REQUESTS, link)
-            browsing.click(link)
+            browsing.follow(link, arrived=heading)
         elif not self._go_to_start(SUPPORT_REQUESTS):
             return None
         wait_visible(heading, look_ms())

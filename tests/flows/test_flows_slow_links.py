@@ -16,6 +16,7 @@ from playwright.sync_api import Page
 
 from fixtures.regions import ST, ST_STATUS_WORDS, UK, Region
 from fixtures.server import ShopServer
+from flows.locating import look_ms
 from flows.site import RetailerSite
 from ordercore.models import OrderStatus
 from tests.support.people import JANE, PASSWORD
@@ -80,3 +81,29 @@ def test_a_script_routed_shop_takes_a_cancellation_and_a_return_with_its_label(
     dest = site.download_label(tmp_path / "label.pdf", expect=[started.reference])
     assert [r["return_number"] for r in shop.returns(prefix)] == [started.reference]
     assert dest.read_bytes().startswith(b"%PDF")
+
+
+def test_links_that_go_later_than_a_look_lasts_are_waited_on(page: Page, shop: ShopServer):
+    """Every link goes a second after a whole look: on a busy machine, as in soak runs, a
+    click can take that long to lead anywhere. The page clicked on is not read in the
+    meantime: not the home page as one without a sign-in form, not the order list as the
+    order's page (it once was: "Delivered / Order Received / Pending / ..." for one order).
+    """
+    prefix = "laterouted"
+    url = shop.add_region(replace(UK, prefix=prefix, link_delay_ms=look_ms() + 1_000))
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    order = site.open_order("70012")
+    assert (order.raw_status, order.status) == ("Delivered", OrderStatus.DELIVERED)
+    assert order.url == shop.url + shop.shop.regions[prefix].url("order", order="70012")
+    assert order.return_available
+    # The contact form, too, is reached through a link that goes that late.
+    receipt = site.request_cancellation(
+        site.open_order("70001"),
+        name="Jane Shopper",
+        email=JANE,
+        reason="No longer needed",
+        message="Please cancel this order; I no longer need it.",
+    )
+    [case] = shop.inbox(prefix)
+    assert (receipt.reference, case["order"]) == (case["case"], "70001")
