@@ -612,9 +612,26 @@ class Scheduler:
                 at=self.clock(),
             )
         try:
-            return self._claimed_check(ledger, account, tracked, announce=announce)
+            # Read again under the claim: what was read before it may be stale (another
+            # worker checked the order while this one waited for the shop's turn).
+            claimed = self._still_to_check(ledger, key)
+            if claimed is None:
+                return Check(
+                    key,
+                    Outcome.WAITING,
+                    f"Order {key.number}: another worker checked it meanwhile; skipped.",
+                    next_check=tracked.next_due_at,
+                    error=CLAIMED_ELSEWHERE,
+                    at=self.clock(),
+                )
+            return self._claimed_check(ledger, account, claimed, announce=announce)
         finally:
             ledger.release(key, self.worker)
+
+    def _still_to_check(self, ledger: Ledger, key: OrderKey) -> TrackedOrder | None:
+        """The order as the ledger has it now, if it is still being worked on."""
+        order = ledger.get(key)
+        return order if order is not None and order.active else None
 
     def _claim(self, ledger: Ledger, key: OrderKey) -> bool:
         """Take the order before any browser work: on a shared ledger, one worker at a time.

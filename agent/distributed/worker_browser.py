@@ -76,8 +76,12 @@ class WorkerScheduler(Scheduler):
         return tracked
 
     def check_order(self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder) -> Check:
-        """The scheduler's own check of one order: claim, look, act, release."""
+        """The scheduler's own check of one order: claim, read afresh, look, act, release."""
         return self._check(ledger, account, tracked, announce=False)
+
+    def _still_to_check(self, ledger: Ledger, key: OrderKey) -> TrackedOrder | None:
+        # Still due as well: a check by another worker moved its next check on.
+        return self.due_order(ledger, key)
 
     def as_stored_account(self, ledger: Ledger, name: str) -> WorkerScheduler | None:
         """This scheduler working as the stored account ``name`` (its settings, its secrets

@@ -177,3 +177,31 @@ def test_a_browser_that_died_between_tasks_is_started_afresh(
     ] * 2
     assert holder.launches == 2
     assert Counter(str(case["order"]) for case in shop.inbox("us")) == Counter(ORDERS)
+
+
+def test_an_order_checked_by_another_worker_while_this_one_waited_is_read_afresh(
+    shop: ShopServer, tmp_path: Path
+) -> None:
+    """A worker reads the order as due, then waits for the shop's turn; meanwhile another
+    worker checks it (its next check an hour away, a return label saved). What was read
+    before the wait is not acted on: the order is read again under the claim, and skipped.
+    (Acted on, a return label another worker had saved went unseen and a received return
+    ended the watch before its refund, in the scale-out test.)"""
+    settings = _settings(shop, tmp_path / "data")
+    key = _track(shop, settings)[0]
+    holder = WorkerBrowser(settings, limiter=None)
+    try:
+        ledger = holder.ledger()
+        read_before_the_wait = holder.scheduler.due_order(ledger, key)
+        assert read_before_the_wait is not None
+        ledger.record_return(key, label=str(tmp_path / "label.pdf"))  # the other worker's
+        ledger.schedule_next(key, holder.scheduler.clock() + timedelta(hours=1))
+        check = holder.scheduler.check_order(
+            ledger, holder.account(None, settings), read_before_the_wait
+        )
+    finally:
+        holder.close()
+
+    assert check.error == CLAIMED_ELSEWHERE and check.outcome is Outcome.WAITING
+    assert holder.launches == 0
+    assert shop.sign_in_attempts("us") == [] and shop.inbox("us") == []
