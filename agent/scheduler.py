@@ -603,30 +603,26 @@ class Scheduler:
         key = tracked.key
         if not self._claim(ledger, key):
             log.info("order claimed by another worker", order=key.number)
-            return Check(
-                key,
-                Outcome.WAITING,
-                f"Order {key.number}: another worker is checking it; skipped this pass.",
-                next_check=tracked.next_due_at,
-                error=CLAIMED_ELSEWHERE,
-                at=self.clock(),
-            )
+            return self._left_to_another(tracked, "another worker is checking it")
         try:
             # Read again under the claim: what was read before it may be stale (another
             # worker checked the order while this one waited for the shop's turn).
             claimed = self._still_to_check(ledger, key)
             if claimed is None:
-                return Check(
-                    key,
-                    Outcome.WAITING,
-                    f"Order {key.number}: another worker checked it meanwhile; skipped.",
-                    next_check=tracked.next_due_at,
-                    error=CLAIMED_ELSEWHERE,
-                    at=self.clock(),
-                )
+                return self._left_to_another(tracked, "another worker checked it meanwhile")
             return self._claimed_check(ledger, account, claimed, announce=announce)
         finally:
             ledger.release(key, self.worker)
+
+    def _left_to_another(self, tracked: TrackedOrder, why: str) -> Check:
+        return Check(
+            tracked.key,
+            Outcome.WAITING,
+            f"Order {tracked.key.number}: {why}; skipped this pass.",
+            next_check=tracked.next_due_at,
+            error=CLAIMED_ELSEWHERE,
+            at=self.clock(),
+        )
 
     def _still_to_check(self, ledger: Ledger, key: OrderKey) -> TrackedOrder | None:
         """The order as the ledger has it now, if it is still being worked on."""

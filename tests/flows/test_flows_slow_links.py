@@ -30,6 +30,18 @@ def _routed(shop: ShopServer, base: Region, prefix: str, **changes: object) -> s
     )
 
 
+def _cancellation_is_requested(site: RetailerSite, shop: ShopServer, prefix: str) -> None:
+    receipt = site.request_cancellation(
+        site.open_order("70001"),
+        name="Jane Shopper",
+        email=JANE,
+        reason="No longer needed",
+        message="Please cancel this order; I no longer need it.",
+    )
+    [case] = shop.inbox(prefix)
+    assert (receipt.reference, case["order"]) == (case["case"], "70001")
+
+
 @pytest.mark.parametrize(
     ("number", "raw", "status"),
     [("70001", "Pending", OrderStatus.PROCESSING), ("70012", "Delivered", OrderStatus.DELIVERED)],
@@ -68,15 +80,7 @@ def test_a_script_routed_shop_takes_a_cancellation_and_a_return_with_its_label(
     url = _routed(shop, base, prefix)
     site = RetailerSite(page, url)
     site.sign_in(JANE, PASSWORD)
-    receipt = site.request_cancellation(
-        site.open_order("70001"),
-        name="Jane Shopper",
-        email=JANE,
-        reason="No longer needed",
-        message="Please cancel this order; I no longer need it.",
-    )
-    [case] = shop.inbox(prefix)
-    assert (receipt.reference, case["order"]) == (case["case"], "70001")
+    _cancellation_is_requested(site, shop, prefix)
     started = site.start_return(site.open_order("70012"))
     dest = site.download_label(tmp_path / "label.pdf", expect=[started.reference])
     assert [r["return_number"] for r in shop.returns(prefix)] == [started.reference]
@@ -98,12 +102,4 @@ def test_links_that_go_later_than_a_look_lasts_are_waited_on(page: Page, shop: S
     assert order.url == shop.url + shop.shop.regions[prefix].url("order", order="70012")
     assert order.return_available
     # The contact form, too, is reached through a link that goes that late.
-    receipt = site.request_cancellation(
-        site.open_order("70001"),
-        name="Jane Shopper",
-        email=JANE,
-        reason="No longer needed",
-        message="Please cancel this order; I no longer need it.",
-    )
-    [case] = shop.inbox(prefix)
-    assert (receipt.reference, case["order"]) == (case["case"], "70001")
+    _cancellation_is_requested(site, shop, prefix)
