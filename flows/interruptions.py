@@ -28,8 +28,7 @@ _log = logging.getLogger(__name__)
 _equipped_pages: weakref.WeakSet[Page] = weakref.WeakSet()
 _equipped_contexts: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
 
-# A click on a button nothing covers: long enough for a busy machine, short enough that a
-# stuck handler does not stall the action it interrupted for long.
+# Short: the button is visible when the handler runs, and a stuck handler stalls every action.
 _CLICK_TIMEOUT_MS = 5_000
 # A button under another overlay: give up on it quickly and close the other one first.
 _COVERED_TIMEOUT_MS = 1_000
@@ -77,14 +76,11 @@ def _dismiss_all(dialogs: Locator, vocabulary: Vocabulary) -> None:
             button = _dismiss_button(dialog, vocabulary)
             if button is None:
                 continue
-            # The button a person can press now (nothing over it) gets a click's whole
-            # time: on a busy machine one second was once too short for every round.
-            timeout = _CLICK_TIMEOUT_MS if _on_top(button) else _COVERED_TIMEOUT_MS
             try:
                 # A handle pins this dialog: the locator moves on once it is gone.
                 # The dialog may close by itself between count() and here.
-                handle = dialog.element_handle(timeout=timeout)
-                button.click(timeout=timeout)
+                handle = dialog.element_handle(timeout=_COVERED_TIMEOUT_MS)
+                button.click(timeout=_COVERED_TIMEOUT_MS)
             except PlaywrightError as exc:
                 failures.append(_why_not_clicked(exc))
                 continue
@@ -99,22 +95,6 @@ def _dismiss_all(dialogs: Locator, vocabulary: Vocabulary) -> None:
             _ROUNDS,
             " | ".join(dict.fromkeys(failures)),
         )
-
-
-# Whether the middle of the element is the element itself (or in it), not something over it.
-_ON_TOP_SCRIPT = """(button) => {
-  const box = button.getBoundingClientRect();
-  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-  return top !== null && (top === button || button.contains(top));
-}"""
-
-
-def _on_top(button: Locator) -> bool:
-    """Whether nothing covers ``button`` right now (a dialog over its dialog, say)."""
-    try:
-        return bool(button.evaluate(_ON_TOP_SCRIPT, timeout=_COVERED_TIMEOUT_MS))
-    except PlaywrightError:
-        return False
 
 
 def _why_not_clicked(exc: PlaywrightError) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from flows.interruptions import _on_top, dismiss_visible, install_dialog_handlers
+from flows.interruptions import dismiss_visible, install_dialog_handlers
 from flows.vocabulary import DEFAULT_VOCABULARY as V
 
 OVERLAY = "position:fixed;inset:0;background:#fff;z-index:10"
@@ -101,21 +101,3 @@ def test_every_contract_button_word_closes_its_dialog(markup_page: Page, word: s
     )
     markup_page.get_by_role("button", name="Go").click()
     expect(markup_page.get_by_role("button", name="Done")).to_be_visible()
-
-
-def test_only_the_dialog_on_top_is_taken_as_one_a_person_can_close(page: Page):
-    # A page of its own: the module's markup page has handlers that would close them first.
-    # The later dialog lies over the earlier one: its button gets a click's whole time,
-    # the covered one a quick try (closed in a later round, once the top one is gone).
-    page.set_content(
-        '<div style="position:fixed;inset:0;z-index:1" role="dialog" aria-label="Cookies">'
-        '<button onclick="this.parentElement.remove()">Accept</button></div>'
-        '<div style="position:fixed;inset:0;z-index:2;background:#fff" role="dialog" '
-        'aria-label="Offer"><button onclick="this.parentElement.remove()">No thanks</button>'
-        "</div>"
-    )
-    covered = page.get_by_role("button", name="Accept")
-    on_top = page.get_by_role("button", name="No thanks")
-    assert (_on_top(covered), _on_top(on_top)) == (False, True)
-    dismiss_visible(page)
-    expect(page.get_by_role("dialog")).to_have_count(0)
