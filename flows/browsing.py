@@ -333,14 +333,16 @@ class Browsing:
         """Click; return the page that shows the result (a new tab, or this page)."""
         opened: list[Page] = []
 
-        def on_page(new_page: Page) -> None:
+        def on_popup(new_page: Page) -> None:
             opened.append(new_page)
 
-        self.page.context.on("page", on_page)
+        # This page's popups only: the context's other tabs (a batch's other orders) open
+        # pages too, and one taken for this click's had another order's return submitted.
+        self.page.on("popup", on_popup)
         try:
             self.click(target)
         finally:
-            self.page.context.remove_listener("page", on_page)
+            self.page.remove_listener("popup", on_popup)
         if not opened:
             return self.page
         new_page = opened[0]

@@ -47,15 +47,20 @@ def capture_label(browsing: Browsing, page: Page, link: Locator) -> bytes:
     def on_download(download: Download) -> None:
         downloads.append(download)
 
-    def on_page(new_page: Page) -> None:
+    limits = current_limits()
+    transfer = LabelTransfer(page, limits)
+
+    def on_popup(new_page: Page) -> None:
         opened.append(new_page)
+        transfer.include(new_page)
         new_page.on("download", on_download)
 
-    limits = current_limits()
     page.on("download", on_download)
-    page.context.on("page", on_page)
+    # This page's popups only: a tab the batch's other orders open is theirs (and would
+    # be closed below as a spent label tab).
+    page.on("popup", on_popup)
     try:
-        with LabelTransfer(page.context, limits) as transfer:
+        with transfer:
             for attempt in range(2):
                 where = page.url
                 try:
@@ -72,7 +77,7 @@ def capture_label(browsing: Browsing, page: Page, link: Locator) -> bytes:
                     break
     finally:
         page.remove_listener("download", on_download)
-        page.context.remove_listener("page", on_page)
+        page.remove_listener("popup", on_popup)
     try:
         if transfer.refusal:
             for download in downloads:

@@ -2,7 +2,8 @@
 
 A browser (and Playwright's request API) reads a response whole, however big or
 endless it is. While a label link is being clicked, every web request of the
-browser context goes through :class:`LabelTransfer` instead: the agent fetches
+label's tab and of the tabs it opens goes through :class:`LabelTransfer` instead
+(the context's other tabs, a batch's other orders, are left alone): the agent fetches
 it (with the context's cookies), stops at ``ORDER_AGENT_LABEL_MAX_BYTES`` or
 ``ORDER_AGENT_LABEL_TIMEOUT_MS``, and hands the browser the answer, which then
 downloads, opens or turns into a blob exactly as it would have. Redirects are
@@ -18,8 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 from http.client import HTTPException
 
-from playwright.sync_api import BrowserContext, Route
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Request, Route
 
 from flows.limits import Limits, shown_size
 
@@ -115,11 +116,23 @@ def _too_large(size: int | None, limits: Limits) -> LabelRefused:
 class LabelTransfer:
     """Route handler: fetch the browser's requests with the label limits (see module doc)."""
 
-    def __init__(self, context: BrowserContext, limits: Limits) -> None:
-        self.context = context
+    def __init__(self, page: Page, limits: Limits) -> None:
+        self.context = page.context
+        self.pages = [page]  # the label's tab, and the tabs it opens (:meth:`include`)
         self.limits = limits
         self.deadline = time.monotonic() + limits.label_timeout_ms / 1000
         self.refusal: str | None = None
+
+    def include(self, popup: Page) -> None:
+        """A tab the label's tab opened: the label may come through it."""
+        self.pages.append(popup)
+
+    def _ours(self, request: Request) -> bool:
+        try:
+            page = request.frame.page
+        except PlaywrightError:  # a service worker's request: no page of ours
+            return False
+        return any(page is mine for mine in self.pages)
 
     def __enter__(self) -> LabelTransfer:
         self.context.route("**/*", self.handle)
@@ -132,8 +145,10 @@ class LabelTransfer:
     def handle(self, route: Route) -> None:
         request = route.request
         try:
-            if not request.url.startswith(("http://", "https://")) or (
-                request.resource_type not in _FETCHED_TYPES
+            if (
+                not request.url.startswith(("http://", "https://"))
+                or request.resource_type not in _FETCHED_TYPES
+                or not self._ours(request)
             ):
                 route.fallback()
                 return
