@@ -124,15 +124,36 @@ def test_overlays_at_any_moment_after_each_page_load_never_stop_a_flow(
     assert returned.reference
 
 
+def test_a_dismiss_button_under_a_layer_that_takes_the_pointer_still_closes_its_dialog(
+    page: Page,
+):
+    # A promotion over the page whose "Close" sits under a transparent decorative layer:
+    # no pointer click reaches it, ever; its own click event closes the promotion.
+    page.set_content(
+        '<button type="button" onclick="this.textContent = \'Continued\'">Continue</button>'
+        '<div role="dialog" aria-label="Get 15% off" style="position:fixed;inset:0;'
+        'background:#fff"><button type="button" style="position:absolute;top:40px"'
+        ' onclick="this.parentElement.remove()">Close</button>'
+        '<div style="position:absolute;top:0;left:0;right:0;height:120px;z-index:9"></div>'
+        "</div>"
+    )
+    interruptions.install_dialog_handlers(page)
+    page.get_by_role("button", name="Continue").click(timeout=15_000)
+    assert page.get_by_role("button", name="Continued").is_visible()
+    assert page.get_by_role("dialog").count() == 0
+
+
 def test_a_dialog_the_handler_cannot_close_is_named_in_the_log(
     page: Page, caplog: pytest.LogCaptureFixture
 ):
-    # A promotion whose "Close" button sits under a pane that takes every click: the
-    # action it interrupts can only wait, and the run's log says why.
+    # A promotion whose "Close" button sits under a pane that takes every click, and
+    # answers a person's click only: the action it interrupts can only wait, and the
+    # run's log says why.
     page.set_content(
         '<button type="button">Continue</button>'
         '<div role="dialog" aria-label="Get 15% off" style="position:fixed;inset:20px">'
-        '<button type="button">Close</button></div>'
+        '<button type="button" onclick="if (event.isTrusted) this.parentElement.remove()">'
+        "Close</button></div>"
         '<div style="position:fixed;inset:0;z-index:9"></div>'
     )
     interruptions.install_dialog_handlers(page)
