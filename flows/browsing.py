@@ -211,6 +211,8 @@ _LINK_TARGET = """(el) => {
 }"""
 # How long one slice of a wait on two things at once lasts.
 _SLICE_MS = 250
+# How many times a link whose click an overlay took is clicked again.
+_CLICKS_AGAIN = 2
 
 
 def _same_document(url: str, other: str) -> bool:
@@ -288,18 +290,35 @@ class Browsing:
         shows (a link that opens what it names in place, in a dialog); neither within
         three looks is a transient error. A control that leads to no other document (a
         tab, a menu button, a link to a new tab or a download) is only clicked.
+
+        A click that met an overlay instead (a promotion that came with it, or one a
+        site opens at a first click) started nothing: the overlay is closed and the
+        link clicked again, which is safe for a link.
         """
         before = self.page.url
         try:
             target = link.evaluate(_LINK_TARGET)
         except PlaywrightError:
             target = ""
+        changes = document_changes(self.page)
+        changes_before = changes.count
         self.click(link, signing_in=signing_in)
         leads_away = target.startswith(("http:", "https:")) and not _same_document(target, before)
         if not leads_away:
             return
         checked = self.page.url != before  # the click's own check saw the new page
-        if not self._left(before, arrived):
+
+        def click_again_if_swallowed() -> bool:
+            overlays = interruption_dialogs(self.page, self.words)
+            if changes.count != changes_before or not visible_now(overlays):
+                return False
+            dismiss_visible(self.page, self.words)
+            if not visible_now(link):
+                return False
+            self.click(link, signing_in=signing_in)
+            return True
+
+        if not self._left(before, arrived, click_again_if_swallowed):
             raise TransientError(
                 f"a link to {target} did not lead there: {before} is still shown after "
                 f"{LOOK_WINDOWS * look_ms() // 1000}s"
@@ -307,22 +326,29 @@ class Browsing:
         if not checked:
             self.check_page(signing_in=signing_in)
 
-    def _left(self, before: str, arrived: Locator | None) -> bool:
+    def _left(self, before: str, arrived: Locator | None, click_again: Callable[[], bool]) -> bool:
         """Whether the page moved on from ``before`` (its next document parsed), or shows
-        ``arrived``, within three looks."""
+        ``arrived``, within three looks. Between slices of the wait, ``click_again`` may
+        click again (it says whether it did), up to ``_CLICKS_AGAIN`` times."""
         deadline = Deadline(LOOK_WINDOWS * look_ms())
+        clicks = 0
 
         def moved_on(url: str) -> bool:
             return url != before
 
         while not deadline.passed:
-            # In slices when something may show in place: the address, then that, in turn.
-            slice_ms = deadline.left_ms() if arrived is None else min(_SLICE_MS, deadline.left_ms())
+            # In slices: the address, then whatever may show in place, in turn.
             try:
-                self.page.wait_for_url(moved_on, timeout=slice_ms, wait_until="domcontentloaded")
+                self.page.wait_for_url(
+                    moved_on,
+                    timeout=min(_SLICE_MS, deadline.left_ms()),
+                    wait_until="domcontentloaded",
+                )
             except PlaywrightTimeoutError:
                 if arrived is not None and visible_now(arrived):
                     return True
+                if clicks < _CLICKS_AGAIN and click_again():
+                    clicks += 1
                 continue
             except PlaywrightError:
                 return True  # it went, and failed: the page's check says how

@@ -18,8 +18,9 @@ from playwright.sync_api import Locator, Page
 import flows.interruptions as interruptions
 from fixtures.regions import US
 from fixtures.server import ShopServer
+from flows.browsing import Browsing
 from flows.site import RetailerSite
-from flows.vocabulary import Vocabulary
+from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from tests.support.people import JANE, PASSWORD
 
 # Every page of the fixture shop, so that a promotion can follow each navigation.
@@ -162,3 +163,38 @@ def test_a_dialog_the_handler_cannot_close_is_named_in_the_log(
     said = " ".join(record.getMessage() for record in caplog.records)
     assert "an interruption dialog is still shown" in said
     assert "intercepts pointer events" in said
+
+
+# A link whose first click opens a promotion instead of following it ("Before you go..."),
+# as a click meets a promotion that shows up with it.
+FIRST_CLICK_PROMOTION = """(href) => {
+  const link = document.createElement("a");
+  link.href = href;
+  link.textContent = "Contact Us";
+  link.addEventListener("click", (event) => {
+    if (link.dataset.promoted) return;
+    link.dataset.promoted = "yes";
+    event.preventDefault();
+    const dialog = document.createElement("div");
+    dialog.setAttribute("role", "dialog");
+    dialog.setAttribute("aria-label", "Before you go");
+    dialog.style = "position:fixed;inset:0;background:#fff";
+    dialog.innerHTML = '<p>Get 15% off</p><button type="button">No thanks</button>';
+    dialog.querySelector("button").onclick = () => dialog.remove();
+    document.body.appendChild(dialog);
+  });
+  document.body.prepend(link);
+}"""
+
+
+def test_a_link_whose_click_a_promotion_took_is_followed_once_it_is_closed(
+    page: Page, shop: ShopServer
+):
+    home, contact = shop.page_url("us", "home"), shop.page_url("us", "contact")
+    browsing = Browsing(page, shop.region_url("us"), DEFAULT_VOCABULARY)
+    interruptions.install_dialog_handlers(page)  # the cookie dialog on arrival
+    browsing.goto(home)
+    page.evaluate(FIRST_CLICK_PROMOTION, contact)
+    browsing.follow(page.get_by_role("link", name="Contact Us").first)
+    assert page.url == contact
+    assert page.get_by_role("dialog", name="Before you go").count() == 0
