@@ -16,6 +16,7 @@ anything that holds a secret.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -293,14 +294,23 @@ class ChatWidget:
     def _prechat(self, frame: FrameLocator, *, order_number: str, name: str, email: str) -> None:
         root = frame.locator(":root")
         words = self.words
+        fields = [
+            (labelled(root, labels, step).and_(root.get_by_role("textbox")), value)
+            for labels, value, step in (
+                (words.chat_name_labels, name, Step.FULL_NAME),
+                (words.chat_email_labels, email, Step.EMAIL),
+                (words.chat_order_labels, order_number, Step.FIELD),
+            )
+            if value
+        ]
+        # The form may not be whole yet: a widget that builds it in parts (its Start
+        # button first), or one still leaving a conversation ("Start a new chat" is also
+        # named like a Start button, so `_start_new` may find one before the form shows).
+        if fields:
+            wait_visible(functools.reduce(Locator.or_, (field for field, _ in fields)), look_ms())
         filled = 0
-        for labels, value, step in (
-            (words.chat_name_labels, name, Step.FULL_NAME),
-            (words.chat_email_labels, email, Step.EMAIL),
-            (words.chat_order_labels, order_number, Step.FIELD),
-        ):
-            field = labelled(root, labels, step).and_(root.get_by_role("textbox"))
-            if value and visible_now(field):
+        for field, value in fields:
+            if visible_now(field):
                 self._type(frame, field.first, value)
                 filled += 1
         topic = select(root, words.chat_topic_labels)

@@ -150,6 +150,17 @@ def test_a_widget_that_shows_up_after_load_is_waited_for(
     assert _ask(widget).outcome is ChatOutcome.CANCELLED
 
 
+def test_a_pre_chat_form_whose_fields_come_after_its_start_button_is_filled_whole(
+    open_site: OpenSite, shop: ShopServer, page: Page
+):
+    _chat_shop(shop, chat_fields_delay_ms=4_000)  # within a look
+    widget = _widget(open_site, shop, page)
+    assert widget.offered(limits.current().look_ms)
+    assert _ask(widget).outcome is ChatOutcome.CANCELLED
+    [chat] = shop.chats("chat")
+    assert (chat["name"], chat["email"], chat["order"]) == ("Jane Shopper", JANE, "70001")
+
+
 def test_a_bubble_named_only_by_its_aria_label_is_the_launcher(
     open_site: OpenSite, shop: ShopServer, page: Page
 ):
