@@ -313,9 +313,15 @@ class Browsing:
             if changes.count != changes_before or not visible_now(overlays):
                 return False
             dismiss_visible(self.page, self.words)
-            if not visible_now(link):
-                return False
-            self.click(link, signing_in=signing_in)
+            try:
+                # A handle on this document's link: a click the page's script follows
+                # late may take it away meanwhile, and the next page is never clicked on.
+                handle = link.element_handle(timeout=_SLICE_MS)
+                if changes.count != changes_before:
+                    return False
+                handle.click(timeout=look_ms())
+            except PlaywrightError:
+                return False  # gone, or still covered: the wait goes on
             return True
 
         if not self._left(before, arrived, click_again_if_swallowed):
