@@ -28,7 +28,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows.findings import note_url
 from flows.forms import Filled, not_kept
-from flows.interruptions import dismiss_visible, interruption_dialogs
+from flows.interruptions import click_in_place, dismiss_visible, interruption_dialogs
 from flows.labels import save_atomically
 from flows.limits import current as current_limits
 from flows.limits import shown_size
@@ -268,11 +268,26 @@ class Browsing:
             return None
         return status
 
-    def click(self, target: Locator, *, page: Page | None = None, signing_in: bool = False) -> None:
-        """Click, then make sure the page that follows is not an error, a bot check or sign-in."""
+    def click(
+        self,
+        target: Locator,
+        *,
+        page: Page | None = None,
+        signing_in: bool = False,
+        safe_to_repeat: bool = False,
+    ) -> None:
+        """Click, then make sure the page that follows is not an error, a bot check or sign-in.
+
+        ``safe_to_repeat``: the control sends nothing (a link, a toggle), so a click an
+        interruption took is made again (``flows.clicks``).
+        """
         page = page or self.page
         try:
-            target.click()  # the context carries ORDER_AGENT_TIMEOUT_MS
+            # No time-out given: the context carries ORDER_AGENT_TIMEOUT_MS.
+            if safe_to_repeat:
+                click_in_place(target, self.words, None)
+            else:
+                target.click()
         except PlaywrightError:
             self.diagnose("a link or button did not respond", page=page, signing_in=signing_in)
         self.check_page(page, signing_in=signing_in)
@@ -372,7 +387,7 @@ class Browsing:
         # pages too, and one taken for this click's had another order's return submitted.
         self.page.on("popup", on_popup)
         try:
-            self.click(target)
+            self.click(target, safe_to_repeat=True)
         finally:
             self.page.remove_listener("popup", on_popup)
         if not opened:

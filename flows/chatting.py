@@ -26,6 +26,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, FrameLocator, Locator, Page, expect
 
 from flows.forms import choose_option
+from flows.interruptions import click_in_place
 from flows.limits import current as current_limits
 from flows.locating import (
     best_of,
@@ -132,7 +133,7 @@ class ChatWidget:
             launcher = self.launcher()
             if not wait_visible(launcher, look_ms()):
                 raise SiteNotUnderstood("the chat launcher went away before it was opened")
-            best_of(launcher, self.words.chat_launchers).click()
+            click_in_place(best_of(launcher, self.words.chat_launchers), self.words, None)
             if not wait_visible(frame, look_ms()):
                 raise SiteNotUnderstood("the chat launcher opened no chat window")
         handle = frame.first.element_handle(timeout=look_ms())

@@ -8,6 +8,11 @@ never type into or submit it.
 A dialog that holds a password, a verification code or a select is never
 treated as an interruption: that is a sign-in, contact or return form shown in
 a modal, which a flow has to fill instead of closing.
+
+A promotion that shows up between the press and the release of a click takes the
+click (``flows.clicks``): ``click_in_place`` makes a click on a control that sends
+nothing again once it is closed, and a dismiss button whose click it took is not
+waited on (the newcomer is on top, and closed first).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import weakref
 from playwright.sync_api import BrowserContext, Dialog, ElementHandle, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from flows.clicks import ClickCount
+from flows.locating import visible_now
 from flows.matching import names
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 
@@ -33,6 +40,8 @@ _CLICK_TIMEOUT_MS = 5_000
 # A button under another overlay: give up on it quickly and close the other one first.
 _COVERED_TIMEOUT_MS = 1_000
 _ROUNDS = 4
+# How many times a click that an interruption took is made again.
+CLICKS_AGAIN = 2
 
 
 def interruption_dialogs(page: Page, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Locator:
@@ -83,12 +92,18 @@ def _dismiss_all(dialogs: Locator, vocabulary: Vocabulary) -> None:
             except PlaywrightError as exc:
                 failures.append(_why_not_clicked(exc))
                 continue
+            clicks = ClickCount.of(button, _COVERED_TIMEOUT_MS)
             try:
                 button.click(timeout=_COVERED_TIMEOUT_MS)
             except PlaywrightError as exc:
                 if not _click_event_closes(button, handle):
                     failures.append(_why_not_clicked(exc))
                 continue
+            if clicks is not None and clicks.missed():
+                # A dialog that came with the press took the click: this one stays, under
+                # the newcomer. Count again, the newcomer (the last) first.
+                failures.append("a dialog that came with the click took it")
+                break
             with contextlib.suppress(PlaywrightError):
                 handle.wait_for_element_state("hidden", timeout=_CLICK_TIMEOUT_MS)
             break
@@ -179,3 +194,20 @@ def _answer_native_dialog(dialog: Dialog) -> None:
 def dismiss_visible(page: Page, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> None:
     """Close interruptions showing right now (before a screenshot, which no handler precedes)."""
     _dismiss_all(interruption_dialogs(page, vocabulary), vocabulary)
+
+
+def click_in_place(control: Locator, vocabulary: Vocabulary, timeout_ms: float | None) -> None:
+    """Click a control that sends nothing; again (at most ``CLICKS_AGAIN`` times) once an
+    interruption that took the click is closed."""
+    page = control.page
+    for _attempt in range(CLICKS_AGAIN):
+        clicks = ClickCount.of(control, timeout_ms)
+        control.click(timeout=timeout_ms)
+        if clicks is None or not clicks.missed():
+            return
+        if not visible_now(interruption_dialogs(page, vocabulary)):
+            return  # lost to something else (a page that moved): no second guess
+        _log.info("a click was taken by an interruption dialog: closing it and clicking again")
+        with contextlib.suppress(PlaywrightError):
+            dismiss_visible(page, vocabulary)
+    control.click(timeout=timeout_ms)

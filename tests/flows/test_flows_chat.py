@@ -251,3 +251,15 @@ def test_a_conversation_about_another_order_is_left_for_a_new_one(
     assert second.reference != first.reference
     assert [chat["order"] for chat in shop.chats("chat")] == ["70001", "70002"]
     assert sorted(case["order"] for case in shop.inbox("chat")) == ["70001", "70002"]
+
+
+def test_a_launcher_click_that_a_promotion_took_is_made_again_once_it_is_closed(
+    open_site: OpenSite, shop: ShopServer, page: Page
+):
+    # The promotion shows as the button goes down on the order page: the launcher never
+    # gets the click, and no chat window opens until it is clicked again.
+    _chat_shop(shop, promo_on_press=True, promo_pages=("order",))
+    widget = _widget(open_site, shop, page)
+    assert widget.offered(optional_ms())
+    assert _ask(widget).outcome is ChatOutcome.CANCELLED
+    assert page.get_by_role("dialog", name="Get 15% off").count() == 0

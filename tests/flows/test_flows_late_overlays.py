@@ -16,12 +16,14 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 import flows.interruptions as interruptions
-from fixtures.regions import US
+from fixtures.regions import UK, US, Region
 from fixtures.server import ShopServer
 from flows.browsing import Browsing
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from tests.support.people import JANE, PASSWORD
+
+from .shopper import OpenSite
 
 # Every page of the fixture shop, so that a promotion can follow each navigation.
 EVERY_PAGE = (
@@ -198,3 +200,33 @@ def test_a_link_whose_click_a_promotion_took_is_followed_once_it_is_closed(
     browsing.follow(page.get_by_role("link", name="Contact Us").first)
     assert page.url == contact
     assert page.get_by_role("dialog", name="Before you go").count() == 0
+
+
+@pytest.mark.parametrize("base", [US, UK], ids=["return-page-link", "in-place-toggle"])
+def test_a_return_entry_click_that_a_promotion_took_is_made_again_once_it_is_closed(
+    open_site: OpenSite, shop: ShopServer, base: Region
+):
+    # The promotion shows as the button goes down on the order page: the release lands
+    # on it, and the return entry (a link to the form, or a toggle that shows it in
+    # place) never gets the click.
+    shop.add_region(replace(base, prefix="press", promo_on_press=True, promo_pages=("order",)))
+    site = open_site("press")
+    receipt = site.start_return(site.open_order("70004"))
+    [started] = shop.returns("press")
+    assert receipt.reference == started["return_number"]
+    assert site.page.get_by_role("dialog", name="Get 15% off").count() == 0
+
+
+def test_a_promotion_that_comes_with_the_press_on_a_cookie_button_is_closed_too(
+    open_site: OpenSite, shop: ShopServer
+):
+    # The first press on the home and account pages is the handler's own, on "Accept":
+    # the promotion takes its click, and the cookie dialog stays under it. Waiting for
+    # that dialog to close would hold the action the handler runs for until it fails.
+    shop.add_region(
+        replace(UK, prefix="press", promo_on_press=True, promo_pages=("home", "account"))
+    )
+    site = open_site("press")
+    assert site.open_order("70004").number.endswith("70004")
+    dialogs = site.page.get_by_role("dialog")
+    assert dialogs.filter(visible=True).count() == 0

@@ -1,0 +1,64 @@
+"""Whether a click reached the element it was aimed at.
+
+A promotion that shows up between the press and the release of a click takes the
+release: the click lands on the promotion (or on what holds both), and the control
+never hears of it. Playwright checks what is under the pointer at the press only, so
+the click "succeeds". A menu, a "Return Items" toggle or a chat launcher then opens
+nothing, and the page looks as if the site had no such thing.
+
+So the element counts the clicks it receives (a listener of its own, on the capture
+side so that the page's handlers cannot hide one). A click it did not receive can be
+made again (``flows.interruptions.click_in_place``), or not waited on: the element's
+own count decides, never a guess from what the page shows, since a toggle clicked
+twice closes what it opened.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import ElementHandle, Locator
+from playwright.sync_api import Error as PlaywrightError
+
+# Starts the control's count (once per element) and reads it. A symbol from the global
+# registry: no name of the page's own can clash with it.
+_COUNT_CLICKS = """(el) => {
+  const key = Symbol.for("order-agent.clicks-received");
+  if (!(key in el)) {
+    Object.defineProperty(el, key, {value: {count: 0}});
+    el.addEventListener("click", (event) => {
+      if (event.isTrusted) el[key].count += 1;
+    }, {capture: true});
+  }
+  return el[key].count;
+}"""
+_CLICKS_RECEIVED = """(el) => el.isConnected
+  ? (el[Symbol.for("order-agent.clicks-received")]?.count ?? null)
+  : null"""
+
+
+class ClickCount:
+    """The clicks one element has received since it was first watched."""
+
+    def __init__(self, handle: ElementHandle, before: int) -> None:
+        self._handle = handle
+        self._before = before
+
+    @classmethod
+    def of(cls, control: Locator, timeout_ms: float | None) -> ClickCount | None:
+        """Watch the element ``control`` shows; ``None`` when it cannot be (the click says why)."""
+        try:
+            handle = control.element_handle(timeout=timeout_ms)
+            return cls(handle, int(handle.evaluate(_COUNT_CLICKS)))
+        except PlaywrightError:
+            return None
+
+    def missed(self) -> bool:
+        """Whether the element is still there and received no click since it was watched.
+
+        Any doubt (the element replaced, the page gone on) reads as "received": a click
+        made again is only ever made on certain knowledge that the first one was lost.
+        """
+        try:
+            received = self._handle.evaluate(_CLICKS_RECEIVED)
+        except PlaywrightError:
+            return False
+        return received is not None and int(received) == self._before
