@@ -3,7 +3,7 @@
 A promotion that shows up between the press and the release of a click takes the
 release: the click lands on the promotion (or on what holds both), and the control
 never hears of it. Playwright checks what is under the pointer at the press only, so
-the click "succeeds". A menu, a "Return Items" toggle or a chat launcher then opens
+the click "succeeds". A "Return Items" toggle or a chat launcher then opens
 nothing, and the page looks as if the site had no such thing.
 
 So the element counts the clicks it receives (a listener of its own, on the capture

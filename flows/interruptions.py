@@ -201,6 +201,8 @@ def click_in_place(control: Locator, vocabulary: Vocabulary, timeout_ms: float |
     interruption that took the click is closed."""
     page = control.page
     for _attempt in range(CLICKS_AGAIN):
+        # The click waits for this too: a control that never shows fails once, not twice.
+        control.wait_for(timeout=timeout_ms)
         clicks = ClickCount.of(control, timeout_ms)
         control.click(timeout=timeout_ms)
         if clicks is None or not clicks.missed():
