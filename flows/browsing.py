@@ -26,6 +26,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from flows.clicks import ClickCount
 from flows.findings import note_url
 from flows.forms import Filled, not_kept
 from flows.interruptions import click_in_place, dismiss_visible, interruption_dialogs
@@ -308,7 +309,8 @@ class Browsing:
 
         A click that met an overlay instead (a promotion that came with it, or one a
         site opens at a first click) started nothing: the overlay is closed and the
-        link clicked again, which is safe for a link.
+        link clicked again, which is safe for a link. So is a click the link never
+        received (``flows.clicks``), even once what took it is gone.
         """
         before = self.page.url
         try:
@@ -317,6 +319,8 @@ class Browsing:
             target = ""
         changes = document_changes(self.page)
         changes_before = changes.count
+        # Only a link already shown is counted: the click itself waits for one to come.
+        clicks = ClickCount.of(link, _SLICE_MS)
         self.click(link, signing_in=signing_in)
         leads_away = target.startswith(("http:", "https:")) and not _same_document(target, before)
         if not leads_away:
@@ -324,8 +328,14 @@ class Browsing:
         checked = self.page.url != before  # the click's own check saw the new page
 
         def click_again_if_swallowed() -> bool:
-            overlays = interruption_dialogs(self.page, self.words)
-            if changes.count != changes_before or not visible_now(overlays):
+            if changes.count != changes_before:
+                return False
+            if clicks is not None and clicks.left_to_the_browser():
+                return False  # a navigation is coming, its news late on a busy machine
+            # The link's own count says for sure; a dialog shown says maybe (its own
+            # script may have opened it at the click, instead of leaving).
+            missed = clicks is not None and clicks.missed()
+            if not missed and not visible_now(interruption_dialogs(self.page, self.words)):
                 return False
             dismiss_visible(self.page, self.words)
             try:

@@ -20,19 +20,25 @@ from playwright.sync_api import Error as PlaywrightError
 
 # Starts the control's count (once per element) and reads it. A symbol from the global
 # registry: no name of the page's own can clash with it.
+# The last click is kept: once its dispatch is over, it says whether a page script
+# prevented what the browser does with it (a link's navigation).
 _COUNT_CLICKS = """(el) => {
   const key = Symbol.for("order-agent.clicks-received");
   if (!(key in el)) {
-    Object.defineProperty(el, key, {value: {count: 0}});
+    Object.defineProperty(el, key, {value: {count: 0, last: null}});
     el.addEventListener("click", (event) => {
-      if (event.isTrusted) el[key].count += 1;
+      if (!event.isTrusted) return;
+      el[key].count += 1;
+      el[key].last = event;
     }, {capture: true});
   }
   return el[key].count;
 }"""
-_CLICKS_RECEIVED = """(el) => el.isConnected
-  ? (el[Symbol.for("order-agent.clicks-received")]?.count ?? null)
-  : null"""
+_CLICKS_RECEIVED = """(el) => {
+  const seen = el[Symbol.for("order-agent.clicks-received")];
+  if (!el.isConnected || !seen) return null;
+  return {count: seen.count, prevented: seen.last ? seen.last.defaultPrevented : null};
+}"""
 
 
 class ClickCount:
@@ -51,14 +57,30 @@ class ClickCount:
         except PlaywrightError:
             return None
 
+    def _received(self) -> dict[str, object] | None:
+        try:
+            return self._handle.evaluate(_CLICKS_RECEIVED)
+        except PlaywrightError:
+            return None  # the page gone on: its element with it
+
     def missed(self) -> bool:
         """Whether the element is still there and received no click since it was watched.
 
         Any doubt (the element replaced, the page gone on) reads as "received": a click
         made again is only ever made on certain knowledge that the first one was lost.
         """
-        try:
-            received = self._handle.evaluate(_CLICKS_RECEIVED)
-        except PlaywrightError:
-            return False
-        return received is not None and int(received) == self._before
+        received = self._received()
+        return received is not None and received["count"] == self._before
+
+    def left_to_the_browser(self) -> bool:
+        """Whether the element received a click that no page script prevented.
+
+        On a link, the browser is then on its way to the link's page, whether or not
+        the news of it has come yet: a second click would load the page a second time.
+        """
+        received = self._received()
+        return (
+            received is not None
+            and received["count"] != self._before
+            and received["prevented"] is False
+        )

@@ -202,6 +202,32 @@ def test_a_link_whose_click_a_promotion_took_is_followed_once_it_is_closed(
     assert page.get_by_role("dialog", name="Before you go").count() == 0
 
 
+# A link under a veil that shows as the button goes down and goes at the release: the
+# release lands on the veil, the link gets no click, and nothing is left to close.
+PRESS_VEIL = """(href) => {
+  const link = document.createElement("a");
+  link.href = href;
+  link.textContent = "Contact Us";
+  document.body.prepend(link);
+  document.addEventListener("pointerdown", () => {
+    const veil = document.createElement("div");
+    veil.style = "position:fixed;inset:0;background:rgba(0,0,0,.2)";
+    veil.addEventListener("pointerup", () => veil.remove());
+    document.body.appendChild(veil);
+  }, {capture: true, once: true});
+}"""
+
+
+def test_a_link_click_that_a_passing_veil_took_is_made_again(page: Page, shop: ShopServer):
+    url = shop.add_region(replace(US, prefix="veil", cookie_dialog=False, promo_dialog=False))
+    home, contact = shop.page_url("veil", "home"), shop.page_url("veil", "contact")
+    browsing = Browsing(page, url, DEFAULT_VOCABULARY)
+    browsing.goto(home)
+    page.evaluate(PRESS_VEIL, contact)
+    browsing.follow(page.get_by_role("link", name="Contact Us").first)
+    assert page.url == contact
+
+
 @pytest.mark.parametrize("base", [US, UK], ids=["return-page-link", "in-place-toggle"])
 def test_a_return_entry_click_that_a_promotion_took_is_made_again_once_it_is_closed(
     open_site: OpenSite, shop: ShopServer, base: Region
