@@ -68,6 +68,9 @@ class Row:
     screenshot: str | None = None
     # On a miss: the names of the links/buttons (or fields) the page did offer.
     seen: list[str] = field(default_factory=list)
+    # The order status's row: status words seen elsewhere on the page, and why they were
+    # not taken ("'Canceled' (set aside: another order's)").
+    set_aside: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -77,6 +80,7 @@ class Row:
             "url": self.url,
             "screenshot": self.screenshot,
             "seen_on_page": self.seen,
+            "set_aside": self.set_aside,
             "add_to_profile": [f"[{s.table}] {s.line}" for s in self.suggestions],
         }
 
@@ -159,6 +163,8 @@ class DoctorReport:
             if row.seen:
                 shown = ", ".join(f"'{name}'" for name in row.seen)
                 lines.append(f"  {'':<{width}}  the page offers: {shown}")
+            if row.set_aside:
+                lines.append(f"  {'':<{width}}  not taken: {', '.join(row.set_aside)}")
             if row.screenshot:
                 lines.append(f"  {'':<{width}}  screenshot: {row.screenshot}")
         if self.statuses:
@@ -413,7 +419,20 @@ class Doctor:
         link = self.finding("order") if len(self.findings) > before else None
         self.found("order", link, f"order {order.number} (a page remembered this run)")
         summary = f"'{order.raw_status}' → {order.status.value}"
-        if order.status is OrderStatus.UNKNOWN:
+        evidence = order.status_evidence
+        aside = [f"'{c.text}' ({c.where})" for c in evidence.set_aside] if evidence else []
+        if evidence is not None and evidence.where:
+            summary += f" ({evidence.where})"
+        if (
+            evidence is not None
+            and order.status is OrderStatus.UNKNOWN
+            and (evidence.conflict or not evidence.taken)
+        ):
+            why = "places that disagree" if evidence.conflict else "no status in its place"
+            row = Row("order status", False, f"{summary}: {why}", order.url)
+            row.set_aside = aside
+            self.add(row)
+        elif order.status is OrderStatus.UNKNOWN:
             word = StatusWord(order.number, order.raw_status, order.status)
             suggestion = word.suggestion()
             self.add(
@@ -427,7 +446,9 @@ class Doctor:
             )
         else:
             items = f", {len(order.items)} item{'s' if len(order.items) != 1 else ''}"
-            self.add(Row("order status", True, summary + items, order.url))
+            row = Row("order status", True, summary + items, order.url)
+            row.set_aside = aside
+            self.add(row)
         return order
 
     def return_entry(self, opened: Order | None) -> None:

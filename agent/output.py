@@ -293,6 +293,8 @@ def error_object(
         value = getattr(exc, key, None)
         if value:
             obj[key] = value
+    for key, value in (getattr(exc, "status_details", None) or {}).items():
+        obj.setdefault(key, value)
     return redact(obj)
 
 

@@ -65,7 +65,16 @@ from ordercore.errors import (
     TransientError,
     UnknownStatus,
 )
-from ordercore.models import Action, CommandOptions, Goal, Order, OrderStatus, Outcome, Result
+from ordercore.models import (
+    Action,
+    CommandOptions,
+    Goal,
+    Order,
+    OrderStatus,
+    Outcome,
+    Result,
+    StatusEvidence,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -656,9 +665,20 @@ class OrderAgent:
         if order.status is OrderStatus.UNKNOWN:
             phone = self.phone()
             shot = self.screenshot(order, "unknown-status")
+            evidence = order.status_evidence
+            if evidence is not None and (evidence.conflict or not evidence.taken):
+                return UnknownStatus(
+                    unclear_status_message(order.number, evidence),
+                    raw_status=order.raw_status,
+                    hint="look at the order on the shop's site, or call customer service",
+                    phone=phone,
+                    evidence=str(shot),
+                    status_details=evidence.to_json(),
+                )
             return UnknownStatus(
                 unknown_status_message(order.number, order.raw_status or ""),
                 raw_status=order.raw_status,
+                status_details=evidence.to_json() if evidence is not None else None,
                 hint="look at the order on the shop's site, or call customer service; "
                 f"to teach it, add to {self.profile_file()}: "
                 f'[status] "{order.raw_status}" = "<one of {", ".join(STATUS_VALUES)}>"',
@@ -1238,6 +1258,9 @@ class OrderAgent:
             details.setdefault("refund", order.refund)
         if order.return_stage is not None:
             details.setdefault("return_stage", order.return_stage.value)
+        if order.status_evidence is not None:
+            for key, value in order.status_evidence.to_json().items():
+                details.setdefault(key, value)
         return Result(
             order=order.number,
             status=order.status,
@@ -1267,6 +1290,22 @@ def chat_shortfall(chat: ChatResult | None, *, tried: bool) -> str:
 def _clause(sentence: str) -> str:
     """A sentence as the hint clause the CLI prints after a message: no capital, no full stop."""
     return (sentence[:1].lower() + sentence[1:]).rstrip(".")
+
+
+def unclear_status_message(number: str, evidence: StatusEvidence) -> str:
+    """What to say when the places that show a status disagree, or none shows one."""
+    if evidence.conflict:
+        said = "; ".join(f"{c.text!r} ({c.where})" for c in evidence.taken)
+        return (
+            f"order {number} shows statuses that disagree: {said}; order-agent acts only on "
+            "one status in its place, so nothing was done"
+        )
+    seen = "; ".join(f"{c.text!r} ({c.where})" for c in evidence.set_aside[:4])
+    return (
+        f"order {number} shows no status in a place order-agent reads it from"
+        + (f" (seen: {seen})" if seen else "")
+        + "; nothing was done"
+    )
 
 
 def unknown_status_message(number: str, raw: str) -> str:

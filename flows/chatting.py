@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -254,7 +254,13 @@ class ChatWidget:
         return True
 
     def request_cancellation(
-        self, *, order_number: str, name: str, email: str, message: str
+        self,
+        *,
+        order_number: str,
+        name: str,
+        email: str,
+        message: str,
+        before_send: Callable[[], None] | None = None,
     ) -> ChatResult:
         """Ask the chat to cancel ``order_number``; wait (bounded) for its answer.
 
@@ -279,6 +285,8 @@ class ChatWidget:
         send = button(frame.locator(":root"), self.words.chat_send)
         if not wait_visible(send, look_ms()):
             raise SiteNotUnderstood("the chat has no Send button")
+        if before_send is not None:
+            before_send()  # the order's status read again: it raises to stop the send
         send.first.click()
         answer = self._shop_lines(frame).filter(has_text=self._conclusive())
         # A hand-over line is no answer: the person's line comes later, in the same wait.

@@ -15,7 +15,7 @@ from playwright.sync_api import Locator
 from flows.findings import Finding, describe
 from flows.forms import options_of
 from flows.locating import textbox, visible_now
-from flows.matching import alternatives, first_group, order_link_numbers, pattern
+from flows.matching import pattern
 from flows.pages import ContactPage, OrderListPage
 from flows.recognition import Step
 from flows.vocabulary import Vocabulary
@@ -84,56 +84,14 @@ def contact_fields(contact: ContactPage) -> list[FieldCheck]:
     return checks
 
 
-# For each order link: the status in its table row (under a Status column), or in the
-# smallest block around it that holds a "Status: ..." line and no other order's link.
-_STATUS_BESIDE_LINK = r"""
-(link, [labelSource, orderSource]) => {
-  const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
-  const label = new RegExp("^\\W*(?:" + labelSource + ")\\W*$", "i");
-  const labelled = new RegExp(
-    "(?:^|\\n)\\s*(?:" + labelSource + ")\\s*[:\\-\u2013\u2014]\\s*([^\\n]+)", "i");
-  const order = new RegExp(orderSource, "i");
-  const row = link.closest("tr, [role=row]");
-  if (row) {
-    const table = row.closest("table, [role=table], [role=grid]");
-    const headers = table ? [...table.querySelectorAll("th, [role=columnheader]")] : [];
-    const header = headers.find((h) => label.test(clean(h.innerText)));
-    if (header) {
-      const index = [...header.parentElement.children].indexOf(header);
-      const cell = row.children[index];
-      if (cell) return clean(cell.innerText);
-    }
-  }
-  for (let up = link.parentElement, level = 0; up && level < 6; up = up.parentElement, level++) {
-    const controls = [...up.querySelectorAll("a, button, [role=link], [role=button]")];
-    if (controls.filter((c) => order.test(clean(c.innerText))).length > 1) return null;
-    const found = labelled.exec(up.innerText || "");
-    if (found) return clean(found[1]);
-  }
-  return null;
-}
-"""
-
-
 def list_statuses(listing: OrderListPage) -> list[tuple[str, str | None]]:
-    """(order number as shown, status words beside it or None) for each order on the list."""
-    words = listing.words
-    numbered = order_link_numbers(words.order_link_formats)
-    links = listing.order_links()
+    """(order number as shown, status words beside it or None) for each order on the list:
+    read the way ``RetailerSite.open_order`` reads an order's row (``listed_status``)."""
     found: list[tuple[str, str | None]] = []
-    source = alternatives(words.status_labels)
-    for index in range(links.count()):
-        link = links.nth(index)
+    for number in listing.order_numbers():
         try:
-            # An icon link ("View order 70001" as its aria-label) has no text to read.
-            label = link.get_attribute("aria-label")
-            name = " ".join((label or link.inner_text()).split())
-            number = numbered.search(name)
-            raw = link.evaluate(_STATUS_BESIDE_LINK, [source, numbered.pattern])
+            listed = listing.listed_status(number)
         except PlaywrightError:
-            continue
-        if number is None:
-            continue
-        found.append((first_group(number), str(raw) if raw else None))
-    unique = dict(found)
-    return list(unique.items())
+            listed = None
+        found.append((number, listed.text if listed is not None else None))
+    return found

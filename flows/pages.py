@@ -25,7 +25,6 @@ from flows.forms import (
     selected,
     typed,
 )
-from flows.limits import current as current_limits
 from flows.limits import without_control_characters
 from flows.locating import (
     Scope,
@@ -50,7 +49,6 @@ from flows.matching import (
     first_group,
     names,
     order_link_numbers,
-    order_number_core,
     order_number_in_text,
     pattern,
     reference_in,
@@ -59,8 +57,9 @@ from flows.matching import (
 from flows.order_items import PRICE, items_in_tables
 from flows.recognition import Step, best_candidate, name_pattern, ranked
 from flows.results import SupportRequest
-from flows.vocabulary import Vocabulary, combined_status, read_status_text
-from ordercore.models import Item, Order, OrderStatus, ReturnStage
+from flows.status_reading import StatusRead, read_order_status
+from flows.vocabulary import Vocabulary, read_status_text
+from ordercore.models import Item, Order, OrderStatus, ReturnStage, StatusCandidate, StatusPlace
 
 _ITEMS_HEADING = re.compile(
     r"^\W*(?:order\s+)?(?:items?|products?|your\s+items|items\s+in\s+(?:this|your)\s+order)"
@@ -77,45 +76,49 @@ _ORDER_IN_TEXT = re.compile(
 # A reference-looking token ("CS-482913", "REF-12345") when no phrase introduces it.
 _REFERENCE_TOKEN = re.compile(r"\b([A-Za-z]{1,6}-?[0-9]{3,}[A-Za-z0-9-]*)\b")
 
-# The text in an order link's row under a column headed like a status label.
-_STATUS_IN_ROW = r"""(link, labelSource) => {
+# The status an order's row or card shows, from its control: the cell under the table's
+# Status header; else, in the card (the nearest block holding the number), a labelled value
+# or the one short text that is not the number, a date, a price or a control.
+_STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   const bare = new RegExp("^\\W*(?:" + labelSource + ")\\W*$", "i");
-  const row = link.closest("tr, [role=row]");
+  const prefix = new RegExp("^\\W*(?:" + labelSource + ")\\s*[:\\-\u2013\u2014]\\s*", "i");
+  const ours = new RegExp(oursSource, "i");
+  const row = control.closest("tr, [role=row]");
   const table = row && row.closest("table, [role=table], [role=grid]");
-  if (!table) return null;
-  const header = [...table.querySelectorAll("th, [role=columnheader]")]
-    .find((h) => bare.test(clean(h.innerText)));
-  if (!header) return null;
-  const index = [...header.parentElement.children].indexOf(header);
-  const cell = row.children[index];
-  return cell ? clean(cell.innerText) : null;
-}"""
-
-# Short texts (badges) around a heading, by level: its block, then the block around that.
-_SHORT_TEXTS_NEAR = r"""(heading, number) => {
-  const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
-  const skip = "a, button, select, option, label, nav, footer, form, [role=link], [role=button]";
-  const levels = [];
-  let block = heading.parentElement;
-  for (let level = 0; level < 3 && block && block !== document.body; level++) {
-    const texts = [];
-    for (const el of block.querySelectorAll("*")) {
-      if (el.closest(skip) || [...el.children].some((c) => clean(c.innerText))) continue;
-      const text = clean(el.innerText);
-      if (!text || text.includes(number) || text.split(" ").length > 4) continue;
-      const box = el.getBoundingClientRect();
-      if (box.width > 0 && box.height > 0) texts.push(text);
-    }
-    levels.push(texts);
-    block = block.parentElement;
+  if (table) {
+    const header = [...table.querySelectorAll("th, [role=columnheader]")]
+      .find((h) => bare.test(clean(h.innerText)));
+    if (!header) return null;
+    const index = [...header.parentElement.children].indexOf(header);
+    const cell = row.children[index];
+    return cell ? { text: clean(cell.innerText), label: clean(header.innerText) } : null;
   }
-  return levels;
+  let card = control;
+  while (card && card !== document.body && !ours.test(clean(card.innerText))) {
+    card = card.parentElement;
+  }
+  if (!card || card === document.body) return null;
+  const badges = [];
+  for (const el of card.querySelectorAll("*")) {
+    const text = clean(el.innerText);
+    if ([...el.children].some((c) => clean(c.innerText))) continue;
+    if (el.closest("a, button, [role=link], [role=button]") || !text) continue;
+    if (prefix.test(text)) {
+      const value = text.replace(prefix, "");
+      const label = clean(text.slice(0, text.length - value.length)).replace(/[:\-\s]+$/, "");
+      return { text: value, label };
+    }
+    if (!ours.test(text) && text.split(" ").length <= 4) badges.push(text);
+  }
+  return { badges };
 }"""
-
 
 # The names links go by, near enough: their aria-label, else their text.
-_NAMES_OF = "(els) => els.map((el) => el.getAttribute('aria-label') || el.innerText || '')"
+_NAMES_OF = (
+    "(els) => els.map((el) => el.getAttribute('aria-label') || el.innerText.trim() || "
+    "el.getAttribute('title') || el.value || '')"
+)
 
 
 class SitePage:
@@ -315,34 +318,92 @@ class SignInPage:
 
 
 class OrderListPage(SitePage):
-    """The order history: one link per order, named with its number."""
+    """The order history: one row or card per order, holding its number.
 
-    def order_link(self, number: str) -> Locator:
-        wanted = order_number_in_text(number)
+    The order's control is a link or button named with its number; else the control of
+    the row or card that holds the number ("View", "Details", an icon link named by its
+    title). The row's status is the cell under its Status header, a labelled value in the
+    card, or the one status badge in it.
+    """
+
+    def _named_links(self, wanted: re.Pattern[str]) -> Locator:
         return (
-            self.page.get_by_role("link", name=wanted)
-            .or_(self.page.get_by_role("button", name=wanted))
+            self.content.get_by_role("link", name=wanted)
+            .or_(self.content.get_by_role("button", name=wanted))
             .filter(visible=True)
         )
 
-    def listed_status(self, number: str) -> str | None:
-        """The status the list shows in the order's own row (a "Status" column), if any."""
+    def order_row(self, number: str) -> Locator:
+        """The smallest block around the order's number that holds a link or button."""
+        holder = self.content.get_by_text(order_number_in_text(number)).filter(visible=True)
+        return holder.locator(_NEAREST_WITH_A_CONTROL)
+
+    def order_link(self, number: str) -> Locator:
+        """The order's own control: named with its number, else its row's "View"/icon link."""
+        named = self._named_links(order_number_in_text(number))
+        if visible_now(named):
+            return named
+        control = self._row_control(number)
+        return control if control is not None else named
+
+    def _row_control(self, number: str) -> Locator | None:
+        rows = self.order_row(number)
+        try:
+            if not rows.count():
+                return None
+            row = rows.first
+            if other_orders_in(row.inner_text(), number):
+                return None  # a block of several orders: not this order's row
+            controls = row.get_by_role("link").or_(row.get_by_role("button")).filter(visible=True)
+            names = [" ".join(str(n).split()) for n in controls.evaluate_all(_NAMES_OF)]
+        except PlaywrightError:
+            return None
+        chosen = row_control_index(names, number, self.words.order_view_links)
+        return controls.nth(chosen) if chosen is not None else None
+
+    def listed_status(self, number: str) -> StatusCandidate | None:
+        """The status the list shows for the order: its row's cell under a Status header,
+        a labelled value in its card, or the one status badge in it."""
         link = self.order_link(number)
         if not visible_now(link):
             return None
         source = label_source(self.words.status_labels, self.words.status_label_qualifiers)
         try:
-            found = link.first.evaluate(_STATUS_IN_ROW, source)
+            found = link.first.evaluate(
+                _STATUS_IN_ROW, [source, order_number_in_text(number).pattern]
+            )
         except PlaywrightError:
             return None
-        text = " ".join(str(found or "").split())
-        return text or None
+        if not found:
+            return None
+        if "badges" in found:
+            # A card's badge: its one short text that names a status.
+            said = [
+                " ".join(str(text).split())
+                for text in found["badges"]
+                if read_status_text(str(text), self.words).says_anything
+            ]
+            said = list(dict.fromkeys(said))
+            return StatusCandidate(said[0], StatusPlace.LIST_ROW) if len(said) == 1 else None
+        text = " ".join(str(found.get("text") or "").split())
+        if not text:
+            return None
+        label = " ".join(str(found.get("label") or "").split()) or None
+        return StatusCandidate(text, StatusPlace.LIST_ROW, label)
 
     def order_links(self) -> Locator:
-        numbered = order_link_numbers(self.words.order_link_formats)
+        """What shows that the list shows orders: order links, order-number cells, order
+        headings of cards ("Order #70001"), whatever their controls are named."""
+        words = self.words
+        numbered = order_link_numbers(words.order_link_formats)
+        worded = order_link_numbers(
+            [f for f in words.order_link_formats if f.strip() != "{number}"]
+        )
+        cells = self.content.get_by_role("cell").or_(self.content.get_by_role("rowheader"))
         return (
-            self.content.get_by_role("link", name=numbered)
-            .or_(self.content.get_by_role("button", name=numbered))
+            self._named_links(numbered)
+            .or_(cells.filter(has_text=NUMBER_CELL).filter(has_not_text=_DATE_LIKE))
+            .or_(self.content.get_by_text(worded))
             .filter(visible=True)
         )
 
@@ -355,10 +416,49 @@ class OrderListPage(SitePage):
         except PlaywrightError:
             names = []
         for name in names:
-            found = numbered.search(" ".join(str(name).split()))
+            text = " ".join(str(name).split())
+            found = numbered.search(text) or NUMBER_CELL.search(text)
             if found:
-                numbers.append(first_group(found))
+                numbers.append(first_group(found).lstrip("#").strip())
         return list(dict.fromkeys(numbers))
+
+
+# The nearest block (the element itself or an ancestor) that holds a link or a button.
+_NEAREST_WITH_A_CONTROL = (
+    "xpath=ancestor-or-self::*[.//a[@href] or .//button or .//input[@type='button'] or "
+    ".//*[@role='link' or @role='button']][1]"
+)
+# A table cell that is an order number and nothing else: "#1001", "MK-70001", "000070001".
+NUMBER_CELL = re.compile(r"^\W*#?\s*([A-Za-z]{0,6}-?[0-9]{3,}[A-Za-z0-9-]*)\W*$")
+_DATE_LIKE = re.compile(r"^\W*\d{4}-\d{1,2}-\d{1,2}")
+# An order's reference in text ("Order #70002", "#70002"): group 1.
+_ORDER_REFERENCE = re.compile(
+    r"(?:\border\b\s*(?:number|no\.?|#|id|ref(?:erence)?)?\s*[:#]?\s*#?\s*|#\s*)"
+    r"([A-Za-z]{0,6}-?[0-9]{3,}[A-Za-z0-9-]*)",
+    re.IGNORECASE,
+)
+
+
+def other_orders_in(text: str, number: str) -> list[str]:
+    """Order references in ``text`` ("Order #70002", "#70002") that are not ``number``."""
+    ours = order_number_in_text(number)
+    return [ref for ref in _ORDER_REFERENCE.findall(text) if not ours.fullmatch(ref)]
+
+
+def row_control_index(names: Sequence[str], number: str, view_words: Sequence[str]) -> int | None:
+    """Which of a row's controls opens the order: named with its number, else named like
+    "View"/"Details", else the row's one control when it has no name of its own (an icon)."""
+    ours = order_number_in_text(number)
+    viewing = names(view_words)
+    for index, name in enumerate(names):
+        if ours.search(name):
+            return index
+    for index, name in enumerate(names):
+        if viewing.search(name):
+            return index
+    if len(names) == 1 and not names[0].strip():
+        return 0
+    return None
 
 
 # Statuses whose page may show a return's tracking number, and a refund (issue #13).
@@ -399,47 +499,17 @@ class OrderPage(SitePage):
         """What shows that an order's page is there: a status label, or the order's heading."""
         return self.status_label().or_(self.order_heading(number))
 
-    def status_badges(self, number: str) -> list[str]:
-        """Short texts near the order's heading that name a status, with no label."""
-        heading = self.order_heading(number)
-        try:
-            if not heading.count():
-                return []
-            levels = heading.first.evaluate(_SHORT_TEXTS_NEAR, order_number_core(number))
-        except PlaywrightError:
-            return []
-        for texts in levels:
-            named = [t for t in texts if read_status_text(t, self.words).says_anything]
-            if named:
-                return list(dict.fromkeys(named))
-        return []
-
     def read_status(
-        self, number: str = "", listed: str | None = None
-    ) -> tuple[str, OrderStatus] | None:
-        """The order's status words and what they mean together.
+        self, number: str = "", listed: StatusCandidate | None = None
+    ) -> StatusRead | None:
+        """The order's status from the places a shop shows it (``flows.status_reading``).
 
-        Read after every status label ("Order status", "Shipment status", "Payment
-        status"); else from badges beside the order's heading; else from the order
-        list's row (``listed``). Several are combined by ``vocabulary.STATUS_PAIRS``.
+        A labelled value, the order's row cell under a Status header, a badge by the
+        order's heading, a tracker's current step, the latest history entry; else
+        ``listed``, the status its row in the order list showed. Status words anywhere
+        else are set aside; places that disagree read as unknown.
         """
-        words = self.words
-        texts = values_next_to(self.content, words.status_labels, words.status_label_qualifiers)
-        if not texts and number:
-            texts = self.status_badges(number)
-        if not texts and listed:
-            texts = [listed]
-        texts = list(dict.fromkeys(texts))
-        if not texts:
-            return None
-        texts = [" ".join(without_control_characters(text).split()) for text in texts]
-        raw = " / ".join(texts)
-        limit = current_limits().status_max_chars
-        if len(raw) > limit:
-            # No status is that long: whatever it starts with, it is not one the agent
-            # may act on. Only a bounded, marked piece of it is kept (ledger, JSON, alerts).
-            return f"{raw[:limit]}… ({len(raw):,} characters)", OrderStatus.UNKNOWN
-        return raw, combined_status([read_status_text(text, words) for text in texts])
+        return read_order_status(self.page, number, self.words, wait_ms=look_ms(), listed=listed)
 
     def shows_order(self, number: str) -> str | None:
         """The order number as this page shows it ("MK-70001"), when it shows it."""
@@ -507,9 +577,9 @@ class OrderPage(SitePage):
     def read(
         self,
         number: str,
-        listed: str | None = None,
+        listed: StatusCandidate | None = None,
         *,
-        status: tuple[str, OrderStatus] | None = None,
+        status: StatusRead | None = None,
         shown: str | None = None,
     ) -> Order:
         """The order as this page shows it; ``status`` and ``shown`` when already read."""
@@ -519,8 +589,8 @@ class OrderPage(SitePage):
         parsed(self.page)
         status = status or self.read_status(number, listed)
         if status is None:
-            raise LookupError("no status next to a status label")
-        raw, canonical = status
+            raise LookupError("no status in any of the places an order's status is shown")
+        raw, canonical = status.raw, status.status
         refund = self.refund() if canonical in _REFUND_STATUSES else None
         if refund and canonical is OrderStatus.RETURNED:
             canonical = OrderStatus.REFUNDED  # "Refunded" (the contract's returned) + its amount
@@ -536,6 +606,7 @@ class OrderPage(SitePage):
             return_tracking=(self.return_tracking() if canonical in _RETURN_STATUSES else None),
             refund=refund,
             return_stage=return_stage(canonical, raw, self.words),
+            status_evidence=status.evidence,
         )
 
 

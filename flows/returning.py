@@ -7,7 +7,7 @@ the site may refuse (an alert, e.g. an outlet order past its return window).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page
@@ -54,7 +54,10 @@ class ReturnFlow:
         dry_run: bool,
         screenshot: Path | None,
         reason: str | None = None,
+        before_submit: Callable[[], None] | None = None,
     ) -> ReturnReceipt:
+        """Fill the return form; submit it unless ``dry_run``, after ``before_submit``
+        (the order's status read again: it raises to stop the submit)."""
         browsing = self.browsing
         entry = OrderPage(browsing.page, self.words).return_entry()
         phone = phone_on(browsing.page)
@@ -104,6 +107,8 @@ class ReturnFlow:
             submit = form.submit_control(chosen[0][1])
             if submit is None:
                 browsing.diagnose("the return form has no submit button", page=target)
+            if before_submit is not None:
+                before_submit()
             number = self._submit(form, submit, phone)
         else:
             number = None

@@ -60,10 +60,11 @@ from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
+from flows.status_reading import StatusRead, describe, read_order_status
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
-from ordercore.errors import OrderNotFound, SiteNotUnderstood, StorageError
-from ordercore.models import Order
+from ordercore.errors import OrderNotFound, SiteNotUnderstood, StatusChanged, StorageError
+from ordercore.models import Order, StatusEvidence, StatusPlace
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
 
@@ -245,8 +246,8 @@ class RetailerSite:
         if shown is None:
             return None
         status = order_page.read_status(number)
-        if status is None:
-            return None  # the status shows only in the order list: go through it
+        if status is None or not status.evidence.taken:
+            return None  # no status in its place on the page: the order list's row may say
         # Status and number are read: the rest of the page is read once, not looked for again.
         self._order = order_page.read(number, status=status, shown=shown)
         return self._order
@@ -286,6 +287,59 @@ class RetailerSite:
             self._browsing.diagnose(f"could not read the status of order {number}")
         self._order = order
         return order
+
+    @_as_agent_errors
+    def confirm_status(self, order: Order) -> None:
+        """Read ``order``'s status again, from the place it was read, right before a submit.
+
+        In a tab of its own, so the filled form stays as it is. A status that changed, or
+        that no longer shows in that place, stops the submit: ``StatusChanged``, nothing
+        sent. An order read without evidence (built by hand) is not checked.
+        """
+        evidence = order.status_evidence
+        if evidence is None or not evidence.url:
+            return
+        side = self.page.context.new_page()
+        try:
+            again = self._status_in(side, order, evidence)
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                side.close()
+        if (
+            again is not None
+            and again.status is order.status
+            and (again.evidence.places == evidence.places)
+        ):
+            return
+        now = (
+            f"now {again.raw!r} ({', '.join(describe(c) for c in again.evidence.taken)})"
+            if again is not None and again.evidence.taken
+            else "now it shows no status in that place"
+        )
+        was = ", ".join(describe(c) for c in evidence.taken) or "its place"
+        raise StatusChanged(
+            f"order {order.number} was {order.raw_status!r} ({was}) when read, {now}: "
+            "nothing was sent",
+            hint="run the command again: it reads the order afresh",
+        )
+
+    def _status_in(self, side: Page, order: Order, evidence: StatusEvidence) -> StatusRead | None:
+        install_dialog_handlers(side, self.words)
+        browsing = Browsing(side, self.site_url, self.words, remembered={})
+        if browsing.goto(str(evidence.url), ok_below=400) is None:
+            return None
+        browsing.check_page()
+        number = order.number
+        if any(c.place is StatusPlace.LIST_ROW for c in evidence.taken):
+            listing = OrderListPage(side, self.words)
+            if not wait_visible(listing.order_link(number), look_ms()):
+                return None
+            listed = listing.listed_status(number)
+            return read_order_status(side, number, self.words, wait_ms=0, listed=listed)
+        order_page = OrderPage(side, self.words)
+        if not wait_visible(order_page.status_sign(number), look_ms()):
+            return None
+        return order_page.read_status(number)
 
     def _go_to_order(self, order: Order) -> None:
         """Be on ``order``'s page (it may have moved on since it was read)."""
@@ -361,6 +415,7 @@ class RetailerSite:
             # muddles, the submit (the receipt says when there is none).
             with contextlib.suppress(StorageError, PlaywrightError):
                 browsing.screenshot(self.page, filled_form)
+        self.confirm_status(order)
         reference = self._send(submit)
         if screenshot is not None:
             browsing.screenshot(self.page, screenshot)
@@ -518,7 +573,12 @@ class RetailerSite:
         self._go_to_order(order)
         flow = ReturnFlow(self._browsing)
         receipt = flow.start(
-            order, items=items, reason=reason, dry_run=dry_run, screenshot=screenshot
+            order,
+            items=items,
+            reason=reason,
+            dry_run=dry_run,
+            screenshot=screenshot,
+            before_submit=lambda: self.confirm_status(order),
         )
         self._return_page = flow.page
         return receipt
@@ -591,7 +651,11 @@ class RetailerSite:
     ) -> ChatResult:
         """Ask the shop's live chat to cancel ``order``; its outcome, read by its words."""
         return self._widget().request_cancellation(
-            order_number=order.number, name=name, email=email, message=message
+            order_number=order.number,
+            name=name,
+            email=email,
+            message=message,
+            before_send=lambda: self.confirm_status(order),
         )
 
     @_as_agent_errors

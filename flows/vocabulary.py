@@ -226,6 +226,18 @@ class Vocabulary:
         "View order {number}",
         "{number}",
     )
+    # A row's control that opens its order when no control is named with the number: the
+    # whole name is one of these ("View", an eye icon titled "View", "Order details").
+    order_view_links: Words = (
+        "View",
+        "View order",
+        "View Order Details",
+        "View details",
+        "Details",
+        "Order details",
+        "Show",
+        "Open",
+    )
     status_labels: Words = ("Order Status", "Status")
     # Words that may stand before "Status" in a label: "Shipment status", "Payment status".
     status_label_qualifiers: Words = (

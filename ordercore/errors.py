@@ -16,7 +16,10 @@ code. The tree, with exit codes::
     │   ├── OrderNotFound              not in the account's order list
     │   ├── ReturnRefused              the site refused the return
     │   ├── ItemNotOnOrder             --item names nothing the return form lists
-    │   ├── UnknownStatus              a status word outside the contract
+    │   ├── UnknownStatus              a status word outside the contract, statuses
+    │   │                              that disagree, or none in its place
+    │   ├── StatusChanged              the status read again just before a submit is
+    │   │                              not the one acted on: nothing was sent
     │   └── SiteNotUnderstood          an expected link, field or button is missing
     ├── TryLater                   75  nothing possible now; run again later
     │   ├── SiteUnavailable            transient errors outlasted the retries
@@ -139,9 +142,20 @@ class UnknownStatus(NeedsHuman):
         hint: str | None = None,
         phone: str | None = None,
         evidence: str | None = None,
+        status_details: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message, hint=hint, phone=phone, evidence=evidence)
         self.raw_status = raw_status
+        # Where the status was read and what was set aside (``status_place``,
+        # ``status_candidates``): the JSON shows them.
+        self.status_details = dict(status_details or {})
+
+
+class StatusChanged(NeedsHuman):
+    """Read again right before a submit, the order's status was not the one acted on.
+
+    Raised before the click: nothing was sent.
+    """
 
 
 class SiteNotUnderstood(NeedsHuman):

@@ -54,6 +54,131 @@ class Outcome(StrEnum):
     ERROR = "error"  # exit 1 or 2
 
 
+class StatusPlace(StrEnum):
+    """Where on a page an order's status was read (or a status word was seen).
+
+    Only the first group are places of *this order's* status; the rest name why a
+    status word seen on the page was set aside. ``docs/shops.md`` states the rules.
+    """
+
+    LABELLED = "labelled"  # a value next to a status label: dt/dd, th/td, "Status: …"
+    ROW_CELL = "row_cell"  # the order's own row of a table, the cell under a Status header
+    TABLE_CELL = "table_cell"  # a one-row table, the cell under a Status header
+    HEADING_BADGE = "heading_badge"  # a short text in or right beside the order's heading
+    TRACKER_STEP = "tracker_step"  # a progress tracker's current step
+    TRACKER_LAST_DONE = "tracker_last_done"  # the last completed step (no current one marked)
+    HISTORY_LATEST = "history_latest"  # the latest entry of a history table or timeline
+    LIST_ROW = "list_row"  # the order's row or card in the order list
+    # Set aside: never this order's status.
+    LEGEND = "legend"  # a table or list of status words (what each status means)
+    OTHER_ORDER = "other_order"  # another order's row, card or block
+    SENTENCE = "sentence"  # a sentence or a promise ("Delivered in 2 days!")
+    CONTROL = "control"  # a link, button, tab or filter ("Show: Delivered")
+    EARLIER_ENTRY = "earlier_entry"  # an earlier entry of the history, a step not current
+    UNMARKED_TRACKER = "unmarked_tracker"  # a progress tracker with no current step marked
+    ELSEWHERE = "elsewhere"  # on the page, but not in a place of the order's status
+    STILL_LOADING = "still_loading"  # a status place still filled with "Loading…"
+
+    @property
+    def is_status_place(self) -> bool:
+        return self in _STATUS_PLACES
+
+
+_STATUS_PLACES = frozenset(
+    {
+        StatusPlace.LABELLED,
+        StatusPlace.ROW_CELL,
+        StatusPlace.TABLE_CELL,
+        StatusPlace.HEADING_BADGE,
+        StatusPlace.TRACKER_STEP,
+        StatusPlace.TRACKER_LAST_DONE,
+        StatusPlace.HISTORY_LATEST,
+        StatusPlace.LIST_ROW,
+    }
+)
+
+
+@dataclass(frozen=True)
+class StatusCandidate:
+    """A status text seen on a page, where it was, and whether it was taken as the status.
+
+    ``label`` is the label or column header it stood under ("Order Status"), when any.
+    """
+
+    text: str
+    place: StatusPlace
+    label: str | None = None
+    taken: bool = False
+
+    @property
+    def where(self) -> str:
+        """Its place in words: "labelled 'Order Status'", "progress tracker, current step"."""
+        label = f"'{self.label}'" if self.label else "'Status'"
+        return _PLACE_NAMES[self.place].format(label=label)
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "place": self.where, "taken": self.taken}
+
+
+_PLACE_NAMES: dict[StatusPlace, str] = {
+    StatusPlace.LABELLED: "labelled {label}",
+    StatusPlace.ROW_CELL: "the order's row, cell under {label}",
+    StatusPlace.TABLE_CELL: "cell under {label}",
+    StatusPlace.HEADING_BADGE: "badge by the order's heading",
+    StatusPlace.TRACKER_STEP: "progress tracker, current step",
+    StatusPlace.TRACKER_LAST_DONE: "progress tracker, last completed step",
+    StatusPlace.HISTORY_LATEST: "order history, latest entry",
+    StatusPlace.LIST_ROW: "order list, the order's row",
+    StatusPlace.LEGEND: "set aside: a table or list of statuses",
+    StatusPlace.OTHER_ORDER: "set aside: another order's",
+    StatusPlace.SENTENCE: "set aside: a sentence or promotion",
+    StatusPlace.CONTROL: "set aside: a link, button or filter",
+    StatusPlace.EARLIER_ENTRY: "set aside: an earlier entry or step",
+    StatusPlace.UNMARKED_TRACKER: "set aside: a progress tracker with no current step marked",
+    StatusPlace.ELSEWHERE: "set aside: not where an order's status is shown",
+    StatusPlace.STILL_LOADING: "set aside: still loading",
+}
+
+
+@dataclass(frozen=True)
+class StatusEvidence:
+    """How an order's status was read: what was taken, from where, and what was set aside.
+
+    ``conflict``: the places taken disagree (the status is then unknown). ``url``: the
+    page the status was read on (the order page, or the order list for ``LIST_ROW``).
+    """
+
+    candidates: tuple[StatusCandidate, ...] = ()
+    conflict: bool = False
+    url: str | None = None
+
+    @property
+    def taken(self) -> tuple[StatusCandidate, ...]:
+        return tuple(c for c in self.candidates if c.taken)
+
+    @property
+    def set_aside(self) -> tuple[StatusCandidate, ...]:
+        return tuple(c for c in self.candidates if not c.taken)
+
+    @property
+    def where(self) -> str:
+        """Where the status was taken from, in words; "" when nowhere."""
+        return "; ".join(dict.fromkeys(c.where for c in self.taken))
+
+    def to_json(self) -> dict[str, object]:
+        """``status_place`` and ``status_candidates``, as ``--json`` and ``doctor`` show them."""
+        return {
+            "status_place": self.where or None,
+            "status_conflict": self.conflict,
+            "status_candidates": [c.to_json() for c in self.candidates],
+        }
+
+    @property
+    def places(self) -> frozenset[tuple[StatusPlace, str | None]]:
+        """Where the status was taken from: the same places must say it again."""
+        return frozenset((c.place, (c.label or "").casefold() or None) for c in self.taken)
+
+
 @dataclass(frozen=True)
 class Item:
     name: str
@@ -80,6 +205,7 @@ class Order:
     return_tracking: str | None = None
     refund: str | None = None
     return_stage: ReturnStage | None = None  # for return_started / returned / refunded
+    status_evidence: StatusEvidence | None = None  # where the status was read
 
 
 @dataclass

@@ -246,8 +246,9 @@ def test_every_labelled_status_on_the_order_page_is_read_and_combined(markup_pag
         "<dt>Payment Status</dt><dd>Paid</dd></dl>"
         "<p>Your order status: <strong>Completed</strong></p></main>"
     )
-    raw, status = OrderPage(markup_page, V).read_status("10001") or ("", None)
-    assert (raw, status) == ("Delivered / Paid / Completed", OrderStatus.DELIVERED)
+    read = OrderPage(markup_page, V).read_status("10001")
+    assert read is not None
+    assert (read.raw, read.status) == ("Delivered / Paid / Completed", OrderStatus.DELIVERED)
 
 
 def test_the_page_reads_every_name_pattern_as_python_does(markup_page):

@@ -1,0 +1,133 @@
+"""The order's status is read from its place, never from status words around it.
+
+Every trap of ``fixtures.status_traps.COVERING`` (legends, trackers, histories, other
+orders, promises, look-alike numbers, filters, a late status) in a real browser: the
+status read is the order's own, or unknown where the page does not say which. The
+status read again before a submit (``RetailerSite.confirm_status``) stops a submit
+whose status changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from playwright.sync_api import Route
+
+from fixtures.regions import US
+from fixtures.server import ShopServer
+from fixtures.status_traps import COVERING, Trap
+from ordercore.errors import StatusChanged
+from ordercore.models import OrderStatus, StatusPlace
+from tests.support.people import JANE, JANE_NAME
+
+from .shopper import OpenSite
+
+# The place each layout's status is taken from.
+TAKEN_FROM = {
+    "dl": StatusPlace.LABELLED,
+    "table": StatusPlace.LABELLED,
+    "text": StatusPlace.LABELLED,
+    "badges": StatusPlace.HEADING_BADGE,
+    "heading": StatusPlace.HEADING_BADGE,
+    "tracker_aria": StatusPlace.TRACKER_STEP,
+    "tracker_state": StatusPlace.TRACKER_STEP,
+    "tracker_done": StatusPlace.TRACKER_LAST_DONE,
+    "history_asc": StatusPlace.HISTORY_LATEST,
+    "history_desc": StatusPlace.HISTORY_LATEST,
+    "list": StatusPlace.LIST_ROW,
+}
+
+
+@pytest.mark.parametrize("trap", COVERING, ids=[t.name for t in COVERING])
+def test_the_status_is_the_orders_own_whatever_stands_around_it(
+    open_site: OpenSite, shop: ShopServer, trap: Trap
+):
+    region = trap.region()
+    shop.add_region(region)
+    site = open_site(region.prefix)
+
+    order = site.open_order(trap.order)
+
+    evidence = order.status_evidence
+    assert evidence is not None
+    assert order.status.value == trap.expected, (order.raw_status, evidence.candidates)
+    if trap.expected == "unknown":
+        assert not evidence.taken
+        assert {c.place for c in evidence.set_aside} >= {StatusPlace.UNMARKED_TRACKER}
+        return
+    word = shop.order_status(region.prefix, trap.order)["word"]
+    assert order.raw_status == word
+    assert {c.place for c in evidence.taken} == {TAKEN_FROM[trap.place]}
+    # The decoys' status words are seen and set aside, none taken.
+    if trap.decoys and not set(trap.decoys) <= {"legend_accordion"}:
+        assert evidence.set_aside, "the decoys' status words are listed as set aside"
+
+
+def test_a_tracker_with_two_current_steps_says_nothing(open_site: OpenSite, shop: ShopServer):
+    region = replace(
+        US,
+        prefix="two-current",
+        status_layout="tracker",
+        promo_dialog=False,
+        list_shows_status=False,
+    )
+    shop.add_region(region)
+    site = open_site("two-current")
+
+    def two_current(route: Route) -> None:
+        response = route.fetch()
+        body = response.text().replace(
+            '<li class="step">', '<li class="step" aria-current="step">', 1
+        )
+        route.fulfill(response=response, body=body)
+
+    site.page.route("**/two-current/account/orders/MK-*", two_current)
+    order = site.open_order("70003")
+    assert order.status is OrderStatus.UNKNOWN
+    assert order.status_evidence is not None
+    assert {c.place for c in order.status_evidence.set_aside} == {StatusPlace.UNMARKED_TRACKER}
+
+
+def test_a_status_that_changed_before_the_submit_stops_it_and_nothing_is_sent(
+    open_site: OpenSite, shop: ShopServer
+):
+    site = open_site("us")
+    order = site.open_order("70001")
+    shop.set_status("us", "70001", "Shipped")  # it ships while the form is being filled
+
+    with pytest.raises(StatusChanged, match="nothing was sent") as raised:
+        site.request_cancellation(
+            order, name=JANE_NAME, email=JANE, reason="Changed my mind", message="Please cancel."
+        )
+
+    assert "'Processing'" in raised.value.message and "'Shipped'" in raised.value.message
+    assert shop.inbox("us") == []
+
+
+def test_a_status_unchanged_before_the_submit_lets_it_go(open_site: OpenSite, shop: ShopServer):
+    site = open_site("us")
+    order = site.open_order("70001")
+    receipt = site.request_cancellation(
+        order, name=JANE_NAME, email=JANE, reason="Changed my mind", message="Please cancel."
+    )
+    [case] = shop.inbox("us")
+    assert receipt.reference == case["case"]
+
+
+def test_a_return_whose_order_changed_before_the_submit_is_not_sent(
+    open_site: OpenSite, shop: ShopServer
+):
+    site = open_site("us")
+    order = site.open_order("70012")
+
+    def form_then_started_elsewhere(route: Route) -> None:
+        response = route.fetch()  # the return form, as served while still delivered
+        shop.set_status("us", "70012", "Return Started")  # then started on the shop
+        route.fulfill(response=response)
+
+    site.page.route("**/account/orders/MK-70012/return", form_then_started_elsewhere)
+    with pytest.raises(StatusChanged):
+        site.start_return(order)
+
+    assert shop.returns("us") == []
