@@ -12,6 +12,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page, Request, expect
@@ -100,8 +101,57 @@ def phrases(scope: Scope, words: Sequence[str]) -> Locator:
 
 
 def page_root(page: Page | Frame) -> Locator:
-    """The document element: with ``filter(has=...)`` it turns "exists anywhere" into visible."""
+    """The document element: a scope for "anywhere on the page".
+
+    Never waited on for its own visibility: a layout may give ``<html>``/``<body>`` no
+    height (everything in an absolutely positioned container), and Playwright then calls
+    the root hidden. "The page holds X" is a :class:`Sight`'s ``present`` part.
+    """
     return page.locator(":root")
+
+
+def holding(
+    page: Page | Frame, has: Locator | None = None, has_not: Locator | None = None
+) -> Locator:
+    """The document when it holds ``has`` (shown or not) and not ``has_not``: a presence."""
+    return page_root(page).filter(has=has, has_not=has_not)
+
+
+@dataclass(frozen=True)
+class Sight:
+    """What a wait looks for: elements ``shown``, or a ``present`` state of the document.
+
+    ``present`` parts (``holding(...)``) count when they exist at all, whatever their box;
+    ``shown`` parts when visible. Judged on the elements that matter, never on the root's box.
+    """
+
+    shown: Locator | None = None
+    present: Locator | None = None
+
+    def or_(self, other: Sight | Locator) -> Sight:
+        if isinstance(other, Locator):
+            other = Sight(shown=other)
+        return Sight(_either(self.shown, other.shown), _either(self.present, other.present))
+
+    def locator(self) -> Locator:
+        shown = self.shown.filter(visible=True) if self.shown is not None else None
+        combined = _either(shown, self.present)
+        if combined is None:
+            raise ValueError("a Sight of nothing")
+        return combined
+
+    def now(self) -> bool:
+        """Whether it is seen right now (no waiting)."""
+        try:
+            return self.locator().count() > 0
+        except PlaywrightError:
+            return False
+
+
+def _either(first: Locator | None, second: Locator | None) -> Locator | None:
+    if first is None:
+        return second
+    return first if second is None else first.or_(second)
 
 
 def without_texts(locator: Locator, texts: Sequence[str]) -> Locator:
@@ -178,18 +228,23 @@ def document_changes(page: Page) -> DocumentChanges:
 LOOK_WINDOWS = 3
 
 
-def wait_visible(locator: Locator, timeout_ms: float) -> bool:
-    """Wait until ``locator`` shows an element; ``False`` when it never did.
+def wait_visible(locator: Locator | Sight, timeout_ms: float) -> bool:
+    """Wait until ``locator`` shows an element (a :class:`Sight`: is seen); ``False`` when
+    it never did.
 
     A page replaced during the look (a script router going late, a failed load the
     browser reloads by itself, a redirect) gets a whole window of its own: what the old
     document did not show says nothing about the new one. At most ``LOOK_WINDOWS``.
     """
-    changes = document_changes(locator.page)
+    sight = locator.locator() if isinstance(locator, Sight) else None
+    changes = document_changes((sight or locator).page)  # type: ignore[union-attr]
     for _window in range(LOOK_WINDOWS):
         before = changes.count
         try:
-            expect(locator.first).to_be_visible(timeout=timeout_ms)
+            if sight is not None:
+                expect(sight.first).to_be_attached(timeout=timeout_ms)
+            else:
+                expect(locator.first).to_be_visible(timeout=timeout_ms)  # type: ignore[union-attr]
         except AssertionError:
             if changes.count == before:
                 return False

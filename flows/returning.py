@@ -15,9 +15,10 @@ from playwright.sync_api import Locator, Page
 from flows.browsing import Browsing
 from flows.forms import Filled, ticked
 from flows.locating import (
+    Sight,
     alerts,
+    holding,
     look_ms,
-    page_root,
     phone_in,
     phone_on,
     submit_ms,
@@ -166,18 +167,16 @@ class ReturnFlow:
         target = self.page
         confirmation = ReturnConfirmationPage(target, self.words)
         # A review step: its confirm button, once the item checkboxes are gone.
-        review = (
-            page_root(target).filter(has=form.review_confirm()).filter(has_not=form.item_boxes())
-        )
+        review = holding(target, has=form.review_confirm(), has_not=form.item_boxes())
         for step in ("submit", "review"):
             before_numbers = texts_of(confirmation.return_number_text())
             before_alerts = texts_of(alerts(target))
             self.browsing.click(submit, page=target)
             numbers = without_texts(confirmation.return_number_text(), before_numbers)
             refused = without_texts(alerts(target), before_alerts)
-            outcome = numbers.or_(refused)
+            outcome = Sight(shown=numbers.or_(refused))
             if step == "submit":
-                outcome = outcome.or_(review)
+                outcome = outcome.or_(Sight(present=review))
             if not wait_visible(outcome, submit_ms()):
                 self.browsing.diagnose("the return form gave no return number", page=target)
             self.browsing.check_page(target)

@@ -22,12 +22,13 @@ from flows.findings import note, note_url
 from flows.forms import Filled, typed
 from flows.locating import (
     Deadline,
+    Sight,
     alerts,
     control,
+    holding,
     labelled,
     look_ms,
     optional_ms,
-    page_root,
     parsed,
     phone_in,
     phone_on,
@@ -343,14 +344,13 @@ class SignInFlow:
         site_page = SitePage(self.page, self.words)
         # Signed in, by any of its signs: a sign-out control anywhere; or the way in to
         # signing in gone and an account control in its place; or the form gone (below).
-        signed_in = page_root(self.page).filter(has=site_page.sign_out_control())
-        account_shown = (
-            page_root(self.page)
-            .filter(has=site_page.account_control())
-            .filter(has_not=site_page.sign_in_control())
+        # Presences, judged on the elements, never on the root's box (it may have none).
+        signed_in = holding(self.page, has=site_page.sign_out_control())
+        account_shown = holding(
+            self.page, has=site_page.account_control(), has_not=site_page.sign_in_control()
         )
         news = without_texts(self._problems(main_frame), before)
-        strong = signed_in.or_(account_shown).or_(news)
+        strong = Sight(shown=news, present=signed_in.or_(account_shown))
         code_here = labelled(self.page, self.words.code_labels)
         if not second_step:  # on the second step its own field is no news
             strong = strong.or_(code_here)
@@ -358,7 +358,7 @@ class SignInFlow:
             strong = strong.or_(wanted)
         outcomes = strong
         if not in_frame:
-            outcomes = outcomes.or_(page_root(self.page).filter(has_not=field))
+            outcomes = outcomes.or_(Sight(present=holding(self.page, has_not=field)))
         # Locators cannot mix frames: what the form's own frame shows is looked at apart.
         frame_outcomes = None
         if in_frame:
@@ -425,10 +425,10 @@ class SignInFlow:
 
     def _account_shown_on_whole_page(self, account_shown: Locator) -> bool:
         """An account control and no way in, on a page parsed to its end (see ``parsed``)."""
-        if not visible_now(account_shown):
+        if not Sight(present=account_shown).now():
             return False
         parsed(self.page)
-        return visible_now(account_shown)
+        return Sight(present=account_shown).now()
 
     def _note_signed_in(self) -> None:
         """For ``order-agent doctor``: the sign it took for being signed in."""
@@ -460,7 +460,7 @@ class SignInFlow:
 
     @staticmethod
     def _wait_for_outcome(
-        outcomes: Locator, frame: Frame, in_frame: Locator | None, timeout_ms: float | None = None
+        outcomes: Sight, frame: Frame, in_frame: Locator | None, timeout_ms: float | None = None
     ) -> bool:
         if timeout_ms is None:
             timeout_ms = submit_ms()

@@ -33,13 +33,14 @@ from flows.labels import keep_label
 from flows.limits import Limits
 from flows.limits import use as use_limits
 from flows.locating import (
+    Sight,
     alerts,
     best_of,
     button,
     control,
+    holding,
     look_ms,
     optional_ms,
-    page_root,
     phone_on,
     submit_ms,
     texts_of,
@@ -430,10 +431,9 @@ class RetailerSite:
         self._browsing.click(submit)
         confirmed = without_texts(confirmation, before_confirmations)
         refused = without_texts(alerts(self.page), before_alerts)
-        form_gone = page_root(self.page).filter(
-            has_not=button(self.page, self.words.contact_submit)
-        )
-        if not wait_visible(confirmed.or_(refused).or_(form_gone), submit_ms()):
+        form_gone = holding(self.page, has_not=button(self.page, self.words.contact_submit))
+        answered = Sight(shown=confirmed.or_(refused), present=form_gone)
+        if not wait_visible(answered, submit_ms()):
             self._browsing.diagnose("the contact form gave no confirmation")
         self._browsing.check_page()
         said = " ".join(texts_of(refused))
