@@ -87,7 +87,8 @@ _STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
   const row = control.closest("tr, [role=row]");
   const table = row && row.closest("table, [role=table], [role=grid]");
   if (table) {
-    const header = [...table.querySelectorAll("th, [role=columnheader]")]
+    // Header cells: th, columnheader, or a thead's td (OpenCart's lists).
+    const header = [...table.querySelectorAll("th, [role=columnheader], thead td")]
       .find((h) => bare.test(clean(h.innerText)));
     if (!header) return null;
     const index = [...header.parentElement.children].indexOf(header);
@@ -102,14 +103,15 @@ _STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
   const badges = [];
   for (const el of card.querySelectorAll("*")) {
     const text = clean(el.innerText);
-    if ([...el.children].some((c) => clean(c.innerText))) continue;
-    if (el.closest("a, button, [role=link], [role=button]") || !text) continue;
-    if (prefix.test(text)) {
+    const control = el.closest("a, button, [role=link], [role=button]");
+    if (!text || (control && control !== card && card.contains(control))) continue;
+    if (prefix.test(text) && ![...el.children].some((c) => prefix.test(clean(c.innerText)))) {
       const value = text.replace(prefix, "");
       const label = clean(text.slice(0, text.length - value.length)).replace(/[:\-\s]+$/, "");
       return { text: value, label };
     }
-    if (!ours.test(text) && text.split(" ").length <= 4) badges.push(text);
+    const leaf = ![...el.children].some((c) => clean(c.innerText));
+    if (leaf && !ours.test(text) && text.split(" ").length <= 4) badges.push(text);
   }
   return { badges };
 }"""
@@ -445,18 +447,20 @@ def other_orders_in(text: str, number: str) -> list[str]:
     return [ref for ref in _ORDER_REFERENCE.findall(text) if not ours.fullmatch(ref)]
 
 
-def row_control_index(names: Sequence[str], number: str, view_words: Sequence[str]) -> int | None:
-    """Which of a row's controls opens the order: named with its number, else named like
-    "View"/"Details", else the row's one control when it has no name of its own (an icon)."""
+def row_control_index(
+    controls: Sequence[str], number: str, view_words: Sequence[str]
+) -> int | None:
+    """Which of a row's controls (by their names) opens the order: named with its number,
+    else named like "View"/"Details", else the row's one control when it has no name (an icon)."""
     ours = order_number_in_text(number)
     viewing = names(view_words)
-    for index, name in enumerate(names):
+    for index, name in enumerate(controls):
         if ours.search(name):
             return index
-    for index, name in enumerate(names):
+    for index, name in enumerate(controls):
         if viewing.search(name):
             return index
-    if len(names) == 1 and not names[0].strip():
+    if len(controls) == 1 and not controls[0].strip():
         return 0
     return None
 

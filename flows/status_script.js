@@ -106,7 +106,7 @@
     if (explicit) return explicit;
     const tag = el.tagName.toLowerCase();
     if (tag === "dt") return "term";
-    if (tag === "td") return "cell";
+    if (tag === "td") return el.closest("thead") ? "columnheader" : "cell";
     if (tag !== "th") return "";
     const scope = (el.getAttribute("scope") || "").toLowerCase();
     if (scope === "row") return "rowheader";
