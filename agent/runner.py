@@ -841,10 +841,18 @@ class OrderAgent:
                 "screenshot": str(shot),
                 "form_screenshot": str(form_shot) if form_shot and form_shot.is_file() else None,
                 "confirmation_url": receipt.url,
+                "confirmation": receipt.confirmation,
             },
         )
-        case = receipt.reference or "(no case number shown)"
-        self.steps.done(f"Case {case}")
+        if receipt.reference:
+            self.steps.done(f"Case {receipt.reference}")
+            sent = f"Cancellation requested: case {receipt.reference}."
+        else:
+            # A shop whose form answers with no reference: its words and the screenshot
+            # are the proof.
+            said = f' (it said: "{receipt.confirmation}")' if receipt.confirmation else ""
+            self.steps.done("Request sent (the shop gives no case number)")
+            sent = f"Cancellation requested; the shop gave no case number{said}."
         return self.after_chat(
             self.result(
                 order,
@@ -852,8 +860,7 @@ class OrderAgent:
                 Outcome.DONE,
                 receipt.reference,
                 None,
-                f"Cancellation requested: case {case}. The shop cancels it if it has not "
-                f"shipped; receipt: {saved}",
+                f"{sent} The shop cancels it if it has not shipped; receipt: {saved}",
                 {"receipt": str(saved)},
             )
         )

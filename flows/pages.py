@@ -649,30 +649,41 @@ class ContactPage(SitePage):
         return textbox(self.page, self.words.message_labels)
 
     def form_field(self) -> Locator:
-        """What shows that the form is there: its topic select."""
-        return self.topic
+        """What shows that the form is there: its topic select, else its message box (a form
+        of only name, e-mail and message)."""
+        return self.topic.or_(self.message)
 
     def fill_request(
         self, *, order_number: str, name: str, email: str, reason: str, message: str
     ) -> dict[str, str]:
         """Fill every field the contract names; return label -> value as the form now holds.
 
-        ``kept`` then tells, field by field, whether the form still holds it all.
+        A form without a topic or an order-number field (name, e-mail and message only)
+        gets the order number and the request in the message itself. ``kept`` then tells,
+        field by field, whether the form still holds it all.
         """
         filled: dict[str, str] = {}
         self.kept: list[Filled] = []
         words = self.words
-        topic = self.topic.first
-        # An option about the order ("Cancel an order") before another cancellation.
-        about_order = re.compile(r"\border\b", re.IGNORECASE)
-        chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
-        if chosen is None:
-            raise LookupError("the topic list has no cancellation option")
-        topic_label = label_of(topic)
-        filled[topic_label or "Topic"] = chosen
-        self.kept.append(selected(topic, chosen, topic_label or "Topic", field_label=topic_label))
+        wait_visible(self.form_field(), look_ms())
+        if visible_now(self.topic):
+            topic = self.topic.first
+            # An option about the order ("Cancel an order") before another cancellation.
+            about_order = re.compile(r"\border\b", re.IGNORECASE)
+            chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
+            if chosen is None:
+                raise LookupError("the topic list has no cancellation option")
+            topic_label = label_of(topic)
+            filled[topic_label or "Topic"] = chosen
+            self.kept.append(
+                selected(topic, chosen, topic_label or "Topic", field_label=topic_label)
+            )
         form = self.form_block()
-        self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
+        text = message or reason
+        if visible_now(textbox(form, words.order_number_labels)):
+            self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
+        elif not order_number_in_text(order_number).search(text):
+            text = f"Order {order_number}: {text}"  # the message must name the order
         self._fill(filled, form, words.contact_email_labels, email, "Email", Step.EMAIL)
         full_name = textbox(form, words.name_labels, Step.FULL_NAME)
         # Which names the form asks for is read off a form that is there (see _fill).
@@ -685,7 +696,7 @@ class ContactPage(SitePage):
                 first = last
             self._fill(filled, form, words.first_name_labels, first, "First Name")
             self._fill(filled, form, words.last_name_labels, last, "Last Name")
-        self._fill(filled, form, words.message_labels, message or reason, "Message")
+        self._fill(filled, form, words.message_labels, text, "Message")
         return filled
 
     def form_block(self) -> Locator | Page:
@@ -694,6 +705,11 @@ class ContactPage(SitePage):
         Its fields are looked up there, so that a newsletter "Email" box elsewhere on
         the page is never filled in.
         """
+        if not visible_now(self.topic):
+            # No topic: the smallest block holding the message box and a submit button.
+            submit = self.words.contact_submit
+            block = nearest_block(self.message.first, lambda b: button(b, submit), within=self.page)
+            return block if block is not None else self.page
         words = self.words.message_labels
         block = nearest_block(self.topic.first, lambda b: textbox(b, words), within=self.page)
         return block if block is not None else self.page

@@ -13,6 +13,7 @@ class CancellationReceipt:
     reference: str | None
     fields: dict[str, str] = field(default_factory=dict)  # the form's label -> value filled
     url: str = ""
+    confirmation: str | None = None  # what the shop said once it was sent (bounded)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from flows.locating import (
     look_ms,
     optional_ms,
     phone_on,
+    phrases,
     submit_ms,
     texts_of,
     visible_now,
@@ -417,36 +418,48 @@ class RetailerSite:
             with contextlib.suppress(StorageError, PlaywrightError):
                 browsing.screenshot(self.page, filled_form)
         self.confirm_status(order)
-        reference = self._send(submit)
+        reference, said = self._send(submit)
         if screenshot is not None:
             browsing.screenshot(self.page, screenshot)
-        return CancellationReceipt(reference=reference, fields=fields, url=self.page.url)
+        return CancellationReceipt(
+            reference=reference, fields=fields, url=self.page.url, confirmation=said
+        )
 
-    def _send(self, submit: Locator) -> str | None:
-        """Submit the contact form; the reference of its confirmation, if it gives one."""
+    def _send(self, submit: Locator) -> tuple[str | None, str | None]:
+        """Submit the contact form: the reference its confirmation gives (if it gives one),
+        and the confirmation's words.
+
+        Sent is what the shop says: a reference ("Your case number is CS-482913"), or a
+        line saying it was sent with no reference ("Your enquiry has been successfully
+        sent"), or the form gone with no error.
+        """
         source = self.words.confirmation_pattern
         confirmation = self.page.get_by_text(pattern(source)).filter(visible=True)
+        sent = phrases(self.page, self.words.contact_sent_words)
         before_confirmations = texts_of(confirmation)
+        before_sent = texts_of(sent)
         before_alerts = texts_of(alerts(self.page))
         self._browsing.click(submit)
         confirmed = without_texts(confirmation, before_confirmations)
+        said_sent = without_texts(sent, before_sent)
         refused = without_texts(alerts(self.page), before_alerts)
         form_gone = holding(self.page, has_not=button(self.page, self.words.contact_submit))
-        answered = Sight(shown=confirmed.or_(refused), present=form_gone)
+        answered = Sight(shown=confirmed.or_(refused).or_(said_sent), present=form_gone)
         if not wait_visible(answered, submit_ms()):
             self._browsing.diagnose("the contact form gave no confirmation")
         self._browsing.check_page()
         said = " ".join(texts_of(refused))
         if said:
             raise SiteNotUnderstood(f"the contact form was not accepted: {said}")
-        if not visible_now(confirmed):
+        if not visible_now(confirmed) and not visible_now(said_sent):
             # The form went away; give a confirmation built by script a moment to appear.
-            wait_visible(confirmed, look_ms())
+            wait_visible(confirmed.or_(said_sent), look_ms())
         for text in texts_of(confirmed):
             reference = reference_in(text, source)
             if reference:
-                return reference
-        return None
+                return reference, text
+        words = texts_of(confirmed) or texts_of(said_sent)
+        return None, (" ".join(words)[:300] or None)
 
     def _open_contact(self) -> ContactPage:
         browsing = self._browsing

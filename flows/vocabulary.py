@@ -272,7 +272,7 @@ class Vocabulary:
         "Order ID",
         "Order Reference",
     )
-    contact_email_labels: Words = ("Email", "Email Address")
+    contact_email_labels: Words = ("Email", "Email Address", "E-mail", "E-Mail Address")
     name_labels: Words = ("Name", "Full Name")
     first_name_labels: Words = ("First Name",)
     last_name_labels: Words = ("Last Name",)
@@ -284,6 +284,24 @@ class Vocabulary:
         "Your Message",
         "How can we help?",
         "What's on your mind?",
+        "Enquiry",  # OpenCart's information/contact: Your Name, E-Mail Address, Enquiry
+        "Inquiry",
+    )
+    # A contact form's answer that says it was sent, with no reference in it: "Your enquiry
+    # has been successfully sent to the store owner!" (OpenCart), "Thanks for contacting us".
+    contact_sent_words: Words = (
+        "successfully sent",
+        "has been sent",
+        "have been sent",
+        "we have received your",
+        "we've received your",
+        "thank you for contacting",
+        "thanks for contacting",
+        "thank you for your message",
+        "thank you for your enquiry",
+        "message sent",
+        "we will get back to you",
+        "we'll get back to you",
     )
     contact_submit: Words = ("Submit", "Send", "Send Message")
     # e.g. "Thanks! Your case number is CS-482913." -> group 1 is the reference.
