@@ -116,6 +116,21 @@ _STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
   return { badges };
 }"""
 
+# Under an items heading with no list or table: the item cards, each the largest element
+# holding one price, in a block holding several (or the one card of a one-item order).
+_CARDS_UNDER = r"""(heading, priceSource) => {
+  const prices = (el) => ((el.innerText || "").match(new RegExp(priceSource, "g")) || []).length;
+  let block = heading.parentElement;
+  while (block && block !== document.body && prices(block) === 0) block = block.parentElement;
+  if (!block || block === document.body) return [];
+  if (prices(block) === 1) {
+    return [(block.innerText || "").replace(heading.innerText || "", "")];
+  }
+  return [...block.querySelectorAll("*")]
+    .filter((el) => prices(el) === 1 && el.parentElement && prices(el.parentElement) > 1)
+    .map((el) => el.innerText || "");
+}"""
+
 # The names links go by, near enough: their aria-label, else their text.
 _NAMES_OF = (
     "(els) => els.map((el) => el.getAttribute('aria-label') || el.innerText.trim() || "
@@ -567,13 +582,18 @@ class OrderPage(SitePage):
             # List items, or table rows holding data cells (not the header row).
             return block.get_by_role("listitem").or_(block.get_by_role("row").filter(has=cells))
 
-        block = nearest_block(heading.first, lines_in, within=self.page)
-        if block is None:
-            return ()
-        lines = lines_in(block)
+        # Near the heading only: further up, the page's menus are lists too.
+        block = nearest_block(heading.first, lines_in, levels=2, within=self.page)
+        texts = lines_in(block).all_inner_texts() if block is not None else []
+        if not texts:
+            # Cards (no list, no table): each the largest block with one price of its own.
+            try:
+                texts = heading.first.evaluate(_CARDS_UNDER, PRICE.pattern)
+            except PlaywrightError:
+                texts = []
         items = []
-        for text in lines.all_inner_texts():
-            item = _item_from_text(text, final)
+        for text in texts:
+            item = _item_from_text(str(text), final)
             if item is not None:
                 items.append(item)
         return tuple(items)
@@ -614,8 +634,16 @@ class OrderPage(SitePage):
         )
 
 
+# A quantity on its own line: a badge on the item's picture ("2", "×2", "2 x").
+_QUANTITY_BADGE = re.compile(r"^\W*(?:[x×]\s*)?(\d{1,3})(?:\s*[x×])?\W*$", re.IGNORECASE)
+
+
 def _item_from_text(text: str, final_sale_words: Sequence[str]) -> Item | None:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    badge = None
+    while lines and (found := _QUANTITY_BADGE.match(lines[0])):
+        badge = int(found.group(1))
+        lines = lines[1:]
     if not lines:
         return None
     whole = " ".join(lines)
@@ -631,7 +659,7 @@ def _item_from_text(text: str, final_sale_words: Sequence[str]) -> Item | None:
     return Item(
         name=name,
         price=price.group(0) if price else None,
-        quantity=int(quantity.group(1)) if quantity else 1,
+        quantity=int(quantity.group(1)) if quantity else (badge or 1),
         final_sale=is_final,
         returnable=not is_final,
     )
