@@ -68,7 +68,12 @@ def status_headline(status: OrderStatus, order: str, raw_status: str | None = No
 
 
 def _status_next_step(
-    status: OrderStatus, order: str, *, label_saved: bool, return_items_available: bool
+    status: OrderStatus,
+    order: str,
+    *,
+    label_saved: bool,
+    return_items_available: bool,
+    return_offered: bool = True,
 ) -> str:
     """What a person can do about an order in ``status``, as one sentence."""
     if status is OrderStatus.PROCESSING:
@@ -81,6 +86,8 @@ def _status_next_step(
     if status is OrderStatus.DELIVERED:
         if not return_items_available:
             return "None of its items can be returned online (final sale): contact the shop."
+        if not return_offered:
+            return NO_RETURN_ENTRY_NEXT
         return f"{_cmd('return', order)} starts a return and saves the prepaid label."
     if status is OrderStatus.RETURN_STARTED:
         if label_saved:
@@ -120,12 +127,19 @@ def _return_in_progress(label_saved: bool) -> Decision:
     )
 
 
-def _start_return(return_items_available: bool) -> Decision:
+# A delivered order whose page has no link or button to start a return.
+NO_RETURN_ENTRY = "The order was delivered, but its page offers no way to start a return online."
+NO_RETURN_ENTRY_NEXT = "Its page offers no way to start a return online: contact the shop."
+
+
+def _start_return(return_items_available: bool, return_offered: bool = True) -> Decision:
     if not return_items_available:
         return _ask(
             "The order was delivered but none of its items can be returned online (final sale).",
             "Contact the shop's customer service about it.",
         )
+    if not return_offered:
+        return _ask(NO_RETURN_ENTRY, "Contact the shop's customer service to send it back.")
     return Decision(
         Step.START_RETURN,
         Outcome.DONE,
@@ -140,6 +154,7 @@ def decide(
     allow_return: bool = True,
     label_saved: bool = False,
     return_items_available: bool = True,
+    return_offered: bool = True,
     order: str = "ORDER",
     number: str | None = None,
     raw_status: str | None = None,
@@ -162,6 +177,7 @@ def decide(
                 order,
                 label_saved=label_saved,
                 return_items_available=return_items_available,
+                return_offered=return_offered,
             ),
         )
     if status is OrderStatus.SHIPPED:
@@ -190,7 +206,7 @@ def decide(
                 "The order was already delivered and cannot be cancelled; --no-return kept it.",
                 f"{_cmd('return', order)} sends it back.",
             )
-        return _start_return(return_items_available)
+        return _start_return(return_items_available, return_offered)
 
     # Goal.RETURN
     if status is OrderStatus.PROCESSING:
@@ -198,4 +214,4 @@ def decide(
             "The order has not shipped yet, so it cannot be returned.",
             f"{_cmd('cancel', order)} asks the shop to cancel it instead.",
         )
-    return _start_return(return_items_available)
+    return _start_return(return_items_available, return_offered)

@@ -34,7 +34,7 @@ from tenacity import (
 
 from agent.browser import find_browser, launch_options
 from agent.credentials import configured_fingerprint
-from agent.decisions import Decision, Step, decide, status_headline
+from agent.decisions import NO_RETURN_ENTRY, Decision, Step, decide, status_headline
 from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
 from agent.locking import DataDirLock
 from agent.logs import get_logger
@@ -644,6 +644,7 @@ class OrderAgent:
             allow_return=not options.no_return,
             label_saved=label is not None,
             return_items_available=any(item.returnable for item in order.items) or not order.items,
+            return_offered=order.return_available or order.label_available,
             order=key.number,
             number=order.number,
             raw_status=order.raw_status,
@@ -690,6 +691,9 @@ class OrderAgent:
             f"order {order.number} {reason}",
             hint=_clause(decision.next_step) if decision.next_step else None,
         )
+        if decision.reason == NO_RETURN_ENTRY:
+            # What the page lacks is the finding: its picture is the proof.
+            refused.evidence = str(self.screenshot(order, "no-return-entry"))
         # The way out is another order-agent command, not a call: no phone number then.
         refused.ask_shop = decision.next_step is None or "`order-agent" not in decision.next_step
         if refused.ask_shop:

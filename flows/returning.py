@@ -64,13 +64,16 @@ class ReturnFlow:
         phone = phone_on(browsing.page)
         if entry is None:
             finals = [item for item in order.items if item.final_sale]
-            why = (
-                "all of its items are Final Sale"
-                if order.items and len(finals) == len(order.items)
-                else f"its status is {order.raw_status!r}"
-            )
+            if order.items and len(finals) == len(order.items):
+                raise ReturnRefused(
+                    f"the site offers no return for order {order.number}: all of its items "
+                    "are Final Sale",
+                    phone=phone,
+                )
+            # What the page lacks, not the status (which is what makes a return possible).
             raise ReturnRefused(
-                f"the site offers no return for order {order.number}: {why}", phone=phone
+                f"the page of order {order.number} shows no link or button to start a return",
+                phone=phone,
             )
         before_alerts = texts_of(alerts(browsing.page))
         target = self.page = browsing.click_maybe_new_page(entry)

@@ -284,11 +284,11 @@ class Vocabulary:
         "Your Message",
         "How can we help?",
         "What's on your mind?",
-        "Enquiry",  # OpenCart's information/contact: Your Name, E-Mail Address, Enquiry
+        "Enquiry",  # a stock contact form: Your Name, E-Mail Address, Enquiry
         "Inquiry",
     )
     # A contact form's answer that says it was sent, with no reference in it: "Your enquiry
-    # has been successfully sent to the store owner!" (OpenCart), "Thanks for contacting us".
+    # has been successfully sent to the store owner!", "Thanks for contacting us".
     contact_sent_words: Words = (
         "successfully sent",
         "has been sent",

@@ -105,3 +105,22 @@ def test_a_third_platforms_layout_status_dry_run_and_one_request(
     again = order_agent("cancel", "70001", "--json", region=opencart, name=JANE_NAME)
     assert again.code == 0, again.stderr
     assert len(shop.inbox(opencart)) == 1
+
+
+def test_a_delivered_order_on_a_shop_without_online_returns_is_told_with_its_proof(
+    order_agent: OrderAgent, shop: ShopServer
+):
+    shop.add_region(replace(US, prefix="no-returns", returns_offered=False, promo_dialog=False))
+
+    status = order_agent("status", "70004", "--json", region="no-returns")
+    assert status.code == 0, status.stderr
+    assert "no way to start a return online" in status.json["message"]
+    assert "order-agent return" not in status.json["message"]
+
+    for command in ("return", "cancel"):
+        run = order_agent(command, "70004", "--json", region="no-returns", name=JANE_NAME)
+        assert run.code == 3, run.stderr
+        assert "offers no way to start a return online" in run.json["message"]
+        assert "status is" not in run.json["message"]
+        assert Path(run.json["evidence"]).read_bytes().startswith(b"\x89PNG")
+    assert shop.returns("no-returns") == []
