@@ -771,7 +771,8 @@ class OrderAgent:
         if earlier is not None:  # before a dry run too: nothing left to rehearse
             return self.found_request(key, order, Submission(How.ALREADY_SENT, earlier.reference))
         reason = options.reason or "I no longer need it"
-        name = self.shopper_name(required=not options.dry_run)
+        # A dry run takes the real run's path up to the click: no name, no request.
+        name = self.shopper_name(required=True)
         message = cancellation_message(order=order.number, name=name, reason=reason)
         request = {
             "name": name,

@@ -230,7 +230,7 @@ class RetailerSite:
         if link is None:
             return name
         self._browsing.follow(link)  # the name is read on the account page, not this one
-        found = name_on_page(self.page, self.words)
+        found = name_on_page(self.page, self.words, headings=True)
         return found if found and (not name or len(found.split()) > 1) else name
 
     @_as_agent_errors

@@ -214,6 +214,16 @@ class Vocabulary:
         "Personal Details",
         "Personal Information",
     )
+    # Words of an account page's headings that name a part of it, not its holder: a heading
+    # of capitalised words is read as the holder's name only without any of these.
+    account_section_words: Words = tuple(
+        """account accounts order orders address addresses book information info contact
+        details billing shipping delivery newsletter newsletters settings profile dashboard
+        wish wishlist list payment payments password history returns return rewards points
+        recent default subscription subscriptions downloads transactions overview welcome my
+        your store shop help service support messages cases requests saved cards security
+        preferences""".split()  # noqa: SIM905 (a word list reads best as words)
+    )
 
     # 3. Orders and status
     order_list_links: Words = ("Order History", "My Orders", "Orders", "Order Status")
