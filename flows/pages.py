@@ -95,8 +95,16 @@ _STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
     const cell = row.children[index];
     return cell ? { text: clean(cell.innerText), label: clean(header.innerText) } : null;
   }
+  // The card: the smallest block around the control that names the order and says more
+  // than the control itself (a link named "View order 70001" is not its card; a card that
+  // is a link as a whole is).
+  const own = clean(control.innerText);
   let card = control;
-  while (card && card !== document.body && !ours.test(clean(card.innerText))) {
+  while (
+    card && card !== document.body &&
+    !(ours.test(clean(card.innerText)) && (card !== control ? clean(card.innerText) !== own
+      : [...control.children].some((c) => clean(c.innerText) && clean(c.innerText) !== own)))
+  ) {
     card = card.parentElement;
   }
   if (!card || card === document.body) return null;
