@@ -74,6 +74,7 @@ def _status_next_step(
     label_saved: bool,
     return_items_available: bool,
     return_offered: bool = True,
+    label_by_mail: bool = False,
 ) -> str:
     """What a person can do about an order in ``status``, as one sentence."""
     if status is OrderStatus.PROCESSING:
@@ -86,10 +87,14 @@ def _status_next_step(
     if status is OrderStatus.DELIVERED:
         if not return_items_available:
             return "None of its items can be returned online (final sale): contact the shop."
+        if label_by_mail:
+            return "Its return was requested; the shop sends the label: nothing more to do."
         if not return_offered:
             return NO_RETURN_ENTRY_NEXT
         return f"{_cmd('return', order)} starts a return and saves the prepaid label."
     if status is OrderStatus.RETURN_STARTED:
+        if label_by_mail:
+            return "The return was requested; the shop sends its label: nothing more to do."
         if label_saved:
             return "Its prepaid return label is saved: nothing more to do."
         return f"{_cmd('return', order)} saves its prepaid return label."
@@ -117,7 +122,9 @@ def _unknown() -> Decision:
     return _ask("The shop shows a status order-agent does not know, so a person has to look.")
 
 
-def _return_in_progress(label_saved: bool) -> Decision:
+def _return_in_progress(label_saved: bool, label_by_mail: bool = False) -> Decision:
+    if label_by_mail:
+        return _done("A return was requested; the shop sends its label itself.")
     if label_saved:
         return _done("A return is already under way and its label is saved.")
     return Decision(
@@ -132,7 +139,11 @@ NO_RETURN_ENTRY = "The order was delivered, but its page offers no way to start 
 NO_RETURN_ENTRY_NEXT = "Its page offers no way to start a return online: contact the shop."
 
 
-def _start_return(return_items_available: bool, return_offered: bool = True) -> Decision:
+def _start_return(
+    return_items_available: bool, return_offered: bool = True, label_by_mail: bool = False
+) -> Decision:
+    if label_by_mail:
+        return _done("A return was already requested; the shop sends its label itself.")
     if not return_items_available:
         return _ask(
             "The order was delivered but none of its items can be returned online (final sale).",
@@ -155,6 +166,7 @@ def decide(
     label_saved: bool = False,
     return_items_available: bool = True,
     return_offered: bool = True,
+    label_by_mail: bool = False,
     order: str = "ORDER",
     number: str | None = None,
     raw_status: str | None = None,
@@ -162,7 +174,8 @@ def decide(
     """The next step for ``goal`` on an order in ``status``.
 
     ``outcome`` is what the run reports once that step succeeded; a step that
-    fails raises instead. The rest only fills in the text: ``order`` as the person
+    fails raises instead. ``label_by_mail``: the return sent was a request, whose label
+    the shop mails (nothing to download). The rest only fills in the text: ``order`` as the person
     typed it (in the commands suggested), ``number`` as the shop shows it (default:
     ``order``) and ``raw_status``, the shop's own status words.
     """
@@ -178,12 +191,13 @@ def decide(
                 label_saved=label_saved,
                 return_items_available=return_items_available,
                 return_offered=return_offered,
+                label_by_mail=label_by_mail,
             ),
         )
     if status is OrderStatus.SHIPPED:
         return _wait(order)
     if status is OrderStatus.RETURN_STARTED:
-        return _return_in_progress(label_saved)
+        return _return_in_progress(label_saved, label_by_mail)
     if status is OrderStatus.CANCELLED:
         return _done("The order is already cancelled: nothing more to do.")
     if status is OrderStatus.RETURNED:
@@ -206,7 +220,7 @@ def decide(
                 "The order was already delivered and cannot be cancelled; --no-return kept it.",
                 f"{_cmd('return', order)} sends it back.",
             )
-        return _start_return(return_items_available, return_offered)
+        return _start_return(return_items_available, return_offered, label_by_mail)
 
     # Goal.RETURN
     if status is OrderStatus.PROCESSING:
@@ -214,4 +228,4 @@ def decide(
             "The order has not shipped yet, so it cannot be returned.",
             f"{_cmd('cancel', order)} asks the shop to cancel it instead.",
         )
-    return _start_return(return_items_available, return_offered)
+    return _start_return(return_items_available, return_offered, label_by_mail)

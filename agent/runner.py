@@ -45,7 +45,7 @@ from agent.receipts import ProofStore, safe_name
 from agent.redaction import scrub
 from agent.settings import Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
-from agent.submitting import How, Submission, Submitter
+from agent.submitting import RETURN_REQUESTS_PAGE, How, Submission, Submitter
 from agent.tracing import Tracer, trace_name
 from flows.limits import current as current_limits
 from ordercore.errors import (
@@ -80,7 +80,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
     from flows.chatting import ChatResult
-    from flows.results import SupportRequest
+    from flows.results import ReturnReceipt, SupportRequest
     from flows.site import RetailerSite
 
 log = get_logger("agent.runner")
@@ -645,6 +645,7 @@ class OrderAgent:
             label_saved=label is not None,
             return_items_available=any(item.returnable for item in order.items) or not order.items,
             return_offered=order.return_available or order.label_available,
+            label_by_mail=self.return_requested_before(key),
             order=key.number,
             number=order.number,
             raw_status=order.raw_status,
@@ -661,6 +662,11 @@ class OrderAgent:
         if decision.step is Step.START_RETURN:
             return self.start_return(key, order, options)
         return self.fetch_label(key, order)
+
+    def return_requested_before(self, key: OrderKey) -> bool:
+        """Whether the return this ledger sent was a request (the shop mails its label)."""
+        sent = self.ledger.has_sent(key, IntentKind.RETURN_REQUEST)
+        return sent is not None and sent.details.get("kind") == "request"
 
     def needs_human(self, order: Order, decision: Decision) -> NeedsHuman:
         if order.status is OrderStatus.UNKNOWN:
@@ -1103,12 +1109,12 @@ class OrderAgent:
                     order, items=items, reason=options.reason, dry_run=True, screenshot=shot
                 )
             chosen = ", ".join(receipt.items) or "the items shown on the form"
-            return self.dry_run_result(
-                order,
-                f"starts a return for {chosen} and saves the prepaid label",
-                shot,
-                {"items": list(receipt.items)},
+            what = (
+                f"asks the shop to take back {chosen} (the shop mails the label)"
+                if receipt.kind == "request"
+                else f"starts a return for {chosen} and saves the prepaid label"
             )
+            return self.dry_run_result(order, what, shot, {"items": list(receipt.items)})
         with self.steps.doing("Starting a return…"):
             submission = self._signed_out_while_sending(
                 lambda: self.submitter().start_return(
@@ -1118,19 +1124,33 @@ class OrderAgent:
             )
         if submission.how is How.ALREADY_SENT:
             # The shop has not shown the return yet; a second one would be a duplicate.
+            which = f" (reference {submission.reference})" if submission.reference else ""
             return self.result(
                 order,
                 Action.NONE,
                 Outcome.WAITING,
                 submission.reference,
                 None,
-                f"A return was already submitted (reference {submission.reference}); "
-                "waiting for the shop to show it.",
+                f"A return was already submitted{which}; waiting for the shop to show it.",
+            )
+        if submission.found_at == RETURN_REQUESTS_PAGE:
+            # An earlier run's request that did arrive: no label to fetch (the shop mails it).
+            which = f" ({submission.reference})" if submission.reference else ""
+            return self.result(
+                order,
+                Action.NONE,
+                Outcome.DONE,
+                submission.reference,
+                None,
+                f"A return request{which} was already sent: the shop lists it under its "
+                "return requests; it sends the label itself.",
             )
         if submission.how is not How.SENT:
             self.steps.info("The order page already offers a return label: not starting another")
             return self.fetch_label(key, order)
         receipt = submission.receipt
+        if receipt.kind == "request":
+            return self.return_requested(order, receipt)
         self.steps.done(f"Return {receipt.reference or '(no number shown)'} started")
         shot = self.screenshot(order, "return-confirmation")
         label = self.download_label(order, receipt.reference)
@@ -1150,6 +1170,46 @@ class OrderAgent:
             f"Return {receipt.reference} started for {', '.join(receipt.items)}; "
             f"prepaid label saved: {label}",
             {"receipt": str(saved)},
+        )
+
+    def return_requested(self, order: Order, receipt: ReturnReceipt) -> Result:
+        """A return that is a request: the shop's words and a screenshot are the proof; no
+        label to save (the shop mails one). Items not asked for are a person's to do."""
+        shot = self.screenshot(order, "return-request")
+        saved = self.proofs.save_receipt(
+            order.number,
+            Action.RETURN_STARTED,
+            {"items": list(receipt.items), "kind": "request"},
+            receipt.reference,
+            {
+                "screenshot": str(shot),
+                "confirmation_url": receipt.url,
+                "confirmation": receipt.confirmation,
+                "not_sent": list(receipt.not_sent),
+            },
+        )
+        number = f" {receipt.reference}" if receipt.reference else ""
+        self.steps.done(f"Return{number} requested")
+        said = f' (it said: "{receipt.confirmation}")' if receipt.confirmation else ""
+        message = (
+            f"Return requested for {', '.join(receipt.items)}{said}; the shop sends the "
+            f"prepaid label itself (by e-mail or post); receipt: {saved}"
+        )
+        outcome = Outcome.DONE
+        if receipt.not_sent:
+            outcome = Outcome.NEEDS_HUMAN
+            message += (
+                f". Not requested: {'; '.join(receipt.not_sent)}: ask for those on the shop's "
+                "site (order-agent does not send them again)"
+            )
+        return self.result(
+            order,
+            Action.RETURN_STARTED,
+            outcome,
+            receipt.reference,
+            None,
+            message,
+            {"receipt": str(saved), "return_kind": "request"},
         )
 
     def fetch_label(self, key: OrderKey, order: Order) -> Result:

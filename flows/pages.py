@@ -37,6 +37,7 @@ from flows.locating import (
     nearest_block,
     page_root,
     parsed,
+    phrases,
     select,
     textbox,
     texts_of,
@@ -569,6 +570,18 @@ class OrderPage(SitePage):
     def return_entry(self) -> Locator | None:
         return self.find_now(self.words.return_entry, Step.RETURN)
 
+    def item_return_entry(self, item_name: str) -> Locator | None:
+        """The return link of one item, in the item's own row (a shop with one per item)."""
+        named = self.content.get_by_text(item_name, exact=True).filter(visible=True)
+        row = named.locator(_NEAREST_WITH_A_CONTROL)
+        try:
+            if not row.count():
+                return None
+        except PlaywrightError:
+            return None
+        entries = control(row.first, self.words.return_entry, Step.RETURN)
+        return entries.first if visible_now(entries) else None
+
     def label_control(self) -> Locator | None:
         return self.find_now(self.words.label_links, Step.ORDER)
 
@@ -799,8 +812,15 @@ class SupportRequestsPage(SitePage):
         rows = content.get_by_role("row").filter(has=self.page.get_by_role("cell"))
         if rows.count():
             headers = texts_of(content.get_by_role("columnheader"))
+            skip = 0
+            if not headers:
+                # A head row of plain cells (some stock themes): its texts head the columns.
+                head = content.locator("thead tr").first
+                if head.count():
+                    headers = texts_of(head.get_by_role("cell"))
+                    skip = 1
             entries = []
-            for index in range(rows.count()):
+            for index in range(skip, rows.count()):
                 cells = texts_of(rows.nth(index).get_by_role("cell"))
                 if headers and len(headers) == len(cells):
                     pairs = zip(headers, cells, strict=True)
@@ -958,6 +978,73 @@ class ReturnPage:
 
     def review_confirm(self) -> Locator:
         return button(self.page, self.words.review_confirm)
+
+    # -- a return that is a request: one item per form, no item checkboxes -----------------
+    def product_field(self) -> Locator:
+        """The request form's product field (its value the item's name, often read-only)."""
+        return labelled(self.page, self.words.return_product_labels)
+
+    def quantity_field(self) -> Locator:
+        return labelled(self.page, self.words.return_quantity_labels)
+
+    def details_field(self) -> Locator:
+        return textbox(self.page, self.words.return_details_labels)
+
+    def reason_radios(self) -> Locator:
+        """The reason's radio buttons: in a radio group named like a reason label."""
+        named = starts_with(self.words.return_reason_labels)
+        groups = self.page.get_by_role("radiogroup", name=named).filter(visible=True)
+        return groups.get_by_role("radio")
+
+    def is_request(self) -> bool:
+        """A request form: a product field and a reason, and no item checkboxes to tick."""
+        return (
+            visible_now(self.product_field())
+            and (visible_now(self.reason_radios()) or visible_now(self._reason_selects(self.page)))
+            and not visible_now(self.item_boxes())
+        )
+
+    def product_named(self) -> str:
+        """The product field's value, as the form shows it now ("" when there is none)."""
+        field = self.product_field()
+        try:
+            if not visible_now(field):
+                return ""
+            return " ".join(field.first.input_value(timeout=look_ms()).split())
+        except PlaywrightError:
+            return ""
+
+    def choose_reason_radio(self) -> str | None:
+        """Tick the reason the shopper gave, else a preferred one ("Other"); its label."""
+        radios = self.reason_radios()
+        labels = [label_of(radios.nth(i)) for i in range(radios.count())]
+        wanted = []
+        if self.reason and self.reason.strip():
+            wanted.append(names([self.reason.strip()]))
+        wanted.append(re.compile(rf"\b(?:{self.words.preferred_reason_pattern})\b", re.IGNORECASE))
+        for pattern_ in wanted:
+            for index, label in enumerate(labels):
+                if pattern_.search(label):
+                    radios.nth(index).check(timeout=look_ms())
+                    return label
+        return None
+
+    def reason_radio_chosen(self, label: str) -> bool:
+        try:
+            radios = self.reason_radios()
+            return any(
+                radios.nth(i).is_checked() and label_of(radios.nth(i)) == label
+                for i in range(radios.count())
+            )
+        except PlaywrightError:
+            return False
+
+    def request_sent(self) -> Locator:
+        """What the shop says once a return request went: its words, or a return number."""
+        words = self.words
+        said = phrases(self.page, words.return_request_sent_words)
+        number = self.page.get_by_text(pattern(words.return_number_pattern)).filter(visible=True)
+        return said.or_(number)
 
 
 class ReturnConfirmationPage:

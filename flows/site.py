@@ -56,6 +56,8 @@ from flows.pages import (
     OrderListPage,
     OrderPage,
     ReturnConfirmationPage,
+    ReturnPage,
+    SitePage,
     SupportRequestsPage,
 )
 from flows.recognition import Step, name_pattern
@@ -77,6 +79,7 @@ T = TypeVar("T")
 ORDER_LIST = "order_list"
 CONTACT = "contact"
 SUPPORT_REQUESTS = "support_requests"
+RETURN_REQUESTS = "return_requests"  # a shop's list of return requests ("Product Returns")
 CHAT = "chat"  # the page the chat launcher was seen on; "" when it was not (issue #13)
 # A start URL for signing in (from a site profile); not remembered, only a way in.
 SIGN_IN = "sign_in"
@@ -544,28 +547,73 @@ class RetailerSite:
 
     @_as_agent_errors
     def support_requests(self) -> list[SupportRequest] | None:
+        return self._requests_listed(self.words.support_request_pages, SUPPORT_REQUESTS)
+
+    @_as_agent_errors
+    def return_requests(self) -> list[SupportRequest] | None:
+        """The shop's list of return requests ("Product Returns"), with their orders; None
+        when the shop shows none."""
+        return self._requests_listed(
+            self.words.return_request_pages, RETURN_REQUESTS, via_account=True
+        )
+
+    def _requests_listed(
+        self, pages: Sequence[str], key: str, *, via_account: bool = False
+    ) -> list[SupportRequest] | None:
+        """A list of requests, read from its page: remembered, linked from here or home,
+        else (``via_account``: read rarely, so worth a look there) from the account page."""
         browsing = self._browsing
         support = SupportRequestsPage(self.page, self.words)
-        heading = self.page.get_by_role(
-            "heading", name=name_pattern(self.words.support_request_pages)
-        ).filter(visible=True)
-        remembered = self.remembered.get(SUPPORT_REQUESTS)
+        heading = self.page.get_by_role("heading", name=name_pattern(pages)).filter(visible=True)
+        remembered = self.remembered.get(key)
         if remembered:
             if browsing.goto(remembered, ok_below=400) is not None:
                 browsing.check_page()
                 if wait_visible(heading, look_ms()):
                     return support.requests()
-            self.remembered.pop(SUPPORT_REQUESTS, None)
+            self.remembered.pop(key, None)
         # Optional in the contract: a short look, so that a shop without one is not slow.
-        link = browsing.find_from_here_or_home(self.words.support_request_pages, optional_ms())
+        link = browsing.find_from_here_or_home(pages, optional_ms())
+        if link is None and via_account:
+            account = account_page_link(self.page, self.words, optional_ms())
+            if account is not None:
+                browsing.follow(account)
+                link = SitePage(self.page, self.words).find_now(pages)
         if link is not None:
-            note(SUPPORT_REQUESTS, link)
+            note(key, link)
             browsing.follow(link, arrived=heading)
-        elif not self._go_to_start(SUPPORT_REQUESTS):
+        elif not self._go_to_start(key):
             return None
         wait_visible(heading, look_ms())
-        self.remembered[SUPPORT_REQUESTS] = self.page.url
+        self.remembered[key] = self.page.url
         return support.requests()
+
+    @_as_agent_errors
+    def return_kind(self, order: Order) -> str | None:
+        """What starting a return for ``order`` opens, looked at in a tab of its own (read
+        only): "request" (a form per item, no label), "label", or None (no form reached)."""
+        if not order.url:
+            return None
+        side = self.page.context.new_page()
+        try:
+            install_dialog_handlers(side, self.words)
+            browsing = Browsing(side, self.site_url, self.words, remembered={})
+            if browsing.goto(order.url, ok_below=400) is None:
+                return None
+            browsing.check_page()
+            entry = OrderPage(side, self.words).return_entry()
+            if entry is None:
+                return None
+            target = browsing.click_maybe_new_page(entry)
+            form = ReturnPage(target, self.words)
+            if not wait_visible(form.item_boxes().or_(form.product_field()), look_ms()):
+                return None
+            return "request" if form.is_request() else "label"
+        finally:
+            for page in side.context.pages:
+                if page is side or page.opener == side:
+                    with contextlib.suppress(PlaywrightError):
+                        page.close()
 
     # -- returns ----------------------------------------------------------------------
     @_as_agent_errors

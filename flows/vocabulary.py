@@ -319,6 +319,13 @@ class Vocabulary:
         r"\b(?:case|reference|ticket|request)\b" + _REFERENCE_INTRO + _REFERENCE
     )
     support_request_pages: Words = ("Support Requests", "My Cases", "My Requests", "Messages")
+    # A shop's list of return requests, where a request that answered with no number shows.
+    return_request_pages: Words = (
+        "Product Returns",
+        "My Returns",
+        "Return Requests",
+        "View your return requests",
+    )
 
     # 5. Starting a return
     return_entry: Words = (
@@ -329,6 +336,24 @@ class Vocabulary:
         "Return",
     )
     return_reason_labels: Words = ("Reason",)
+    # A return that is a request (a form per item: product, quantity, reason, details; no
+    # number, no label): what its fields are labelled and what its answer says.
+    return_product_labels: Words = ("Product Name", "Product")
+    return_quantity_labels: Words = ("Quantity", "Qty")
+    return_details_labels: Words = (
+        "Faulty or other details",
+        "Other details",
+        "Details",
+        "Comments",
+        "Comment",
+    )
+    return_request_sent_words: Words = (
+        "return request",
+        "request has been sent",
+        "thank you for submitting",
+        "has been received",
+        "we have received your return",
+    )
     preferred_reason_pattern: str = r"no longer needed|no longer wanted|changed my mind|other"
     # A reason option that is a prompt, not a reason.
     placeholder_option_pattern: str = r"^\W*(select|choose|please select|please choose)\b|^\W*$"

@@ -124,3 +124,32 @@ def test_a_delivered_order_on_a_shop_without_online_returns_is_told_with_its_pro
         assert "status is" not in run.json["message"]
         assert Path(run.json["evidence"]).read_bytes().startswith(b"\x89PNG")
     assert shop.returns("no-returns") == []
+
+
+def test_a_return_that_is_a_request_is_done_with_its_proof_and_never_sent_twice(
+    order_agent: OrderAgent, shop: ShopServer, opencart: str
+):
+    # No return number, no label: the shop mails it. The answer's words and a screenshot
+    # are the proof; the next run asks nothing again.
+    first = order_agent("return", "70004", "--json", region=opencart)
+
+    assert first.code == 0, first.stderr
+    result = first.json
+    assert (result["action"], result["label"], result["return_kind"]) == (
+        "return_started",
+        None,
+        "request",
+    )
+    assert "the shop sends the prepaid label" in result["message"]
+    receipt = json.loads(Path(result["receipt"]).read_text())
+    assert "relevant department" in receipt["confirmation"]
+    assert Path(receipt["screenshot"]).read_bytes().startswith(b"\x89PNG")
+    asked = len(shop.returns(opencart))
+    assert asked == 2  # its two returnable items, each its own request
+
+    status = order_agent("status", "70004", "--json", region=opencart)
+    assert "return was requested" in status.json["message"]
+    again = order_agent("return", "70004", "--json", region=opencart)
+    assert again.code == 0, again.stderr
+    assert again.json["action"] == "none"
+    assert len(shop.returns(opencart)) == asked

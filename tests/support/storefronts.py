@@ -220,8 +220,8 @@ SHOP_SPARSE = replace(
 # -- a third platform's layout (OpenCart 3's default theme, see docs/shops.md "Layouts") -----
 # Routes in the query string; the order list's rows hold "#70001" in a plain cell and an eye
 # icon titled "View"; the order page's status only in its "Order History" table (oldest
-# first); a contact form of name, e-mail and enquiry answered with no reference; a page whose
-# <html>/<body> have no height.
+# first); a contact form of name, e-mail and enquiry answered with no reference; returns as a
+# request per item (no number, no label); a page whose <html>/<body> have no height.
 OPENCART_PATHS = Paths(
     sign_in="/index.php?route=account/login",
     two_step="/index.php?route=account/login/code",
@@ -233,7 +233,8 @@ OPENCART_PATHS = Paths(
     label="/index.php?route=account/return/label&rma={rma}",
     contact="/index.php?route=information/contact",
     help="/index.php?route=information/information&information_id=7",
-    cases="/index.php?route=account/return",
+    cases="/index.php?route=account/enquiries",
+    returns_list="/index.php?route=account/return",
     info="/index.php?route=information/information&slug={slug}",
     register="/index.php?route=account/register",
 )
@@ -268,6 +269,9 @@ OPENCART = replace(
     contact_heading="Contact Us",
     contact_submit="Submit",
     support_page=None,
+    return_kind="request",
+    return_entry="Return",
+    returns_list_page="Product Returns",
     zero_height_root=True,
     cookie_dialog=False,
     promo_dialog=False,
