@@ -603,8 +603,9 @@ class OrderPage(SitePage):
             # List items, or table rows holding data cells (not the header row).
             return block.get_by_role("listitem").or_(block.get_by_role("row").filter(has=cells))
 
-        # Near the heading only: further up, the page's menus are lists too.
-        block = nearest_block(heading.first, lines_in, levels=2, within=self.page)
+        # The heading's own block first: a block further up holds other lists and tables
+        # (a history table, the page's menus) that are not items.
+        block = nearest_block(heading.first, lines_in, levels=1, within=self.page)
         texts = lines_in(block).all_inner_texts() if block is not None else []
         if not texts:
             # Cards (no list, no table): each the largest block with one price of its own.
@@ -612,6 +613,9 @@ class OrderPage(SitePage):
                 texts = heading.first.evaluate(_CARDS_UNDER, PRICE.pattern)
             except PlaywrightError:
                 texts = []
+        if not texts:
+            block = nearest_block(heading.first, lines_in, levels=2, within=self.page)
+            texts = lines_in(block).all_inner_texts() if block is not None else []
         items = []
         for text in texts:
             item = _item_from_text(str(text), final)

@@ -64,7 +64,7 @@ from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
-from flows.status_reading import StatusRead, describe, read_order_status
+from flows.status_reading import StatusRead, describe, judge
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
 from ordercore.errors import OrderNotFound, SiteNotUnderstood, StatusChanged, StorageError
@@ -331,16 +331,19 @@ class RetailerSite:
     def _status_in(self, side: Page, order: Order, evidence: StatusEvidence) -> StatusRead | None:
         install_dialog_handlers(side, self.words)
         browsing = Browsing(side, self.site_url, self.words, remembered={})
-        if browsing.goto(str(evidence.url), ok_below=400) is None:
+        from_list = any(c.place is StatusPlace.LIST_ROW for c in evidence.taken)
+        # A status read off the order list is read there again (the list's address).
+        url = self.remembered.get(ORDER_LIST) if from_list else evidence.url
+        if not url or browsing.goto(url, ok_below=400) is None:
             return None
         browsing.check_page()
         number = order.number
-        if any(c.place is StatusPlace.LIST_ROW for c in evidence.taken):
+        if from_list:
             listing = OrderListPage(side, self.words)
             if not wait_visible(listing.order_link(number), look_ms()):
                 return None
             listed = listing.listed_status(number)
-            return read_order_status(side, number, self.words, wait_ms=0, listed=listed)
+            return judge({}, self.words, listed=listed, url=url) if listed is not None else None
         order_page = OrderPage(side, self.words)
         if not wait_visible(order_page.status_sign(number), look_ms()):
             return None
