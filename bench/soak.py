@@ -26,6 +26,10 @@ Scenarios and what counts as the *expected* end of each (anything else is
   promises and filters. The run is judged as its scenario, and a status said that is
   not the order's counts as a *wrong status* (reported, never expected); a tracker with
   no current step must end in exit 3 with nothing sent.
+* layouts: about half the runs without a trap take a layout of another platform
+  (``fixtures.structures.soak_structure``: the order list, the status's place, the
+  contact form, the return kind, the items, the page root); a return that is a request
+  ends with one request per item and no label.
 * ``scheduled``: ``order-agent add N`` then passes of ``order-agent run --json``
   (the shop's clock moved 90 minutes between passes, so the shop handles the
   request, and the order made due again, as the timer would after ``--every``):
@@ -72,12 +76,14 @@ from pathlib import Path
 from bench.commands import EMAIL, NAME, PASSWORD, agent_executable
 from fixtures.server import ShopServer
 from fixtures.status_traps import Trap, soak_trap
+from fixtures.structures import Structure, soak_structure
 
 SCENARIOS = ("status", "cancel_request", "cancel_return", "scheduled")
 REGIONS = ("us", "uk")
 DEFAULT_RUNS = 200
 DEFAULT_SEED_BASE = 1000
 MAX_PASSES = 6
+RETURNED_ITEMS = ("Canvas Weekender Bag", "Leather Card Case")  # the cancel_return order's
 RUN_TIMEOUT_S = 240.0
 SHOP_HANDLES_REQUEST_MIN = 90  # the warehouse answers a cancellation request after 60 min
 # How far the soak moves the agent's pending-submit marks back between passes, so a
@@ -163,6 +169,7 @@ class SoakRun:
     # The status trap its order page carried (fixtures.status_traps), if any; whether the
     # agent said a status that was not the order's, and whether it acted on one.
     trap: Trap | None = None
+    structure: Structure | None = None  # fixtures.structures: the shop's layout, if drawn
     wrong_status: bool = False
     acted_on_wrong_status: bool = False
 
@@ -191,6 +198,7 @@ class SoakRun:
             "why": self.why,
             "duplicates": self.duplicates,
             "trap": _trap_words(self.trap),
+            "structure": self.structure.name if self.structure else None,
             "wrong_status": self.wrong_status,
             "acted_on_wrong_status": self.acted_on_wrong_status,
             "wall_s": [round(command.wall_s, 2) for command in self.commands],
@@ -240,18 +248,31 @@ class Soak:
         order = str(80_000 + seed % 10_000)
         canonical = "delivered" if scenario == "cancel_return" else "processing"
         trap = soak_trap(seed, region, canonical, may_stop=scenario != "scheduled")
+        structure = soak_structure(seed, region) if trap is None else None
         self.shop.reset()
         if trap is not None:
             # The same store, its order page laid out with status words around its own.
             self.shop.add_region(trap.region())
             region = trap.prefix
+        elif structure is not None:
+            # The same store laid out as another platform lays it out.
+            laid_out = structure.region(prefix=f"laid-out-{seed}")
+            self.shop.add_region(laid_out)
+            region = laid_out.prefix
         if scenario == "cancel_return":
-            items = [{"name": "Canvas Weekender Bag"}, {"name": "Leather Card Case"}]
+            items = [{"name": name} for name in RETURNED_ITEMS]
             self.shop.add_order(region, EMAIL, order, "delivered", items=items)
         else:
             self.shop.add_order(region, EMAIL, order, "processing")
         self.shop.set_chaos(seed)
-        run = SoakRun(seed=seed, scenario=scenario, region=region, order=order, trap=trap)
+        run = SoakRun(
+            seed=seed,
+            scenario=scenario,
+            region=region,
+            order=order,
+            trap=trap,
+            structure=structure,
+        )
         folder = Path(tempfile.mkdtemp(prefix=f"seed-{seed}-", dir=self.work))
         secrets_dir = folder / "no-secrets"
         secrets_dir.mkdir()
@@ -325,6 +346,14 @@ class Soak:
                 return False, f"action {result.get('action')!r}, {len(cases)} case(s) on the shop"
             return True, "done"
         returns = self._returns(run)
+        if run.structure is not None and run.structure.return_kind == "request":
+            # A request per returnable item, answered with no number and no label.
+            asked = sorted(str(item) for r in returns for item in r.get("items") or [])
+            if result.get("action") != "return_started" or result.get("label"):
+                return False, f"action {result.get('action')!r}, label {result.get('label')!r}"
+            if asked != sorted(RETURNED_ITEMS):
+                return False, f"requested {asked}, the order has {sorted(RETURNED_ITEMS)}"
+            return True, "done"
         if result.get("action") not in ("return_started", "label_downloaded") or not result.get(
             "label"
         ):
@@ -379,7 +408,12 @@ class Soak:
         ]
 
     def _duplicates(self, run: SoakRun) -> int:
-        return max(len(self._cases(run)) - 1, 0) + max(len(self._returns(run)) - 1, 0)
+        # An item returned twice is a duplicate (a request-kind return asks once per item).
+        items = Counter(str(item) for r in self._returns(run) for item in r.get("items") or [])
+        returned_twice = sum(count - 1 for count in items.values())
+        if run.structure is None or run.structure.return_kind != "request":
+            returned_twice = max(len(self._returns(run)) - 1, 0)
+        return max(len(self._cases(run)) - 1, 0) + returned_twice
 
     def _injected_failure_fired(self) -> bool:
         report = self.shop.chaos_report() or {}
