@@ -82,7 +82,7 @@ from agent.messages import DEFAULT_REASON, follow_up_message
 from agent.notify import Notifier, NotifyEvent
 from agent.output import StepPrinter
 from agent.schedule_reports import Check, PassReport, WatchReport, shown
-from agent.settings import Settings
+from agent.settings import Settings, resolve_password
 from ordercore.errors import (
     AccountLocked,
     BotCheck,
@@ -303,7 +303,9 @@ class Scheduler:
         first ``run``.
         """
         settings = self.settings
-        if not (settings.site_url and settings.email and settings.password):
+        # Every source a signing-in command reads (init's keyring or 0600 file, a password
+        # command), not only ORDER_AGENT_PASSWORD: the same password `status` would use.
+        if not (settings.site_url and settings.email and resolve_password(settings)):
             return OrderLookup(
                 False,
                 "Not looked up now (no password set): the first `order-agent run` checks "
