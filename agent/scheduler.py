@@ -316,9 +316,10 @@ class Scheduler:
         try:
             result = run("status", order, CommandOptions(), settings, steps)
         except OrderNotFound as exc:
-            raise UsageError(
-                f"the shop lists no order {order} for {settings.email}: not tracking it",
-                hint="check the order number; --no-check tracks it anyway",
+            # The same words as status and cancel say it with, and the same exit (2).
+            raise OrderNotFound(
+                exc.message,
+                hint="check the order number; nothing is tracked (--no-check tracks it anyway)",
             ) from exc
         except UsageError:
             raise  # a setting to fix (a shop name that never resolved): nothing is tracked

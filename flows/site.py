@@ -200,7 +200,9 @@ class RetailerSite:
             shown = listing.order_numbers()
             listed = ", ".join(shown) if shown else "none"
             raise OrderNotFound(
-                f"order {number} is not in this account's order list (orders shown: {listed})"
+                f"order {number} is not in this account's order list (orders shown: {listed})",
+                hint="check the order number, and that the account signed in is the one that "
+                "placed the order",
             )
         listed = listing.listed_status(number)
         # The order's own link: visible, in the main content before a header's "recent order".

@@ -27,7 +27,7 @@ def test_the_password_init_stored_serves_every_command_family(
     # refused (exit 2, nothing tracked), a listed one is looked up.
     missing = order_agent("add", "99999", "--json", password=None)
     assert missing.code == 2, missing.stdout
-    assert "lists no order 99999" in missing.json["message"]
+    assert "order 99999 is not in this account's order list" in missing.json["message"]
     added = order_agent("add", "70001", "--json", password=None)
     assert added.code == 0, added.stderr
     assert added.json["lookup"]["found"] is True
