@@ -1278,7 +1278,7 @@ class OrderAgent:
         return path
 
     def saved_label(self, order: Order) -> Path | None:
-        folder = self.proofs.orders_dir / safe_name(order.number)
+        folder = self.proofs.order_folder(order.number)
         labels = sorted(folder.glob("return-label-*.pdf")) if folder.is_dir() else []
         return labels[-1] if labels else None
 
@@ -1475,7 +1475,8 @@ def run(
     started = time.monotonic()
     goal = Goal(command)
     key = OrderKey(settings.site_url, settings.email, order)
-    proofs = ProofStore(settings.data_dir, site_url=settings.site_url)
+    proofs = ProofStore(settings.data_dir, site_url=settings.site_url, account=settings.email)
+    proofs.migrate_legacy_folders()
     trace = trace_name(command, order) if options.trace else None
     outcome = "error"
     try:
