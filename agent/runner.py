@@ -32,7 +32,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from agent.browser import find_browser, launch_options
+from agent.browser import MISSING_HINT, BrowserNotFound, find_browser, launch_options
 from agent.credentials import configured_fingerprint
 from agent.decisions import NO_RETURN_ENTRY, Decision, Step, decide, status_headline
 from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
@@ -214,7 +214,11 @@ lend_browser: BrowserLender | None = None
 @contextmanager
 def launched_browser(settings: Settings) -> Iterator[Browser]:
     """Chromium for one run, closed by the run (``browser.close()``) before this ends."""
-    options = launch_options(find_browser(settings.browser), headless=settings.headless)
+    try:
+        executable = find_browser(settings.browser)
+    except BrowserNotFound as exc:  # ORDER_AGENT_BROWSER names no program
+        raise ConfigError(str(exc), hint=MISSING_HINT) from None
+    options = launch_options(executable, headless=settings.headless)
     lent = lend_browser(options) if lend_browser is not None else None
     if lent is not None:
         with lent as browser:
@@ -223,6 +227,9 @@ def launched_browser(settings: Settings) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        if executable is None and not Path(playwright.chromium.executable_path).is_file():
+            # Neither a Chromium of ours nor Playwright's own download: say so in one line.
+            raise ConfigError("no Chromium found to start", hint=MISSING_HINT)
         yield playwright.chromium.launch(**options)  # type: ignore[arg-type]
 
 
