@@ -75,9 +75,16 @@ def _status_next_step(
     return_items_available: bool,
     return_offered: bool = True,
     label_by_mail: bool = False,
+    requested: str | None = None,
 ) -> str:
     """What a person can do about an order in ``status``, as one sentence."""
     if status is OrderStatus.PROCESSING:
+        if requested is not None:
+            case = f" (case {requested})" if requested else ""
+            return (
+                f"Its cancellation was requested{case}: the shop cancels it if it has not "
+                f"shipped; {_cmd('watch', order)} follows it."
+            )
         return f"{_cmd('cancel', order)} asks the shop to cancel it."
     if status is OrderStatus.SHIPPED:
         return (
@@ -167,6 +174,7 @@ def decide(
     return_items_available: bool = True,
     return_offered: bool = True,
     label_by_mail: bool = False,
+    requested: str | None = None,
     order: str = "ORDER",
     number: str | None = None,
     raw_status: str | None = None,
@@ -175,9 +183,10 @@ def decide(
 
     ``outcome`` is what the run reports once that step succeeded; a step that
     fails raises instead. ``label_by_mail``: the return sent was a request, whose label
-    the shop mails (nothing to download). The rest only fills in the text: ``order`` as the person
-    typed it (in the commands suggested), ``number`` as the shop shows it (default:
-    ``order``) and ``raw_status``, the shop's own status words.
+    the shop mails (nothing to download). ``requested``: a cancellation request was sent
+    for the order (its case number, "" when the shop gave none). The rest only fills in
+    the text: ``order`` as the person typed it (in the commands suggested), ``number``
+    as the shop shows it (default: ``order``) and ``raw_status``, the shop's own words.
     """
     status, goal = OrderStatus(status), Goal(goal)
     if status is OrderStatus.UNKNOWN:
@@ -192,6 +201,7 @@ def decide(
                 return_items_available=return_items_available,
                 return_offered=return_offered,
                 label_by_mail=label_by_mail,
+                requested=requested,
             ),
         )
     if status is OrderStatus.SHIPPED:

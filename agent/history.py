@@ -412,6 +412,14 @@ def _folder_only_history(number: str, folder: _Folder) -> OrderHistory:
     )
 
 
+def state_words(state: str, message: str | None) -> str:
+    """ "cancelled: the order is cancelled", never "forgotten: forgotten" (a message that only
+    says the state again adds nothing)."""
+    if not message or message.strip().casefold() == state.strip().casefold():
+        return state
+    return f"{state}: {message}"
+
+
 def _every(seconds: object) -> str:
     from agent.durations import format_duration
 
@@ -458,10 +466,14 @@ def _event_entries(events: Iterable[Event]) -> list[Entry]:
                 )
             )
         elif event.kind == "notification":
-            delivered = "sent" if data.get("delivered") else "could not be delivered"
-            entries.append(
-                Entry(event.at, f"Notification {delivered}", "tracking", detail=data.get("title"))
-            )
+            if data.get("configured") is False:
+                # No notifier set up: the change was logged, nothing failed.
+                told = "Change noted (no notifications set up)"
+            else:
+                told = "Notification " + (
+                    "sent" if data.get("delivered") else "could not be delivered"
+                )
+            entries.append(Entry(event.at, told, "tracking", detail=data.get("title")))
         elif event.kind == "return":  # a return followed to its refund (schema v3)
             said = {
                 "return_label": "label saved at {}",
@@ -494,8 +506,17 @@ def _intent_entry(intent: Intent) -> Entry:
     if intent.state is IntentState.SENT:
         detail = f"settled from {intent.how}" if intent.how else None
         return Entry(at, what, kind, reference_name, intent.reference, detail=detail)
+    if intent.state is IntentState.NOT_SENT and intent.how:
+        # An interrupted try, found later not to have reached the shop: nothing failed
+        # then, and a later entry says what was sent instead.
+        return Entry(
+            at, f"{what}: an interrupted try never reached the shop", "tracking",
+            detail=f"checked on the {intent.how}",
+        )  # fmt: skip
     if intent.state is IntentState.NOT_SENT:
-        return Entry(at, f"{what}: not sent", "problem", detail=intent.reason or intent.how)
+        # Refused before it went (the form's answer, a status that changed): say why.
+        why = intent.reason or intent.how
+        return Entry(at, f"{what}: not sent", "problem", detail=why or "stopped before the click")
     return Entry(
         at,
         f"{what}: may not have reached the shop",
@@ -587,8 +608,15 @@ def history_json(histories: Sequence[OrderHistory], data_dir: Path) -> dict[str,
     )
 
 
+def local_time(moment: datetime) -> str:
+    """A moment as people read it: in the machine's own time zone, named ("CET", "UTC").
+    (The JSON keeps UTC.)"""
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+
+
 def _when(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return local_time(moment)
 
 
 def _now_line(history: OrderHistory) -> str:
@@ -597,7 +625,7 @@ def _now_line(history: OrderHistory) -> str:
         status = history.status.replace("_", " ")
         raw = history.raw_status
         parts.append(f'{status} ("{raw}")' if raw and raw.lower() != status else status)
-    parts.append(history.state + (f": {history.state_message}" if history.state_message else ""))
+    parts.append(state_words(history.state, history.state_message))
     return "; ".join(dict.fromkeys(parts))
 
 

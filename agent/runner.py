@@ -653,6 +653,7 @@ class OrderAgent:
             return_items_available=any(item.returnable for item in order.items) or not order.items,
             return_offered=order.return_available or order.label_available,
             label_by_mail=self.return_requested_before(key),
+            requested=self.cancellation_requested_before(key),
             order=key.number,
             number=order.number,
             raw_status=order.raw_status,
@@ -669,6 +670,12 @@ class OrderAgent:
         if decision.step is Step.START_RETURN:
             return self.start_return(key, order, options)
         return self.fetch_label(key, order)
+
+    def cancellation_requested_before(self, key: OrderKey) -> str | None:
+        """The case number of the cancellation this ledger requested ("" with none shown),
+        None when none was."""
+        sent = self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+        return None if sent is None else (sent.reference or "")
 
     def return_requested_before(self, key: OrderKey) -> bool:
         """Whether the return this ledger sent was a request (the shop mails its label)."""

@@ -1120,7 +1120,9 @@ class Scheduler:
         if once and self._told(ledger, key, event, *([also] if also else [])):
             return
         delivered = self.notifier.notify(event, key.number, title, body)
-        ledger.record_notification(key, event, title, delivered=delivered)
+        ledger.record_notification(
+            key, event, title, delivered=delivered, configured=self.notifier.enabled
+        )
 
     @staticmethod
     def _told(
