@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent import interrupts
 from agent.commands.exit_codes import (
     EXIT_CODE_BY_OUTCOME,
     EXIT_CODES,
@@ -193,14 +194,24 @@ def _report_unexpected(exc: Exception, invocation: Invocation) -> int:
 
 
 def _report_interrupt(invocation: Invocation) -> int:
-    """Ctrl-C: say what it left behind (``watch``: the order is still tracked), exit 130."""
+    """Ctrl-C or SIGTERM: say what it left behind (what was and was not sent; ``watch``: the
+    order is still tracked), exit 130 (143 for SIGTERM). No traceback, whatever failed as
+    the signal came (a browser closed under the agent's feet)."""
     lines = ["interrupted"]
     if invocation.on_interrupt is not None:
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop explaining
-            lines = invocation.on_interrupt()
+            try:
+                lines = invocation.on_interrupt()
+            except Exception:  # the explanation is best effort
+                lines = ["interrupted"]
     for line in lines:
         _say(line)
-    return EXIT_INTERRUPTED
+    if invocation.json_output:
+        with contextlib.suppress(Exception):
+            said = "; ".join(lines)
+            error = OrderAgentError(said)
+            print(_json_line(render_error_json(error, invocation.order, error="Interrupted")))
+    return interrupts.exit_code() if interrupts.received() else EXIT_INTERRUPTED
 
 
 def _json_line(text: str) -> str:
@@ -327,11 +338,20 @@ def _run_command_line(arguments: list[str], invocation: Invocation) -> int:
     return int(code or 0)
 
 
+def _celery_service(arguments: Sequence[str]) -> bool:
+    words = [word for word in arguments if not word.startswith("-")]
+    return bool(words) and words[0] in ("worker", "beat")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (never raise, never print a traceback)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     use_ascii_fallbacks()
     invocation = Invocation(json_output=_wants_json(arguments))
+    if argv is None and not _celery_service(arguments):
+        # The process's own command line: its signals are the command's (Celery's worker
+        # and beat handle theirs: SIGTERM is their warm shutdown).
+        interrupts.install()
     try:
         try:
             idle_code = _idle_run(arguments)
@@ -351,6 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _report_interrupt(invocation)
     except OrderAgentError as exc:
+        if interrupts.received():  # it failed because the signal came: tell the signal
+            return _report_interrupt(invocation)
         return _report_error(exc, invocation)
     except Exception as exc:
+        if interrupts.received():
+            return _report_interrupt(invocation)
         return _report_unexpected(exc, invocation)

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +35,7 @@ from tenacity import (
 from agent.browser import MISSING_HINT, BrowserNotFound, find_browser, launch_options
 from agent.credentials import configured_fingerprint
 from agent.decisions import NO_RETURN_ENTRY, Decision, Step, decide, status_headline
+from agent.interrupts import driver_in_its_own_session
 from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
 from agent.locking import DataDirLock
 from agent.logs import get_logger
@@ -226,7 +227,11 @@ def launched_browser(settings: Settings) -> Iterator[Browser]:
         return
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # A terminal's Ctrl-C reaches the agent alone: it closes the browser after telling
+    # what was sent (agent.interrupts).
+    with ExitStack() as stack:
+        with driver_in_its_own_session():
+            playwright = stack.enter_context(sync_playwright())
         if executable is None and not Path(playwright.chromium.executable_path).is_file():
             # Neither a Chromium of ours nor Playwright's own download: say so in one line.
             raise ConfigError("no Chromium found to start", hint=MISSING_HINT)

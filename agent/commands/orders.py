@@ -7,6 +7,8 @@ Each signs in once, reads the order, decides and (unless ``status`` or
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -20,6 +22,7 @@ from agent.commands.base import (
     bind_run,
     command_setup,
     epilog,
+    invocation,
     json_option,
     order_argument,
     print_json_text,
@@ -34,6 +37,7 @@ from ordercore.models import CommandOptions
 
 if TYPE_CHECKING:
     from agent.output import StepPrinter
+    from agent.settings import Settings
     from ordercore.models import Result
 
 # Every outcome of a run in a browser can end a one-shot command.
@@ -58,6 +62,7 @@ def run_order_command(
         json_output=options.json, verbose=verbose, require_credentials=True
     )
     bind_run(command, order)
+    invocation().on_interrupt = _on_interrupt(settings, order, datetime.now(UTC))
     # On a terminal, the live line is up before the runner (and Playwright) even loads.
     steps.progress("Starting the browser")
 
@@ -74,6 +79,31 @@ def run_order_command(
         colour = colour_wanted(sys.stdout)
         print(render_human(result, ascii_only=ascii_only(), colour=colour), flush=True)
     return EXIT_CODE_BY_OUTCOME[result.outcome]
+
+
+def _on_interrupt(settings: Settings, order: str, began: datetime) -> Callable[[], list[str]]:
+    """What Ctrl-C or SIGTERM left behind, read back from the ledger (not assumed)."""
+
+    def explain() -> list[str]:
+        from agent.ledger import LEDGER_FILENAME, IntentState, Ledger, OrderKey
+
+        database_url = settings.database_url_text()
+        if database_url is None and not (settings.data_dir / LEDGER_FILENAME).is_file():
+            return ["interrupted before anything was sent"]
+        assert settings.site_url and settings.email
+        key = OrderKey(settings.site_url, settings.email, order)
+        with Ledger.open(settings.data_dir, database_url=database_url) as ledger:
+            intents = [i for i in ledger.intents(key) if i.started_at >= began]
+        if any(i.state not in (IntentState.SENT, IntentState.NOT_SENT) for i in intents):
+            return ["interrupted while sending: the next run checks the shop before sending again"]
+        sent = [i for i in intents if i.state is IntentState.SENT]
+        if sent:
+            reference = sent[-1].reference
+            what = f"case {reference}" if reference else "the shop gave no reference"
+            return [f"interrupted after the request was sent: {what}"]
+        return ["interrupted before anything was sent"]
+
+    return explain
 
 
 PRINT_HELP = (

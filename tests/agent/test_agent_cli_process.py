@@ -373,3 +373,67 @@ def test_install_browser_says_which_chromium_it_found(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("order-agent: using Chromium at /")
+
+
+# Each phase of a cancel, held by a slow page of the shop (released by the test, not a
+# timer): the signal comes while the agent waits there.
+PHASES = {
+    "before signing in": (r"/us/account/login$", "GET", "interrupted before anything was sent"),
+    "signed in": (
+        r"/us/account/orders/MK-70001$",
+        "GET",
+        "interrupted before anything was sent",
+    ),
+    "between the click and the confirmation": (
+        r"/us/contact-us$",
+        "POST",
+        "interrupted while sending: the next run checks the shop before sending again",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("phase", "signal_number"),
+    [(phase, signal.SIGINT) for phase in PHASES]
+    + [("between the click and the confirmation", signal.SIGTERM)],
+    ids=[f"{phase}-SIGINT" for phase in PHASES] + ["sending-SIGTERM"],
+)
+def test_a_signal_to_the_process_group_is_one_line_saying_what_was_sent(
+    shop: ShopServer, tmp_path: Path, phase: str, signal_number: int
+):
+    path, method, told = PHASES[phase]
+    held = shop.fail(path, "slow", delay=PROCESS_TIMEOUT_S, method=method, region="us")
+    env = process_env(tmp_path, shopper_env(shop, tmp_path))
+    (tmp_path / "cwd").mkdir(exist_ok=True)
+    cancel = subprocess.Popen(
+        [*order_agent_command(), "cancel", "70001"],
+        cwd=tmp_path / "cwd",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Its own process group, as a job a terminal started: the signal goes to all of it.
+        start_new_session=True,
+        preexec_fn=_default_ctrl_c,
+    )
+    try:
+        assert held.arrived.wait(PROCESS_TIMEOUT_S), "the agent never reached that page"
+        os.killpg(cancel.pid, signal_number)
+        _out, err = cancel.communicate(timeout=PROCESS_TIMEOUT_S)
+    finally:
+        held.release()
+        if cancel.poll() is None:
+            cancel.kill()
+            cancel.wait()
+
+    assert cancel.returncode == (143 if signal_number == signal.SIGTERM else 130), err
+    assert said(err) == [f"order-agent: {told}"], err
+    assert "Traceback" not in err and "unexpected error" not in err
+    assert "TargetClosedError" not in err and "[warning" not in err
+
+    # The ledger is consistent: the next run sends exactly one request in all.
+    again = order_agent_process(
+        tmp_path, "cancel", "70001", "--json", env=shopper_env(shop, tmp_path)
+    )
+    assert again.returncode == 0, again.stderr
+    assert len(shop.inbox("us")) == 1

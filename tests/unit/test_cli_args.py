@@ -591,7 +591,8 @@ def test_keyboard_interrupt_exits_130(
     code, _out, err = run_cli(capsys, "cancel", "70001")
     assert code == 130
     # A blank line first ends the terminal's "^C" echo line.
-    assert err.strip("\n").splitlines() == ["order-agent: interrupted"]
+    # What was and was not sent, read back from the ledger: here, nothing.
+    assert err.strip("\n").splitlines() == ["order-agent: interrupted before anything was sent"]
 
 
 # -- site and demo ----------------------------------------------------------------
