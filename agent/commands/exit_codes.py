@@ -20,7 +20,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_NEEDS_HUMAN, "a person has to step in: see the message"),
     (EXIT_USAGE, "bad arguments or settings"),
     (EXIT_ERROR, "unexpected error"),
-    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C; 143 for SIGTERM): says what was and was not sent"),
 )
 MEANING: dict[int, str] = dict(EXIT_CODES)
 
