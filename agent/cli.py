@@ -78,6 +78,8 @@ COMMANDS: dict[str, str] = {
     "demo": "agent.commands.tools:demo",
     "completion": "agent.commands.tools:completion",
     "install-browser": "agent.commands.tools:install_browser",
+    "config": "agent.commands.tools:config",
+    "help": "agent.commands.tools:help_",
 }
 
 

@@ -120,6 +120,8 @@ def render_human(result: Result, *, ascii_only: bool = False, colour: bool = Fal
         lines.append(f"  {name + ':':<10} {result.reference}")
     if result.label:
         lines.append(f"  Label:     {result.label}")
+        # Said once: the message's own mention of the path points at the line above.
+        message = message.replace(f": {result.label}", " (Label, above)")
     if "printed" in result.details:  # --print
         lines.append(f"  Printed:   {result.details.get('print_message')}")
     if message:

@@ -1293,7 +1293,7 @@ class OrderAgent:
                 path = attempt()
             except (TransientError, LabelInvalid):
                 path = retrying(lambda: self._with_session(again))
-        self.steps.done(f"Label saved: {path}")
+        self.steps.done("Label saved")  # where: the result's Label line
         return path
 
     def saved_label(self, order: Order) -> Path | None:

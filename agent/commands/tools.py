@@ -207,6 +207,64 @@ def demo(verbose: bool) -> int:
 
 
 @click.command(
+    "config",
+    short_help="Print the settings in force and where each comes from (secrets masked).",
+    help="Lists every ORDER_AGENT_* setting a command would use now, with where it comes "
+    "from: the environment, a .env file (or ORDER_AGENT_ENV_FILE), init's config file, a "
+    "secrets directory, or the default. Passwords, keys and tokens are shown as ********; "
+    "a database or broker URL keeps all but its password. Reads only: nothing is written.",
+    epilog=epilog(
+        [f"{PROG} config", f"{PROG} config --json"],
+        (EXIT_OK, EXIT_USAGE),
+        {EXIT_OK: "the settings were printed", EXIT_USAGE: "a setting is not valid"},
+    ),
+)
+@json_option
+def config(json_output: bool) -> int:
+    from agent.settings import load_settings
+    from agent.settings_origins import origins
+
+    found = origins(load_settings(require_credentials=False))
+    if json_output:
+        print_json({"settings": [origin.to_json() for origin in found]})
+        return EXIT_OK
+    width = max(len(origin.origin) for origin in found)
+    for origin in found:
+        click.echo(f"{origin.origin:<{width}}  {origin.name}={origin.value}")
+    return EXIT_OK
+
+
+@click.command(
+    "help",
+    short_help="Print the help of order-agent, or of one of its commands.",
+    help="Prints what `order-agent --help` prints, or with COMMAND what `order-agent COMMAND "
+    "--help` prints: the command's options, examples and exit codes.",
+    epilog=epilog(
+        [f"{PROG} help", f"{PROG} help cancel"],
+        (EXIT_OK, EXIT_USAGE),
+        {EXIT_OK: "the help was printed", EXIT_USAGE: "no such command"},
+    ),
+)
+@click.argument("command_name", metavar="[COMMAND]", required=False)
+@click.pass_context
+def help_(ctx: click.Context, command_name: str | None) -> int:
+    root = ctx.find_root()
+    if command_name is None:
+        click.echo(root.get_help())
+        return EXIT_OK
+    group = root.command
+    assert isinstance(group, click.Group)
+    command = group.get_command(root, command_name)
+    if command is None:
+        from agent.commands.root import unknown_command_message
+
+        raise UsageError(unknown_command_message(command_name, group.list_commands(root)))
+    with click.Context(command, info_name=command_name, parent=root) as sub:
+        click.echo(command.get_help(sub))
+    return EXIT_OK
+
+
+@click.command(
     "install-browser",
     short_help="Make sure a Chromium is there to drive (installs one if needed).",
     help="Finds the Chromium order-agent drives (ORDER_AGENT_BROWSER, Playwright's own "

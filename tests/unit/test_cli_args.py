@@ -740,7 +740,16 @@ def test_verbose_has_help_text_everywhere(capsys: pytest.CaptureFixture[str]) ->
     wanted = "-v, --verbose  Print each step on stderr as it happens"
     assert wanted in _help_of(capsys)
     for command in COMMANDS:
-        if command in ("completion", "history", "init", "worker", "beat", "install-browser"):
+        if command in (
+            "completion",
+            "history",
+            "init",
+            "worker",
+            "beat",
+            "install-browser",
+            "help",
+            "config",
+        ):
             # a script, a report, a dialogue: each prints all it does anyway; the Celery
             # services log every task they take
             continue
@@ -780,6 +789,8 @@ EXIT_CODES_BY_COMMAND = {
     "demo": {0, 75, 3, 2, 1, 130},
     "completion": {0, 2},
     "install-browser": {0, 2, 1},
+    "help": {0, 2},
+    "config": {0, 2},
     "history": {0, 2, 1, 130},
     "init": {0, 75, 3, 2, 1, 130},
     # Celery's own services: SIGTERM or Ctrl-C is their ordinary (warm) shutdown, 0.
@@ -842,3 +853,14 @@ def test_every_example_parses_and_names_a_real_demo_order_and_item(
             assert number in items, words
             for item in context.params.get("items", ()):
                 assert item in items[number], words
+
+
+def test_help_command_prints_the_same_help_as_the_option(capsys: pytest.CaptureFixture[str]):
+    code, out, err = run_cli(capsys, "help")
+    assert (code, err) == (0, "")
+    assert out == _help_of(capsys)
+    code, out, err = run_cli(capsys, "help", "cancel")
+    assert (code, err) == (0, "")
+    assert out == _help_of(capsys, "cancel")
+    code, out, err = run_cli(capsys, "help", "canel")
+    assert code == 2 and "did you mean 'cancel'" in err

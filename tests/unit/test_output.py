@@ -120,6 +120,24 @@ def test_json_is_scrubbed(canary: str) -> None:
             ],
         ),
         (
+            # The label's path said once: the message points at the Label line.
+            {
+                "status": OrderStatus.DELIVERED,
+                "raw_status": "Delivered",
+                "action": Action.RETURN_STARTED,
+                "reference": "RMA-1002",
+                "label": "/data/l.pdf",
+                "message": "Return RMA-1002 started for Scarf; prepaid label saved: /data/l.pdf",
+            },
+            [
+                "✓ Return started: order MK-70001",
+                "  Status:    delivered",
+                "  Return:    RMA-1002",
+                "  Label:     /data/l.pdf",
+                "  Return RMA-1002 started for Scarf; prepaid label saved (Label, above)",
+            ],
+        ),
+        (
             {
                 "status": OrderStatus.RETURN_STARTED,
                 "raw_status": "Return Requested",
