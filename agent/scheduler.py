@@ -477,7 +477,10 @@ class Scheduler:
                         break
                     continue
                 wake = min(due_at, tracked.until) if tracked.until else due_at
-                if self.sleep(max((wake - now).total_seconds(), 0.0)):
+                # On a terminal, the live line says when the next check is while it waits.
+                with self.steps.progress(f"Waiting: next check at {shown(wake)}"):
+                    stopped = self.sleep(max((wake - now).total_seconds(), 0.0))
+                if stopped:
                     last = self._stopped(tracked, last)
                     break
             final = ledger.get(key)

@@ -509,11 +509,12 @@ class Browsing:
             signing_in=signing_in,
         )
 
-    def screenshot(self, page: Page, path: Path) -> None:
+    def screenshot(self, page: Page, path: Path, *, of: Locator | None = None) -> None:
         """The page as a person sees it (interruptions closed), kept 0600 at ``path``.
 
         The viewport, not the whole page: what was just filled in or confirmed is in
-        view, and a full-page capture costs a relayout on the way to the submit.
+        view, and a full-page capture costs a relayout on the way to the submit. With
+        ``of`` (a filled form), that element whole, however far it reaches below the fold.
         Password and one-time-code fields are masked: a picture never shows a secret,
         whatever page it is taken on.
         """
@@ -522,6 +523,12 @@ class Browsing:
             page.locator("input[type=password]"),
             page.locator("input[autocomplete=one-time-code]"),
         ]
+        if of is not None:
+            try:
+                save_atomically(of.screenshot(mask=secret_fields), Path(path))
+                return
+            except PlaywrightError:
+                pass  # the element went: the page as it is, below
         save_atomically(page.screenshot(mask=secret_fields), Path(path))
 
     # -- explaining -------------------------------------------------------------------

@@ -413,9 +413,11 @@ class RetailerSite:
         # Read back before sending (and before a dry run's screenshot): a page script may
         # have rebuilt the form, empty, since it was filled.
         browsing.fill_for_submit(fill, submit_control, "the contact form")
+        form = contact.form_block()
+        whole_form = form if isinstance(form, Locator) else None
         if dry_run:
             if screenshot is not None:
-                browsing.screenshot(self.page, screenshot)
+                browsing.screenshot(self.page, screenshot, of=whole_form)
             return CancellationReceipt(reference=None, fields=fields, url=self.page.url)
         submit = submits[-1] if submits else contact.submit_control()
         if submit is None:
@@ -424,7 +426,7 @@ class RetailerSite:
             # Proof is best effort: a picture that cannot be taken or kept never stops, nor
             # muddles, the submit (the receipt says when there is none).
             with contextlib.suppress(StorageError, PlaywrightError):
-                browsing.screenshot(self.page, filled_form)
+                browsing.screenshot(self.page, filled_form, of=whole_form)
         self.confirm_status(order)
         reference, said = self._send(submit)
         if screenshot is not None:

@@ -437,3 +437,32 @@ def test_a_signal_to_the_process_group_is_one_line_saying_what_was_sent(
     )
     assert again.returncode == 0, again.stderr
     assert len(shop.inbox("us")) == 1
+
+
+def test_site_says_which_account_to_try_it_with(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "cwd").mkdir(exist_ok=True)
+    site = subprocess.Popen(
+        [*order_agent_command(), "site", "--port", str(port)],
+        cwd=tmp_path / "cwd",
+        env=process_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert site.stdout is not None
+        lines = []
+        while not lines or ("demo account" not in lines[-1] and len(lines) < 12):
+            line = site.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+    finally:
+        site.terminate()
+        site.wait(timeout=PROCESS_TIMEOUT_S)
+    [account] = [line for line in lines if "demo account" in line]
+    assert f"{JANE}, password {PASSWORD}" in account
+    assert f"http://127.0.0.1:{port}/us/" in account

@@ -179,3 +179,20 @@ def test_on_a_terminal_log_lines_go_to_the_log_file_not_between_the_steps(
     lines = [json.loads(line) for line in logged.splitlines()]
     assert any(line.get("event") == "finding" for line in lines), logged
     assert PASSWORD not in logged
+
+
+def test_watch_on_a_terminal_says_when_the_next_check_is(shop: ShopServer, tmp_path: Path):
+    env = agent_env(shop, tmp_path, NO_COLOR="1")
+    (tmp_path / "cwd").mkdir(exist_ok=True)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "agent", "watch", "70003", "--every", "30m"], env=env,
+        cwd=str(tmp_path / "cwd"), encoding="utf-8", timeout=PROCESS_TIMEOUT_S,
+        dimensions=(24, 120),
+    )  # fmt: skip
+    try:
+        child.expect("Waiting: next check at ")  # a shipped order: nothing to do until then
+        child.sendintr()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130

@@ -78,3 +78,23 @@ def test_a_refused_form_reports_the_sites_words(open_site: OpenSite, shop: ShopS
     with pytest.raises(SiteNotUnderstood, match="couldn't find order 70099"):
         _cancel(site, not_hers)
     assert shop.inbox("us") == []
+
+
+def test_the_filled_form_picture_holds_the_whole_form_below_the_fold(
+    open_site: OpenSite, shop: ShopServer, tmp_path: Path
+) -> None:
+    site = open_site("us")
+    site.page.set_viewport_size({"width": 800, "height": 300})  # the form reaches below it
+    order = site.open_order("70001")
+    shot = tmp_path / "form.png"
+
+    site.request_cancellation(
+        order, name="Jane Shopper", email="jane@example.com", reason="Changed my mind",
+        message="Please cancel.", dry_run=True, screenshot=shot,
+    )  # fmt: skip
+
+    png = shot.read_bytes()
+    assert png.startswith(b"\x89PNG")
+    height = int.from_bytes(png[20:24], "big")  # IHDR: width, then height
+    assert height > 300  # more than the viewport: the form whole, its last field included
+    assert shop.inbox("us") == []
