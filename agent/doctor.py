@@ -151,23 +151,14 @@ class DoctorReport:
             "profile_lines": self.profile_lines(),
         }
 
-    def render(self, *, ascii_only: bool = False) -> str:
-        marks = (
-            {True: "+", False: "x", None: "-"} if ascii_only else {True: "✓", False: "✗", None: "–"}
-        )
+    def render(self, *, ascii_only: bool = False, rows: bool = True) -> str:
+        """The report for people; without ``rows`` when they were shown live already."""
         arrow = "->" if ascii_only else "→"
-        width = max((len(row.step) for row in self.rows), default=10)
         lines = [f"Shop: {self.site_url} (profile: {self.profile})"]
-        for row in self.rows:
-            where = f"  {row.url}" if row.url else ""
-            lines.append(f"{marks[row.found]} {row.step:<{width}}  {row.matched}{where}")
-            if row.seen:
-                shown = ", ".join(f"'{name}'" for name in row.seen)
-                lines.append(f"  {'':<{width}}  the page offers: {shown}")
-            if row.set_aside:
-                lines.append(f"  {'':<{width}}  not taken: {', '.join(row.set_aside)}")
-            if row.screenshot:
-                lines.append(f"  {'':<{width}}  screenshot: {row.screenshot}")
+        if rows:
+            width = max((len(row.step) for row in self.rows), default=10)
+            for row in self.rows:
+                lines += row_lines(row, width, ascii_only=ascii_only)
         if self.statuses:
             lines.append("Status words on the order list:")
             words_width = max(len(word.words or "(none)") for word in self.statuses)
@@ -195,6 +186,24 @@ class DoctorReport:
             lines.append("")
             lines.extend(text.splitlines())
         return "\n".join(lines)
+
+
+ROW_WIDTH = 20  # the widest step name ("order number field"), for rows shown one by one
+
+
+def row_lines(row: Row, width: int = ROW_WIDTH, *, ascii_only: bool = False) -> list[str]:
+    """One step of the report as people read it: the mark, the step, what was matched."""
+    marks = {True: "+", False: "x", None: "-"} if ascii_only else {True: "✓", False: "✗", None: "–"}
+    where = f"  {row.url}" if row.url else ""
+    lines = [f"{marks[row.found]} {row.step:<{width}}  {row.matched}{where}"]
+    if row.seen:
+        shown = ", ".join(f"'{name}'" for name in row.seen)
+        lines.append(f"  {'':<{width}}  the page offers: {shown}")
+    if row.set_aside:
+        lines.append(f"  {'':<{width}}  not taken: {', '.join(row.set_aside)}")
+    if row.screenshot:
+        lines.append(f"  {'':<{width}}  screenshot: {row.screenshot}")
+    return lines
 
 
 # A control whose name speaks of sending something back, in any shop's words.
@@ -299,8 +308,8 @@ class Doctor:
             elif keys & set(FIELD_HELP):
                 row.seen = self.names_on_page(fields=True)
         self.report.rows.append(row)
-        mark = {True: "found", False: "NOT FOUND", None: "not checked"}[row.found]
-        self.steps.info(f"{row.step}: {mark}")
+        # Shown once, as it is found: the report at the end then leaves its rows out.
+        self.steps.line("\n".join(row_lines(row, ascii_only=self.steps.ascii_only)))
         return row
 
     def found(self, step: str, finding: Finding | None, fallback: str = "") -> Row:

@@ -240,6 +240,21 @@ class StepPrinter:
             self._print(self._symbols.doing, shown, "cyan")
         return _Activity(self, text)
 
+    @property
+    def ascii_only(self) -> bool:
+        return self._symbols.done == "+"
+
+    def line(self, text: str) -> None:
+        """A line of the command's own report, as it is written (its own marks)."""
+        self._clear()
+        if not self.enabled:
+            return
+        if self._live is not None:
+            self._live.write_line(scrub(text))
+            return
+        self.stream.write(scrub(text) + "\n")
+        self.stream.flush()
+
     def warn(self, text: str) -> None:
         """Something a person should notice: "! Retrying after a server error"."""
         self._print(self._symbols.warn, text, "yellow")

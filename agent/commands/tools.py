@@ -70,7 +70,8 @@ def doctor(order: str | None, json_output: bool, verbose: bool) -> int:
     if json_output:
         print_json(report.to_json())
     else:
-        print(report.render(ascii_only=ascii_only()), flush=True)
+        # Rows a person watched appear live (once): the end says the rest.
+        print(report.render(ascii_only=ascii_only(), rows=not steps.enabled), flush=True)
     return report.exit_code
 
 

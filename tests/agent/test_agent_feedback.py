@@ -196,3 +196,17 @@ def test_watch_on_a_terminal_says_when_the_next_check_is(shop: ShopServer, tmp_p
     finally:
         child.close()
     assert child.exitstatus == 130
+
+
+def test_doctor_on_a_terminal_shows_each_step_once_as_it_is_found(
+    shop: ShopServer, tmp_path: Path
+):
+    env = agent_env(shop, tmp_path, NO_COLOR="1", ORDER_AGENT_PROFILE="maison-kora-us")
+    code, _seen, shown = on_a_terminal(env, tmp_path / "cwd", "doctor")
+
+    assert code == 0, shown
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    for step in ("sign-in link", "order list", "order status", "contact topic"):
+        rows = [line for line in plain.splitlines() if line.lstrip("\r").startswith(f"✓ {step} ")]
+        assert len(rows) == 1, (step, plain)
+    assert "All " in plain
