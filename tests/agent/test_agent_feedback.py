@@ -198,9 +198,7 @@ def test_watch_on_a_terminal_says_when_the_next_check_is(shop: ShopServer, tmp_p
     assert child.exitstatus == 130
 
 
-def test_doctor_on_a_terminal_shows_each_step_once_as_it_is_found(
-    shop: ShopServer, tmp_path: Path
-):
+def test_doctor_on_a_terminal_shows_each_step_once_as_it_is_found(shop: ShopServer, tmp_path: Path):
     env = agent_env(shop, tmp_path, NO_COLOR="1", ORDER_AGENT_PROFILE="maison-kora-us")
     code, _seen, shown = on_a_terminal(env, tmp_path / "cwd", "doctor")
 
