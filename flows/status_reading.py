@@ -33,7 +33,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page
@@ -193,6 +193,14 @@ class _Found:
             self.candidates.append(StatusCandidate(text, place, label))
 
 
+class Offer(Protocol):
+    """Puts a text of a status place forward: taken, or set aside as loading or a sentence."""
+
+    def __call__(
+        self, group: str, text: str, place: StatusPlace, label: str | None = None
+    ) -> None: ...
+
+
 def _label_key(label: str | None) -> str:
     """ "Order Status", "Your order status" and "Status" are one label; "Payment status" not."""
     words = re.sub(r"\b(?:your|the|this|current|latest|order|status)\b", " ", (label or "").lower())
@@ -256,7 +264,7 @@ def judge(
 
 
 def _judge_tracker(
-    state: _Found, offer: Any, tracker: Mapping[str, Any], words: Vocabulary
+    state: _Found, offer: Offer, tracker: Mapping[str, Any], words: Vocabulary
 ) -> None:
     steps = [(_clean(step.get("text")), step) for step in tracker.get("steps", [])]
     if tracker.get("other"):
@@ -288,7 +296,7 @@ def _judge_tracker(
 
 
 def _judge_history(
-    state: _Found, offer: Any, history: Mapping[str, Any], label: str | None
+    state: _Found, offer: Offer, history: Mapping[str, Any], label: str | None
 ) -> None:
     entries = [(_clean(e.get("date")), _clean(e.get("text"))) for e in history.get("entries", [])]
     latest = latest_entry(
