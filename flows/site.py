@@ -64,11 +64,12 @@ from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
-from flows.status_reading import StatusRead, describe, judge
+from flows.status_check import read_again
+from flows.status_reading import describe
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
 from ordercore.errors import OrderNotFound, SiteNotUnderstood, StatusChanged, StorageError
-from ordercore.models import Order, StatusEvidence, StatusPlace
+from ordercore.models import Order
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
 
@@ -297,21 +298,16 @@ class RetailerSite:
 
     @_as_agent_errors
     def confirm_status(self, order: Order) -> None:
-        """Read ``order``'s status again, from the place it was read, right before a submit.
-
-        In a tab of its own, so the filled form stays as it is. A status that changed, or
-        that no longer shows in that place, stops the submit: ``StatusChanged``, nothing
-        sent. An order read without evidence (built by hand) is not checked.
+        """Read ``order``'s status again, from the place it was read, right before a submit
+        (``flows.status_check``: in a frame of this page, so the filled form stays as it is
+        and no tab is added). A status that changed, or that no longer shows in that place,
+        stops the submit: ``StatusChanged``, nothing sent. An order read without evidence
+        (built by hand) is not checked.
         """
         evidence = order.status_evidence
         if evidence is None or not evidence.url:
             return
-        side = self.page.context.new_page()
-        try:
-            again = self._status_in(side, order, evidence)
-        finally:
-            with contextlib.suppress(PlaywrightError):
-                side.close()
+        again = read_again(self.page, self.site_url, self.words, order, evidence, self.remembered)
         if (
             again is not None
             and again.status is order.status
@@ -329,27 +325,6 @@ class RetailerSite:
             "nothing was sent",
             hint="run the command again: it reads the order afresh",
         )
-
-    def _status_in(self, side: Page, order: Order, evidence: StatusEvidence) -> StatusRead | None:
-        install_dialog_handlers(side, self.words)
-        browsing = Browsing(side, self.site_url, self.words, remembered={})
-        from_list = any(c.place is StatusPlace.LIST_ROW for c in evidence.taken)
-        # A status read off the order list is read there again (the list's address).
-        url = self.remembered.get(ORDER_LIST) if from_list else evidence.url
-        if not url or browsing.goto(url, ok_below=400) is None:
-            return None
-        browsing.check_page()
-        number = order.number
-        if from_list:
-            listing = OrderListPage(side, self.words)
-            if not wait_visible(listing.order_link(number), look_ms()):
-                return None
-            listed = listing.listed_status(number)
-            return judge({}, self.words, listed=listed, url=url) if listed is not None else None
-        order_page = OrderPage(side, self.words)
-        if not wait_visible(order_page.status_sign(number), look_ms()):
-            return None
-        return order_page.read_status(number)
 
     def _go_to_order(self, order: Order) -> None:
         """Be on ``order``'s page (it may have moved on since it was read)."""

@@ -131,3 +131,33 @@ def test_a_return_whose_order_changed_before_the_submit_is_not_sent(
         site.start_return(order)
 
     assert shop.returns("us") == []
+
+
+def test_a_shop_that_refuses_to_be_framed_is_read_again_in_a_tab_of_its_own(
+    open_site: OpenSite, shop: ShopServer
+):
+    shop.add_region(replace(US, prefix="no-frames", frame_options="DENY", promo_dialog=False))
+    site = open_site("no-frames")
+    order = site.open_order("70001")
+    shop.set_status("no-frames", "70001", "Shipped")
+
+    with pytest.raises(StatusChanged, match="nothing was sent"):
+        site.request_cancellation(
+            order, name=JANE_NAME, email=JANE, reason="Changed my mind", message="Please cancel."
+        )
+    assert shop.inbox("no-frames") == []
+    assert len(site.page.context.pages) == 1  # the tab it took is closed again
+
+
+def test_reading_again_adds_no_tab(open_site: OpenSite, shop: ShopServer):
+    site = open_site("us")
+    order = site.open_order("70001")
+    opened: list[object] = []
+    site.page.context.on("page", lambda page: opened.append(page))
+
+    site.request_cancellation(
+        order, name=JANE_NAME, email=JANE, reason="Changed my mind", message="Please cancel."
+    )
+
+    assert opened == []  # read again in a frame of the page in use
+    assert len(shop.inbox("us")) == 1
