@@ -40,8 +40,11 @@ bench: browser
 	$(PY) -m bench
 
 # 200 agent runs on the chaos shop with two CPU hogs; report in bench/results/soak.md.
-soak: browser
+# Then the scale-out tests at the issue's size: 60 orders on three workers, two of them
+# killed (the suite runs them with 9 orders: tests/distributed/test_scale_out.py).
+soak: browser services
 	$(PY) -m bench.soak --runs 200
+	SCALE_OUT=full $(PY) -m pytest tests/distributed/test_scale_out.py -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache
