@@ -253,7 +253,7 @@ def summary(folder: Path) -> str:
             lines.append(
                 f"| {name} | {entry['n']:.0f} | {entry['wall']:.1f} | {entry['cpu']:.1f} |"
             )
-    kinds = ("look expired", "sleep", "timer", "page sleep")
+    kinds = ("look expired", "sleep", "timer", "page sleep", "process wait")
     lines += ["", "| directory | " + " | ".join(f"{k} s" for k in kinds) + " |"]
     lines.append("|---" * (len(kinds) + 1) + "|")
     for name in by_wall:

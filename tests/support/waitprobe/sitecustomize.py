@@ -10,6 +10,7 @@ timed and added to its kind:
   first frame of ours that made it;
 * ``page sleep``: ``page.wait_for_timeout``;
 * ``sleep``: ``time.sleep`` (tenacity's back-offs among them), by the caller's module;
+  ``process wait`` when it is ``subprocess`` polling for a process's end;
 * ``timer``: a ``threading.Event.wait`` with a time-out that ran to its end (the fixture
   shop's latency and slow faults), by the caller's module.
 
@@ -82,7 +83,10 @@ def install() -> None:
             real_sleep(seconds)
         finally:
             if seconds >= 0.01:
-                add(f"sleep: {_module_of(sys._getframe(1))}", time.perf_counter() - started)
+                module = _module_of(sys._getframe(1))
+                # Popen.wait(timeout) polls with short sleeps: waiting for a process to end.
+                kind = "process wait" if module == "subprocess" else "sleep"
+                add(f"{kind}: {module}", time.perf_counter() - started)
 
     time.sleep = sleep
 
