@@ -21,6 +21,8 @@ processes hand theirs to ``tests.support.timing`` per test.
 from __future__ import annotations
 
 import atexit
+import importlib.abc
+import importlib.util
 import json
 import os
 import sys
@@ -103,10 +105,35 @@ def install() -> None:
 
     threading.Event.wait = wait  # type: ignore[method-assign]
 
-    try:
-        from playwright._impl import _sync_base
-    except ImportError:
-        return
+    if "playwright._impl._sync_base" in sys.modules:
+        _patch_playwright(sys.modules["playwright._impl._sync_base"])
+    else:  # not imported here: patched when it is (a process that never drives a browser
+        # must not import Playwright because of the probe)
+        sys.meta_path.insert(0, _PlaywrightFinder())
+
+
+class _PlaywrightFinder(importlib.abc.MetaPathFinder):
+    NAME = "playwright._impl._sync_base"
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != self.NAME:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        real_exec = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            real_exec(module)
+            _patch_playwright(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _patch_playwright(_sync_base: Any) -> None:
     real_sync = _sync_base.SyncBase._sync
 
     def _sync(self: Any, awaitable: Any) -> Any:
