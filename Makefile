@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak browser services clean
+.PHONY: demo test check lint bench soak browser services clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ TEST_WORKERS ?= 3
 test: browser services
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
+
+# The inner loop: ruff, then only the tests the changes since main can break (the map is
+# tests/support/affected.py: the tests importing a changed module, named after it, or
+# naming a changed file) and the tests that failed on the last run. BASE=branch compares
+# with another branch. Minutes, not the suite's twenty: `make test` before pushing.
+BASE ?= main
+check: browser services
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m tests.support.affected BASE=$(BASE) --run -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
