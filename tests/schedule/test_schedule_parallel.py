@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import Page
 from structlog.testing import capture_logs
 
@@ -43,6 +44,7 @@ def _track_batch(shop: ShopServer, scheduler: Scheduler) -> None:
         scheduler.add(number, WatchPlan(every=timedelta(hours=1)))
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_a_batch_goes_in_parallel_tabs_and_never_over_the_shops_limit(
     shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
 ) -> None:
@@ -166,6 +168,7 @@ class TabCount:
             yield session
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_a_batch_has_no_more_tabs_than_its_concurrency_and_the_next_pass_signs_in_no_more(
     shop: ShopServer,
     agent_clock: AgentClock,
