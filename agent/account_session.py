@@ -116,7 +116,11 @@ class AccountSession:
             self._stack = stack
             self.launches += 1
             self.politeness = self._polite(self._session)
-            proofs = ProofStore(self.settings.data_dir, site_url=self.settings.site_url)
+            settings = self.settings
+            proofs = ProofStore(
+                settings.data_dir, site_url=settings.site_url, account=settings.email
+            )
+            proofs.migrate_legacy_folders()
             self._agent = OrderAgent(self.settings, self.ledger, proofs, self._session, self.steps)
             # A pass checks its saved session on the home page once, then trusts it for
             # every order after (OrderAgent.ensure_signed_in): one page load per pass.

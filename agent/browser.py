@@ -7,9 +7,10 @@ Discovery order (documented in the README):
 3. a system Chromium/Chrome on ``PATH`` (``chromium``, ``chromium-browser``,
    ``google-chrome``).
 
-``python -m agent.browser ensure`` (run by ``make``) goes further when none is
-found: it tries ``playwright install chromium`` and, on Debian/Ubuntu as root,
-``apt-get install -y chromium``, then stops with one clear message.
+``order-agent install-browser`` (and ``python -m agent.browser ensure``, run by ``make``)
+goes further when none is found: it tries ``playwright install chromium`` and, on
+Debian/Ubuntu as root, ``apt-get install -y chromium`` (waiting for the package manager's
+lock when another install holds it), then stops with one clear message.
 
 This module must import without Playwright: the idle scheduled run uses it.
 """
@@ -38,6 +39,15 @@ QUIET_FLAGS = (
 
 class BrowserNotFound(RuntimeError):
     """No Chromium could be found (or installed)."""
+
+
+# What a command says when it finds no Chromium to start: the one command that fixes it.
+MISSING_HINT = (
+    "run `order-agent install-browser` to install one, or set ORDER_AGENT_BROWSER to the "
+    "path of a Chromium or Chrome"
+)
+# How long apt-get waits for the package manager's lock another install holds.
+APT_LOCK_TIMEOUT_S = 300
 
 
 def _playwright_cache_dirs() -> list[Path]:
@@ -127,8 +137,9 @@ def ensure_browser() -> Path:
             return found
     if _is_debian_root():
         # Debian's package list may be stale or absent on a fresh machine.
-        _run(["apt-get", "update", "-qq"])
-        if _run(["apt-get", "install", "-y", "-qq", "chromium"]):
+        _run(["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT_S}", "update", "-qq"])
+        lock = f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT_S}"
+        if _run(["apt-get", "-o", lock, "install", "-y", "-qq", "chromium"]):
             found = find_browser()
             if found:
                 return found

@@ -76,6 +76,7 @@ COMMANDS: dict[str, str] = {
     "site": "agent.commands.tools:site",
     "demo": "agent.commands.tools:demo",
     "completion": "agent.commands.tools:completion",
+    "install-browser": "agent.commands.tools:install_browser",
 }
 
 

@@ -68,10 +68,23 @@ def status_headline(status: OrderStatus, order: str, raw_status: str | None = No
 
 
 def _status_next_step(
-    status: OrderStatus, order: str, *, label_saved: bool, return_items_available: bool
+    status: OrderStatus,
+    order: str,
+    *,
+    label_saved: bool,
+    return_items_available: bool,
+    return_offered: bool = True,
+    label_by_mail: bool = False,
+    requested: str | None = None,
 ) -> str:
     """What a person can do about an order in ``status``, as one sentence."""
     if status is OrderStatus.PROCESSING:
+        if requested is not None:
+            case = f" (case {requested})" if requested else ""
+            return (
+                f"Its cancellation was requested{case}: the shop cancels it if it has not "
+                f"shipped; {_cmd('watch', order)} follows it."
+            )
         return f"{_cmd('cancel', order)} asks the shop to cancel it."
     if status is OrderStatus.SHIPPED:
         return (
@@ -81,8 +94,14 @@ def _status_next_step(
     if status is OrderStatus.DELIVERED:
         if not return_items_available:
             return "None of its items can be returned online (final sale): contact the shop."
+        if label_by_mail:
+            return "Its return was requested; the shop sends the label: nothing more to do."
+        if not return_offered:
+            return NO_RETURN_ENTRY_NEXT
         return f"{_cmd('return', order)} starts a return and saves the prepaid label."
     if status is OrderStatus.RETURN_STARTED:
+        if label_by_mail:
+            return "The return was requested; the shop sends its label: nothing more to do."
         if label_saved:
             return "Its prepaid return label is saved: nothing more to do."
         return f"{_cmd('return', order)} saves its prepaid return label."
@@ -110,7 +129,9 @@ def _unknown() -> Decision:
     return _ask("The shop shows a status order-agent does not know, so a person has to look.")
 
 
-def _return_in_progress(label_saved: bool) -> Decision:
+def _return_in_progress(label_saved: bool, label_by_mail: bool = False) -> Decision:
+    if label_by_mail:
+        return _done("A return was requested; the shop sends its label itself.")
     if label_saved:
         return _done("A return is already under way and its label is saved.")
     return Decision(
@@ -120,12 +141,23 @@ def _return_in_progress(label_saved: bool) -> Decision:
     )
 
 
-def _start_return(return_items_available: bool) -> Decision:
+# A delivered order whose page has no link or button to start a return.
+NO_RETURN_ENTRY = "The order was delivered, but its page offers no way to start a return online."
+NO_RETURN_ENTRY_NEXT = "Its page offers no way to start a return online: contact the shop."
+
+
+def _start_return(
+    return_items_available: bool, return_offered: bool = True, label_by_mail: bool = False
+) -> Decision:
+    if label_by_mail:
+        return _done("A return was already requested; the shop sends its label itself.")
     if not return_items_available:
         return _ask(
             "The order was delivered but none of its items can be returned online (final sale).",
             "Contact the shop's customer service about it.",
         )
+    if not return_offered:
+        return _ask(NO_RETURN_ENTRY, "Contact the shop's customer service to send it back.")
     return Decision(
         Step.START_RETURN,
         Outcome.DONE,
@@ -140,6 +172,9 @@ def decide(
     allow_return: bool = True,
     label_saved: bool = False,
     return_items_available: bool = True,
+    return_offered: bool = True,
+    label_by_mail: bool = False,
+    requested: str | None = None,
     order: str = "ORDER",
     number: str | None = None,
     raw_status: str | None = None,
@@ -147,9 +182,11 @@ def decide(
     """The next step for ``goal`` on an order in ``status``.
 
     ``outcome`` is what the run reports once that step succeeded; a step that
-    fails raises instead. The rest only fills in the text: ``order`` as the person
-    typed it (in the commands suggested), ``number`` as the shop shows it (default:
-    ``order``) and ``raw_status``, the shop's own status words.
+    fails raises instead. ``label_by_mail``: the return sent was a request, whose label
+    the shop mails (nothing to download). ``requested``: a cancellation request was sent
+    for the order (its case number, "" when the shop gave none). The rest only fills in
+    the text: ``order`` as the person typed it (in the commands suggested), ``number``
+    as the shop shows it (default: ``order``) and ``raw_status``, the shop's own words.
     """
     status, goal = OrderStatus(status), Goal(goal)
     if status is OrderStatus.UNKNOWN:
@@ -162,12 +199,15 @@ def decide(
                 order,
                 label_saved=label_saved,
                 return_items_available=return_items_available,
+                return_offered=return_offered,
+                label_by_mail=label_by_mail,
+                requested=requested,
             ),
         )
     if status is OrderStatus.SHIPPED:
         return _wait(order)
     if status is OrderStatus.RETURN_STARTED:
-        return _return_in_progress(label_saved)
+        return _return_in_progress(label_saved, label_by_mail)
     if status is OrderStatus.CANCELLED:
         return _done("The order is already cancelled: nothing more to do.")
     if status is OrderStatus.RETURNED:
@@ -190,7 +230,7 @@ def decide(
                 "The order was already delivered and cannot be cancelled; --no-return kept it.",
                 f"{_cmd('return', order)} sends it back.",
             )
-        return _start_return(return_items_available)
+        return _start_return(return_items_available, return_offered, label_by_mail)
 
     # Goal.RETURN
     if status is OrderStatus.PROCESSING:
@@ -198,4 +238,4 @@ def decide(
             "The order has not shipped yet, so it cannot be returned.",
             f"{_cmd('cancel', order)} asks the shop to cancel it instead.",
         )
-    return _start_return(return_items_available)
+    return _start_return(return_items_available, return_offered, label_by_mail)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from agent.output import StepPrinter, can_encode, render_human
-from agent.settings import load_settings
+from agent.settings import DEMO_DIR_ENV, load_settings
 from ordercore.errors import OrderAgentError
 from ordercore.models import Action, CommandOptions, Result
 from ordercore.order_numbers import normalise_order_number as normalize_order_number
@@ -25,7 +25,6 @@ DEMO_PASSWORD = "correct-horse-battery-staple"  # the fixture shop's public demo
 # The account holder's name as the shop knows it; guessed from the e-mail it would
 # be "Jane", and a form asking for First + Last Name would get "Jane" twice.
 DEMO_NAME = "Jane Shopper"
-DEMO_DIR_ENV = "ORDER_AGENT_DEMO_DIR"
 
 # (command, order, what it shows)
 SCRIPT: tuple[tuple[str, str, str], ...] = (

@@ -15,6 +15,7 @@ profile lines that would teach it (see ``agent.site_profiles``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -171,13 +172,17 @@ class DoctorReport:
             lines.append("Status words on the order list:")
             words_width = max(len(word.words or "(none)") for word in self.statuses)
             for word in self.statuses:
+                meaning = word.status.value if word.words else "no status shown in its row"
                 lines.append(
-                    f"  {word.order:<10} {word.words or '(none)':<{words_width}} "
-                    f"{arrow} {word.status.value}"
+                    f"  {word.order:<10} {word.words or '(none)':<{words_width}} {arrow} {meaning}"
                 )
         found = sum(1 for row in self.rows if row.found)
-        if not self.misses:
+        unchecked = [row.step for row in self.rows if row.found is None]
+        if not self.misses and not unchecked:
             lines.append(f"All {found} steps found.")
+        elif not self.misses:
+            # Not "all found": a step not checked says nothing about the shop.
+            lines.append(f"{found} steps found; not checked: {', '.join(unchecked)}.")
         else:
             count = len(self.misses)
             lines.append(f"{count} step{'s' if count != 1 else ''} not found, {found} found.")
@@ -190,6 +195,10 @@ class DoctorReport:
             lines.append("")
             lines.extend(text.splitlines())
         return "\n".join(lines)
+
+
+# A control whose name speaks of sending something back, in any shop's words.
+_RETURNISH = re.compile(r"\b(?:return|send\s+back|rma|exchange|refund)", re.IGNORECASE)
 
 
 # What to add to a profile when a step is missed.
@@ -461,7 +470,13 @@ class Doctor:
         elif delivered:
             target = delivered[0]
         else:
-            self.add(Row("return entry", None, "not checked: no delivered order is listed"))
+            shown = any(word.words for word in self.report.statuses)
+            why = (
+                "no delivered order is listed"
+                if shown
+                else "the order list shows no statuses, so no delivered order could be picked"
+            )
+            self.add(Row("return entry", None, f"not checked: {why}"))
             return
         try:
             if opened is None or target != opened.number:
@@ -472,14 +487,19 @@ class Doctor:
         entry = OrderPage(self.page, self.site.words).return_entry()
         finding = describe("return_entry", entry) if entry is not None else None
         if finding is None:
-            self.add(
-                Row(
-                    "return entry",
-                    False,
-                    f"no return link or button on delivered order {target}",
-                    suggestions=list(RETURN_HELP),
-                )
+            offered = self.names_on_page(fields=False)
+            # A profile line helps only where the page names a return in its own words;
+            # a page with nothing of the kind likely has no online returns at all.
+            returnish = [name for name in offered if _RETURNISH.search(name)]
+            row = Row(
+                "return entry",
+                False,
+                f"no return link or button on delivered order {target}"
+                + ("" if returnish else " (this shop may not offer returns online)"),
+                suggestions=list(RETURN_HELP) if returnish else [],
             )
+            row.seen = returnish
+            self.add(row)
         else:
             self.found("return entry", finding)
 

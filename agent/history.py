@@ -29,6 +29,7 @@ from agent.ledger import (
     TrackedOrder,
     normalise_site,
 )
+from agent.receipts import account_folder_name, order_folder_name, shop_folder_name
 from agent.redaction import redact, scrub
 from ordercore.errors import UsageError
 from ordercore.order_numbers import normalise_order_number
@@ -147,22 +148,35 @@ def load_history(
     Raises :class:`NoHistory` when ``order`` is given and nothing is known about it.
     """
     data_dir = Path(data_dir).expanduser()
-    wanted = normalise_order_number(order) if order is not None else None
+    # Any spelling of the number finds the order: "#MK-70001", "000070001", "70001".
+    wanted = order_folder_name(order) if order is not None else None
+    if wanted is not None:
+        normalise_order_number(order or "")  # what is no order number is a usage error
     tracked = _ledger_orders(data_dir, database_url)
     folders = _proof_folders(data_dir)
     histories: list[OrderHistory] = []
-    seen_numbers: set[str] = set()
+    used: set[Path] = set()
     for order_row, intents, events in tracked:
-        number = order_row.key.number
+        key = order_row.key
+        number = order_folder_name(key.number)
         if wanted is not None and number != wanted:
             continue
-        seen_numbers.add(number)
-        proofs = _read_folder(folders.get(number), site=order_row.key.site)
+        own = folders.keyed.get(
+            (shop_folder_name(key.site), account_folder_name(key.email), number)
+        )
+        legacy = folders.legacy.get(number, [])
+        used.update(f for f in (own, *legacy) if f is not None)
+        proofs = _read_folders(own, legacy, site=key.site)
         histories.append(_history(order_row, intents, events, proofs))
-    for number, folder in folders.items():
-        if number in seen_numbers or (wanted is not None and number != wanted):
+    for (_shop, _account, number), folder in folders.keyed.items():
+        if folder in used or (wanted is not None and number != wanted):
             continue
-        histories.append(_folder_only_history(number, _read_folder(folder, site=None)))
+        histories.append(_folder_only_history(number, _read_folders(folder, [], site=None)))
+    for number, legacy_folders in folders.legacy.items():
+        left = [folder for folder in legacy_folders if folder not in used]
+        if not left or (wanted is not None and number != wanted):
+            continue
+        histories.append(_folder_only_history(number, _read_folders(None, left, site=None)))
     if wanted is not None and not histories:
         raise NoHistory(
             f"no history for order {order}: `order-agent list` shows the tracked orders"
@@ -197,6 +211,7 @@ def _ledger_orders(
 
 @dataclass
 class _Receipt:
+    order: str | None  # the order as the shop showed it ("MK-70001")
     path: Path
     at: datetime
     action: str
@@ -213,19 +228,52 @@ class _Folder:
     shown_number: str | None = None
 
 
-def _proof_folders(data_dir: Path) -> dict[str, Path]:
+@dataclass
+class _Folders:
+    """The order folders of a data dir: keyed by (shop, account, order), and the folders of
+    earlier releases (``orders/<order>/``) by order."""
+
+    keyed: dict[tuple[str, str, str], Path] = field(default_factory=dict)
+    legacy: dict[str, list[Path]] = field(default_factory=dict)
+
+
+def _proof_folders(data_dir: Path) -> _Folders:
+    found = _Folders()
     orders_dir = data_dir / "orders"
     if not orders_dir.is_dir():
-        return {}
-    folders: dict[str, Path] = {}
+        return found
     for folder in sorted(orders_dir.iterdir()):
         if not folder.is_dir():
             continue
-        try:
-            folders.setdefault(normalise_order_number(folder.name), folder)
-        except UsageError:
-            continue  # not an order's folder
-    return folders
+        if any(path.is_file() for path in folder.iterdir()):
+            found.legacy.setdefault(order_folder_name(folder.name), []).append(folder)
+            continue
+        for account in sorted(p for p in folder.iterdir() if p.is_dir()):
+            for order in sorted(p for p in account.iterdir() if p.is_dir()):
+                found.keyed[(folder.name, account.name, order.name)] = order
+    return found
+
+
+def _read_folders(own: Path | None, legacy: Sequence[Path], *, site: str | None) -> _Folder:
+    """One order's proof: its own folder, and the receipts of earlier releases' folders that
+    name its shop (their loose files only when no receipt there names another shop)."""
+    found = _read_folder(own, site=site)
+    for folder in legacy:
+        older = _read_folder(folder, site=site, loose=site is None or _only_shop(folder, site))
+        older.shown_number = older.shown_number or folder.name  # named as the shop showed it
+        found.receipts += older.receipts
+        found.screenshots += older.screenshots
+        found.labels += older.labels
+        found.shown_number = found.shown_number or older.shown_number
+    return found
+
+
+def _only_shop(folder: Path, site: str) -> bool:
+    for path in folder.glob("*.json"):
+        receipt = _read_receipt(path)
+        if receipt is not None and receipt.site and normalise_site(receipt.site) != site:
+            return False
+    return True
 
 
 def _what(slug: str) -> str:
@@ -240,20 +288,25 @@ def _modified(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
-def _read_folder(folder: Path | None, *, site: str | None) -> _Folder:
+def _read_folder(folder: Path | None, *, site: str | None, loose: bool = True) -> _Folder:
+    """A folder's receipts (those of ``site``), and unless not ``loose`` the files no
+    receipt names."""
     found = _Folder()
     if folder is None:
         return found
-    found.shown_number = folder.name  # the order as the shop shows it ("MK-70001")
     referenced: set[Path] = set()
     for path in sorted(folder.glob("*.json")):
         receipt = _read_receipt(path)
         if receipt is None or (site and receipt.site and normalise_site(receipt.site) != site):
             continue
         found.receipts.append(receipt)
+        # The order as the shop shows it ("MK-70001"), as its receipt kept it.
+        found.shown_number = found.shown_number or receipt.order
         # Resolved: a receipt names the file by the path it was written under, and the
         # data dir may be reached through a link since (the demo's `latest`).
         referenced.update(proof.path.resolve() for proof in receipt.files)
+    if not loose:
+        return found
     for path in sorted(folder.glob("*.png")):
         named = _PROOF_NAME.match(path.name)
         if path.resolve() in referenced:
@@ -298,6 +351,7 @@ def _read_receipt(path: Path) -> _Receipt | None:
             files.append(Proof(kind, found, what))
     reference = data.get("reference")
     return _Receipt(
+        order=str(data["order"]) if data.get("order") else None,
         path=path,
         at=at if at.tzinfo else at.replace(tzinfo=UTC),
         action=str(data["action"]),
@@ -358,6 +412,14 @@ def _folder_only_history(number: str, folder: _Folder) -> OrderHistory:
     )
 
 
+def state_words(state: str, message: str | None) -> str:
+    """ "cancelled: the order is cancelled", never "forgotten: forgotten" (a message that only
+    says the state again adds nothing)."""
+    if not message or message.strip().casefold() == state.strip().casefold():
+        return state
+    return f"{state}: {message}"
+
+
 def _every(seconds: object) -> str:
     from agent.durations import format_duration
 
@@ -404,10 +466,14 @@ def _event_entries(events: Iterable[Event]) -> list[Entry]:
                 )
             )
         elif event.kind == "notification":
-            delivered = "sent" if data.get("delivered") else "could not be delivered"
-            entries.append(
-                Entry(event.at, f"Notification {delivered}", "tracking", detail=data.get("title"))
-            )
+            if data.get("configured") is False:
+                # No notifier set up: the change was logged, nothing failed.
+                told = "Change noted (no notifications set up)"
+            else:
+                told = "Notification " + (
+                    "sent" if data.get("delivered") else "could not be delivered"
+                )
+            entries.append(Entry(event.at, told, "tracking", detail=data.get("title")))
         elif event.kind == "return":  # a return followed to its refund (schema v3)
             said = {
                 "return_label": "label saved at {}",
@@ -440,8 +506,17 @@ def _intent_entry(intent: Intent) -> Entry:
     if intent.state is IntentState.SENT:
         detail = f"settled from {intent.how}" if intent.how else None
         return Entry(at, what, kind, reference_name, intent.reference, detail=detail)
+    if intent.state is IntentState.NOT_SENT and intent.how:
+        # An interrupted try, found later not to have reached the shop: nothing failed
+        # then, and a later entry says what was sent instead.
+        return Entry(
+            at, f"{what}: an interrupted try never reached the shop", "tracking",
+            detail=f"checked on the {intent.how}",
+        )  # fmt: skip
     if intent.state is IntentState.NOT_SENT:
-        return Entry(at, f"{what}: not sent", "problem", detail=intent.reason or intent.how)
+        # Refused before it went (the form's answer, a status that changed): say why.
+        why = intent.reason or intent.how
+        return Entry(at, f"{what}: not sent", "problem", detail=why or "stopped before the click")
     return Entry(
         at,
         f"{what}: may not have reached the shop",
@@ -533,8 +608,15 @@ def history_json(histories: Sequence[OrderHistory], data_dir: Path) -> dict[str,
     )
 
 
+def local_time(moment: datetime) -> str:
+    """A moment as people read it: in the machine's own time zone, named ("CET", "UTC").
+    (The JSON keeps UTC.)"""
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+
+
 def _when(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return local_time(moment)
 
 
 def _now_line(history: OrderHistory) -> str:
@@ -543,7 +625,7 @@ def _now_line(history: OrderHistory) -> str:
         status = history.status.replace("_", " ")
         raw = history.raw_status
         parts.append(f'{status} ("{raw}")' if raw and raw.lower() != status else status)
-    parts.append(history.state + (f": {history.state_message}" if history.state_message else ""))
+    parts.append(state_words(history.state, history.state_message))
     return "; ".join(dict.fromkeys(parts))
 
 

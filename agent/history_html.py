@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from agent.history import OrderHistory, history_json
+from agent.history import OrderHistory, history_json, local_time, state_words
 from agent.redaction import scrub
 from ordercore.errors import StorageError
 
@@ -82,7 +82,7 @@ def _inline_image(path: Path) -> str | None:
 
 def _when(text: str) -> tuple[str, str]:
     moment = datetime.fromisoformat(text).astimezone(UTC)
-    return moment.isoformat(timespec="seconds"), f"{moment:%Y-%m-%d %H:%M} UTC"
+    return moment.isoformat(timespec="seconds"), local_time(moment)
 
 
 _FILE_NAMES = {"receipt": "Receipt (JSON)", "label": "Return label (PDF)"}
@@ -134,7 +134,7 @@ def _order(order: dict[str, Any], page_dir: Path) -> str:
     anchor = "order-" + "".join(c if c.isalnum() else "-" for c in number)
     where = ", ".join(part for part in (order["site"], order["account"]) if part)
     now = order["status"].replace("_", " ") if order["status"] else None
-    state = order["state"] + (f": {order['state_message']}" if order["state_message"] else "")
+    state = state_words(order["state"], order["state_message"])
     parts = [
         f'<section class="order" aria-labelledby="{anchor}">',
         f'<h2 id="{anchor}">Order {escape(number)}</h2>',
@@ -162,7 +162,7 @@ def render_html(histories: Sequence[OrderHistory], data_dir: Path, page: Path) -
     """The whole page for ``histories``, with links that work from ``page``'s folder."""
     obj = history_json(histories, data_dir)  # redacted
     page_dir = page.resolve().parent
-    generated = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    generated = local_time(datetime.now(UTC))
     if obj["orders"]:
         body = "\n".join(_order(order, page_dir) for order in obj["orders"])
     else:

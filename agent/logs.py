@@ -12,9 +12,11 @@ logged while it runs carries the command, order and run id.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from agent.redaction import redact_event, register_secrets
@@ -172,3 +174,22 @@ def bind_run(command: str, order: str | None = None, run_id: str | None = None) 
 
 def clear_run() -> None:
     structlog.contextvars.clear_contextvars()
+
+
+# The log of the commands a person watches on a terminal (their live steps replace it there).
+LOG_FILE = Path("logs") / "order-agent.log"
+LOG_FILE_MAX_BYTES = 5_000_000  # then it starts afresh, the last one kept as .1
+
+
+def log_file(data_dir: Path) -> TextIO | None:
+    """The data dir's log file, opened to append (0600, in a 0700 folder); None when it
+    cannot be written (the logs then go to stderr, as off a terminal)."""
+    path = Path(data_dir).expanduser() / LOG_FILE
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.is_file() and path.stat().st_size > LOG_FILE_MAX_BYTES:
+            path.replace(path.with_name(path.name + ".1"))
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return open(descriptor, "a", encoding="utf-8", buffering=1)
+    except OSError:
+        return None

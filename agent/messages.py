@@ -8,7 +8,6 @@ from ordercore.errors import (
     BotCheck,
     CredentialsRejected,
     NeedsHuman,
-    OrderNotFound,
     ReturnRefused,
     SiteNotUnderstood,
     TwoStepCodeMissing,
@@ -75,10 +74,6 @@ _NEXT_STEPS: tuple[tuple[type[NeedsHuman], str], ...] = (
         "(the text behind the QR code the shop showed)",
     ),
     (UnsafeSignIn, "check that ORDER_AGENT_SITE_URL is the shop's own https:// address"),
-    (
-        OrderNotFound,
-        "check the order number, and that ORDER_AGENT_EMAIL is the account that placed the order",
-    ),
     (ReturnRefused, "ask customer service how to send it back"),
     (SiteNotUnderstood, "do this step on the shop's site yourself; its pages may have changed"),
 )

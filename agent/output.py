@@ -188,6 +188,11 @@ class StepPrinter:
         enabled = verbose or (is_terminal(stream) and not json_output)
         return cls(stream, enabled=enabled, replaces_logs=enabled and not json_output)
 
+    @property
+    def on_terminal(self) -> bool:
+        """Steps shown to a person at a terminal (their logs then go to the log file)."""
+        return self._terminal and self.replaces_logs
+
     def _print(self, symbol: str, text: str, colour: str | None = None) -> None:
         if not self.enabled:
             return

@@ -2,11 +2,17 @@
 
 Layout::
 
-    <data_dir>/                      0700
-      orders/<order>/                0700
+    <data_dir>/                                 0700
+      orders/<shop>/<account>/<order>/          0700
         20250301T101500Z-cancellation_requested.json   0600
         return-label-RMA-12345.pdf                      0600
         20250301T101502Z-cancellation_requested.png     0600
+
+keyed as the ledger keys an order: the shop (its address, host and path: two shops with
+an order 70001 never share a folder), the account (its e-mail) and the order's number as
+any spelling of it reads (``MK-70001``, ``#70001`` and ``000070001`` are ``70001``).
+Folders of the releases before that (``orders/<order as shown>/``) are moved into it by
+``migrate_legacy_folders``, receipt by receipt; what no receipt says the shop of stays.
 
 Every file is written whole or not at all: a temporary file in the same
 folder, flushed to disk, then renamed over the final name. A crash, a full
@@ -24,11 +30,13 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from agent import __version__
 from agent.redaction import redact
-from ordercore.errors import StorageError
+from ordercore.errors import StorageError, UsageError
 from ordercore.models import Action
+from ordercore.order_numbers import normalise_order_number
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -39,6 +47,26 @@ def safe_name(text: str, *, limit: int = 80) -> str:
     """``text`` as one harmless path component ("MK 70001/../x" -> "MK_70001_.._x")."""
     name = _UNSAFE.sub("_", text.strip()).strip("._")[:limit]
     return name or "_"
+
+
+def order_folder_name(order: str) -> str:
+    """The one folder name of an order however it is spelt ("#MK-70001", "000070001" ->
+    "70001"); a text that is no order number stays itself, made harmless."""
+    try:
+        core = normalise_order_number(order)
+    except UsageError:
+        return safe_name(order)
+    return (core.lstrip("0") or "0") if core.isdigit() else core
+
+
+def shop_folder_name(site_url: str) -> str:
+    """The shop's folder: its host (and port) and path ("shop.example.com_us")."""
+    parts = urlsplit(site_url.strip())
+    return safe_name(f"{parts.netloc.lower()}{parts.path.rstrip('/')}", limit=120)
+
+
+def account_folder_name(email: str) -> str:
+    return safe_name(email.strip().lower(), limit=120)
 
 
 def _timestamp(moment: datetime | None = None) -> str:
@@ -67,9 +95,14 @@ def _fsync_directory(directory: Path) -> None:
 class ProofStore:
     """The data directory's proof files; every write is atomic and private."""
 
-    def __init__(self, data_dir: Path, *, site_url: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, site_url: str | None = None, account: str | None = None
+    ) -> None:
+        """``site_url`` and ``account`` (the e-mail) key the order folders; without them
+        (a tool with no shop in mind) a folder is named after the order alone."""
         self.data_dir = Path(data_dir).expanduser()
         self.site_url = site_url
+        self.account = account
         self._make_dir(self.data_dir)
 
     def _make_dir(self, directory: Path) -> Path:
@@ -91,10 +124,84 @@ class ProofStore:
     def orders_dir(self) -> Path:
         return self.data_dir / "orders"
 
+    def order_folder(self, order: str) -> Path:
+        """Where ``order``'s proof is (not created)."""
+        if self.site_url and self.account:
+            return (
+                self.orders_dir
+                / shop_folder_name(self.site_url)
+                / account_folder_name(self.account)
+                / order_folder_name(order)
+            )
+        return self.orders_dir / safe_name(order)
+
     def order_dir(self, order: str) -> Path:
-        """``<data_dir>/orders/<order>/``, created (0700) on first use."""
-        self._make_dir(self.orders_dir)
-        return self._make_dir(self.orders_dir / safe_name(order))
+        """The order's proof folder (see the module doc), created (0700) on first use."""
+        folder = self.order_folder(order)
+        for directory in (*reversed(folder.relative_to(self.data_dir).parents), folder):
+            self._make_dir(self.data_dir / directory)
+        return folder
+
+    def migrate_legacy_folders(self) -> int:
+        """Move the proof of the releases before shop-keyed folders into them.
+
+        A legacy folder is ``orders/<order>/`` holding files. Each receipt in it names its
+        shop (``site_url``) and, for a request, the e-mail it was sent as; the receipt and
+        the files it names move to that shop's folder (the account: the e-mail sent, else
+        this store's when the shop is this store's). Files no receipt names move only when
+        every receipt of the folder is this store's shop. An emptied folder goes. Returns
+        how many files moved; a file that cannot be moved stays where it was.
+        """
+        if not (self.site_url and self.account) or not self.orders_dir.is_dir():
+            return 0
+        moved = 0
+        for folder in sorted(self.orders_dir.iterdir()):
+            if folder.is_dir() and any(path.is_file() for path in folder.iterdir()):
+                moved += self._migrate_folder(folder)
+        return moved
+
+    def _migrate_folder(self, folder: Path) -> int:
+        mine = shop_folder_name(self.site_url or "")
+        homes: dict[Path, Path] = {}  # file -> the order folder it moves to
+        shops: set[str] = set()
+        for receipt in sorted(folder.glob("*.json")):
+            try:
+                data = json.loads(receipt.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict) or not data.get("site_url"):
+                continue
+            shop = shop_folder_name(str(data["site_url"]))
+            shops.add(shop)
+            sent = data.get("sent") if isinstance(data.get("sent"), dict) else {}
+            email = next((str(v) for v in sent.values() if "@" in str(v)), None)
+            if email is None and shop != mine:
+                continue  # another shop's, of an account this store cannot tell
+            account = account_folder_name(email or self.account or "")
+            home = self.orders_dir / shop / account / order_folder_name(folder.name)
+            homes[receipt] = home
+            for key in ("label", "screenshot", "form_screenshot"):
+                named = data.get(key)
+                if isinstance(named, str) and named and (folder / Path(named).name).is_file():
+                    homes[folder / Path(named).name] = home
+        if shops == {mine}:
+            own = self.order_folder(folder.name)
+            for path in folder.iterdir():
+                if path.is_file() and not path.name.startswith("."):
+                    homes.setdefault(path, own)
+        moved = 0
+        for path, home in homes.items():
+            try:
+                self._make_dir(home.parent.parent)
+                self._make_dir(home.parent)
+                self._make_dir(home)
+                os.replace(path, home / path.name)
+                moved += 1
+            except (OSError, StorageError):
+                continue
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when it is empty now
+        return moved
 
     def _unique(self, directory: Path, stem: str, suffix: str) -> Path:
         candidate = directory / f"{stem}{suffix}"

@@ -32,9 +32,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from agent.browser import find_browser, launch_options
+from agent.browser import MISSING_HINT, BrowserNotFound, find_browser, launch_options
 from agent.credentials import configured_fingerprint
-from agent.decisions import Decision, Step, decide, status_headline
+from agent.decisions import NO_RETURN_ENTRY, Decision, Step, decide, status_headline
 from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
 from agent.locking import DataDirLock
 from agent.logs import get_logger
@@ -45,7 +45,7 @@ from agent.receipts import ProofStore, safe_name
 from agent.redaction import scrub
 from agent.settings import Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
-from agent.submitting import How, Submission, Submitter
+from agent.submitting import RETURN_REQUESTS_PAGE, How, Submission, Submitter
 from agent.tracing import Tracer, trace_name
 from flows.limits import current as current_limits
 from ordercore.errors import (
@@ -80,7 +80,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
     from flows.chatting import ChatResult
-    from flows.results import SupportRequest
+    from flows.results import ReturnReceipt, SupportRequest
     from flows.site import RetailerSite
 
 log = get_logger("agent.runner")
@@ -214,7 +214,11 @@ lend_browser: BrowserLender | None = None
 @contextmanager
 def launched_browser(settings: Settings) -> Iterator[Browser]:
     """Chromium for one run, closed by the run (``browser.close()``) before this ends."""
-    options = launch_options(find_browser(settings.browser), headless=settings.headless)
+    try:
+        executable = find_browser(settings.browser)
+    except BrowserNotFound as exc:  # ORDER_AGENT_BROWSER names no program
+        raise ConfigError(str(exc), hint=MISSING_HINT) from None
+    options = launch_options(executable, headless=settings.headless)
     lent = lend_browser(options) if lend_browser is not None else None
     if lent is not None:
         with lent as browser:
@@ -223,6 +227,9 @@ def launched_browser(settings: Settings) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        if executable is None and not Path(playwright.chromium.executable_path).is_file():
+            # Neither a Chromium of ours nor Playwright's own download: say so in one line.
+            raise ConfigError("no Chromium found to start", hint=MISSING_HINT)
         yield playwright.chromium.launch(**options)  # type: ignore[arg-type]
 
 
@@ -644,6 +651,9 @@ class OrderAgent:
             allow_return=not options.no_return,
             label_saved=label is not None,
             return_items_available=any(item.returnable for item in order.items) or not order.items,
+            return_offered=order.return_available or order.label_available,
+            label_by_mail=self.return_requested_before(key),
+            requested=self.cancellation_requested_before(key),
             order=key.number,
             number=order.number,
             raw_status=order.raw_status,
@@ -660,6 +670,17 @@ class OrderAgent:
         if decision.step is Step.START_RETURN:
             return self.start_return(key, order, options)
         return self.fetch_label(key, order)
+
+    def cancellation_requested_before(self, key: OrderKey) -> str | None:
+        """The case number of the cancellation this ledger requested ("" with none shown),
+        None when none was."""
+        sent = self.ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+        return None if sent is None else (sent.reference or "")
+
+    def return_requested_before(self, key: OrderKey) -> bool:
+        """Whether the return this ledger sent was a request (the shop mails its label)."""
+        sent = self.ledger.has_sent(key, IntentKind.RETURN_REQUEST)
+        return sent is not None and sent.details.get("kind") == "request"
 
     def needs_human(self, order: Order, decision: Decision) -> NeedsHuman:
         if order.status is OrderStatus.UNKNOWN:
@@ -690,6 +711,9 @@ class OrderAgent:
             f"order {order.number} {reason}",
             hint=_clause(decision.next_step) if decision.next_step else None,
         )
+        if decision.reason == NO_RETURN_ENTRY:
+            # What the page lacks is the finding: its picture is the proof.
+            refused.evidence = str(self.screenshot(order, "no-return-entry"))
         # The way out is another order-agent command, not a call: no phone number then.
         refused.ask_shop = decision.next_step is None or "`order-agent" not in decision.next_step
         if refused.ask_shop:
@@ -767,7 +791,8 @@ class OrderAgent:
         if earlier is not None:  # before a dry run too: nothing left to rehearse
             return self.found_request(key, order, Submission(How.ALREADY_SENT, earlier.reference))
         reason = options.reason or "I no longer need it"
-        name = self.shopper_name(required=not options.dry_run)
+        # A dry run takes the real run's path up to the click: no name, no request.
+        name = self.shopper_name(required=True)
         message = cancellation_message(order=order.number, name=name, reason=reason)
         request = {
             "name": name,
@@ -841,10 +866,18 @@ class OrderAgent:
                 "screenshot": str(shot),
                 "form_screenshot": str(form_shot) if form_shot and form_shot.is_file() else None,
                 "confirmation_url": receipt.url,
+                "confirmation": receipt.confirmation,
             },
         )
-        case = receipt.reference or "(no case number shown)"
-        self.steps.done(f"Case {case}")
+        if receipt.reference:
+            self.steps.done(f"Case {receipt.reference}")
+            sent = f"Cancellation requested: case {receipt.reference}."
+        else:
+            # A shop whose form answers with no reference: its words and the screenshot
+            # are the proof.
+            said = f' (it said: "{receipt.confirmation}")' if receipt.confirmation else ""
+            self.steps.done("Request sent (the shop gives no case number)")
+            sent = f"Cancellation requested; the shop gave no case number{said}."
         return self.after_chat(
             self.result(
                 order,
@@ -852,8 +885,7 @@ class OrderAgent:
                 Outcome.DONE,
                 receipt.reference,
                 None,
-                f"Cancellation requested: case {case}. The shop cancels it if it has not "
-                f"shipped; receipt: {saved}",
+                f"{sent} The shop cancels it if it has not shipped; receipt: {saved}",
                 {"receipt": str(saved)},
             )
         )
@@ -1091,12 +1123,12 @@ class OrderAgent:
                     order, items=items, reason=options.reason, dry_run=True, screenshot=shot
                 )
             chosen = ", ".join(receipt.items) or "the items shown on the form"
-            return self.dry_run_result(
-                order,
-                f"starts a return for {chosen} and saves the prepaid label",
-                shot,
-                {"items": list(receipt.items)},
+            what = (
+                f"asks the shop to take back {chosen} (the shop mails the label)"
+                if receipt.kind == "request"
+                else f"starts a return for {chosen} and saves the prepaid label"
             )
+            return self.dry_run_result(order, what, shot, {"items": list(receipt.items)})
         with self.steps.doing("Starting a return…"):
             submission = self._signed_out_while_sending(
                 lambda: self.submitter().start_return(
@@ -1106,19 +1138,33 @@ class OrderAgent:
             )
         if submission.how is How.ALREADY_SENT:
             # The shop has not shown the return yet; a second one would be a duplicate.
+            which = f" (reference {submission.reference})" if submission.reference else ""
             return self.result(
                 order,
                 Action.NONE,
                 Outcome.WAITING,
                 submission.reference,
                 None,
-                f"A return was already submitted (reference {submission.reference}); "
-                "waiting for the shop to show it.",
+                f"A return was already submitted{which}; waiting for the shop to show it.",
+            )
+        if submission.found_at == RETURN_REQUESTS_PAGE:
+            # An earlier run's request that did arrive: no label to fetch (the shop mails it).
+            which = f" ({submission.reference})" if submission.reference else ""
+            return self.result(
+                order,
+                Action.NONE,
+                Outcome.DONE,
+                submission.reference,
+                None,
+                f"A return request{which} was already sent: the shop lists it under its "
+                "return requests; it sends the label itself.",
             )
         if submission.how is not How.SENT:
             self.steps.info("The order page already offers a return label: not starting another")
             return self.fetch_label(key, order)
         receipt = submission.receipt
+        if receipt.kind == "request":
+            return self.return_requested(order, receipt)
         self.steps.done(f"Return {receipt.reference or '(no number shown)'} started")
         shot = self.screenshot(order, "return-confirmation")
         label = self.download_label(order, receipt.reference)
@@ -1138,6 +1184,46 @@ class OrderAgent:
             f"Return {receipt.reference} started for {', '.join(receipt.items)}; "
             f"prepaid label saved: {label}",
             {"receipt": str(saved)},
+        )
+
+    def return_requested(self, order: Order, receipt: ReturnReceipt) -> Result:
+        """A return that is a request: the shop's words and a screenshot are the proof; no
+        label to save (the shop mails one). Items not asked for are a person's to do."""
+        shot = self.screenshot(order, "return-request")
+        saved = self.proofs.save_receipt(
+            order.number,
+            Action.RETURN_STARTED,
+            {"items": list(receipt.items), "kind": "request"},
+            receipt.reference,
+            {
+                "screenshot": str(shot),
+                "confirmation_url": receipt.url,
+                "confirmation": receipt.confirmation,
+                "not_sent": list(receipt.not_sent),
+            },
+        )
+        number = f" {receipt.reference}" if receipt.reference else ""
+        self.steps.done(f"Return{number} requested")
+        said = f' (it said: "{receipt.confirmation}")' if receipt.confirmation else ""
+        message = (
+            f"Return requested for {', '.join(receipt.items)}{said}; the shop sends the "
+            f"prepaid label itself (by e-mail or post); receipt: {saved}"
+        )
+        outcome = Outcome.DONE
+        if receipt.not_sent:
+            outcome = Outcome.NEEDS_HUMAN
+            message += (
+                f". Not requested: {'; '.join(receipt.not_sent)}: ask for those on the shop's "
+                "site (order-agent does not send them again)"
+            )
+        return self.result(
+            order,
+            Action.RETURN_STARTED,
+            outcome,
+            receipt.reference,
+            None,
+            message,
+            {"receipt": str(saved), "return_kind": "request"},
         )
 
     def fetch_label(self, key: OrderKey, order: Order) -> Result:
@@ -1206,7 +1292,7 @@ class OrderAgent:
         return path
 
     def saved_label(self, order: Order) -> Path | None:
-        folder = self.proofs.orders_dir / safe_name(order.number)
+        folder = self.proofs.order_folder(order.number)
         labels = sorted(folder.glob("return-label-*.pdf")) if folder.is_dir() else []
         return labels[-1] if labels else None
 
@@ -1403,7 +1489,8 @@ def run(
     started = time.monotonic()
     goal = Goal(command)
     key = OrderKey(settings.site_url, settings.email, order)
-    proofs = ProofStore(settings.data_dir, site_url=settings.site_url)
+    proofs = ProofStore(settings.data_dir, site_url=settings.site_url, account=settings.email)
+    proofs.migrate_legacy_folders()
     trace = trace_name(command, order) if options.trace else None
     outcome = "error"
     try:

@@ -82,7 +82,7 @@ from agent.messages import DEFAULT_REASON, follow_up_message
 from agent.notify import Notifier, NotifyEvent
 from agent.output import StepPrinter
 from agent.schedule_reports import Check, PassReport, WatchReport, shown
-from agent.settings import Settings
+from agent.settings import Settings, resolve_password
 from ordercore.errors import (
     AccountLocked,
     BotCheck,
@@ -303,7 +303,9 @@ class Scheduler:
         first ``run``.
         """
         settings = self.settings
-        if not (settings.site_url and settings.email and settings.password):
+        # Every source a signing-in command reads (init's keyring or 0600 file, a password
+        # command), not only ORDER_AGENT_PASSWORD: the same password `status` would use.
+        if not (settings.site_url and settings.email and resolve_password(settings)):
             return OrderLookup(
                 False,
                 "Not looked up now (no password set): the first `order-agent run` checks "
@@ -314,9 +316,10 @@ class Scheduler:
         try:
             result = run("status", order, CommandOptions(), settings, steps)
         except OrderNotFound as exc:
-            raise UsageError(
-                f"the shop lists no order {order} for {settings.email}: not tracking it",
-                hint="check the order number; --no-check tracks it anyway",
+            # The same words as status and cancel say it with, and the same exit (2).
+            raise OrderNotFound(
+                exc.message,
+                hint="check the order number; nothing is tracked (--no-check tracks it anyway)",
             ) from exc
         except UsageError:
             raise  # a setting to fix (a shop name that never resolved): nothing is tracked
@@ -1117,7 +1120,9 @@ class Scheduler:
         if once and self._told(ledger, key, event, *([also] if also else [])):
             return
         delivered = self.notifier.notify(event, key.number, title, body)
-        ledger.record_notification(key, event, title, delivered=delivered)
+        ledger.record_notification(
+            key, event, title, delivered=delivered, configured=self.notifier.enabled
+        )
 
     @staticmethod
     def _told(

@@ -386,8 +386,13 @@ class Settings(BaseSettings):
         return self.broker_url.get_secret_value() if self.broker_url is not None else None
 
 
+# Variables read outside ``Settings``: known, so never warned about as unknown.
+DEMO_DIR_ENV = "ORDER_AGENT_DEMO_DIR"  # where `order-agent demo` keeps its runs
+
+
 def _known_keys() -> set[str]:
-    return {env_name(field) for field in Settings.model_fields} | {SECRETS_DIR_ENV, ENV_FILE_ENV}
+    fields = {env_name(field) for field in Settings.model_fields}
+    return fields | {SECRETS_DIR_ENV, ENV_FILE_ENV, DEMO_DIR_ENV}
 
 
 def _resolve_secrets_dir(explicit: str | os.PathLike[str] | None) -> Path | None:

@@ -16,12 +16,14 @@ only wires them to click:
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -74,18 +76,37 @@ def validated(field: str, value: str) -> Settings:
 
 
 def ask_valid(prompter: Prompter, field: str, question: str, default: str | None) -> str:
-    """Ask until the settings' validator takes the answer (a typo is asked again)."""
+    """Ask until the settings' validator takes the answer (a typo is asked again); a shop
+    address whose host name does not exist is a typo too, asked again at once."""
     while True:
         answer = prompter.ask(question, default).strip()
         try:
-            validated(field, answer)
+            settings = validated(field, answer)
         except ConfigError as exc:
             prompter.say(f"✗ {exc}")
             continue
         if not answer:
             prompter.say(f"✗ {env_name(field)} cannot be empty")
             continue
+        if field == "site_url" and settings.site_url and (host := unknown_host(settings.site_url)):
+            prompter.say(f"✗ there is no host named {host}: check the address (a typo?)")
+            continue
         return answer
+
+
+def unknown_host(site_url: str) -> str | None:
+    """The address's host name when the name service says it does not exist; None when it
+    resolves, or when the lookup itself failed (no network now: not the address's fault)."""
+    host = urlsplit(site_url).hostname
+    if not host:
+        return None
+    try:
+        socket.getaddrinfo(host, None)
+    except socket.gaierror as exc:
+        return host if exc.errno == socket.EAI_NONAME else None
+    except (OSError, UnicodeError):
+        return None
+    return None
 
 
 @contextmanager

@@ -59,6 +59,7 @@ def _once(step: Callable[[], T], /) -> T:
 # Where an adopted or reconciled request was found (kept as the intent's ``how``).
 SUPPORT_REQUESTS_PAGE = "support requests page"
 ORDER_PAGE = "order page"
+RETURN_REQUESTS_PAGE = "return requests page"
 LIVE_CHAT = "live chat"  # the chat's own answer, this run
 CHAT_SHOWN_AGAIN = "live chat (the conversation it showed again)"
 
@@ -267,19 +268,51 @@ class Submitter:
             # Open intents are settled by the label's own return number (runner.fetch_label).
             log.info("return already under way on the shop", order=key.number)
             return Submission(How.ADOPTED, None, found_at=ORDER_PAGE)
-        for intent in self.ledger.open_intents(key):
-            if intent.kind is kind:
-                # The order page shows no return, so the earlier one never landed.
-                self.ledger.resolve_intent(intent.id, None, "order page shows no return")
+        lost = [i for i in self.ledger.open_intents(key) if i.kind is kind]
+        if lost and self.safe_read(lambda: self.site.return_kind(order)) == "request":
+            # A request leaves no label on the order's page: the shop's list of return
+            # requests says whether the lost one arrived.
+            found = self._reconcile_return_request(key, order, lost)
+            if found is not None:
+                return found
+        for intent in lost:
+            # The order page shows no return, so the earlier one never landed.
+            self.ledger.resolve_intent(intent.id, None, "order page shows no return")
         receipt: ReturnReceipt = self.send_once(
             key,
             kind,
             {"items": list(items or [])},
             lambda: self.site.start_return(order, items=items, reason=reason),
             what="return",
-            details=lambda receipt: {"items": list(receipt.items)},
+            details=lambda receipt: {
+                "items": list(receipt.items),
+                "kind": receipt.kind,
+                "not_sent": list(receipt.not_sent),
+            },
         )
         return Submission(How.SENT, receipt.reference, receipt)
+
+    def _reconcile_return_request(
+        self, key: OrderKey, order: Order, lost: list[Intent]
+    ) -> Submission | None:
+        """Settle a return request an earlier run may have sent, from "Product Returns"."""
+        listed = self.safe_read(self.site.return_requests)
+        if listed is None:
+            self.ledger.finish(key, EndState.NEEDS_HUMAN, "earlier return request unconfirmed")
+            raise NeedsHuman(
+                f"an earlier return request for order {order.number} was interrupted and this "
+                "shop has no page listing return requests",
+                hint="check your e-mail for the shop's answer before asking again",
+                phone=self.phone(),
+            )
+        match = next((r for r in listed if same_order(r.order, key)), None)
+        for intent in lost:
+            self.ledger.resolve_intent(
+                intent.id, match.reference if match else None, RETURN_REQUESTS_PAGE
+            )
+        if match is None:
+            return None
+        return Submission(How.RECONCILED, match.reference, found_at=RETURN_REQUESTS_PAGE)
 
     # -- a cancellation asked in the shop's live chat (issue #13) -------------------------
 

@@ -20,6 +20,16 @@ Scenarios and what counts as the *expected* end of each (anything else is
   exit 0, ``cancellation_requested``, and exactly one case for N in the shop's inbox;
 * ``cancel_return``: ``order-agent cancel N --json`` on a delivered order: exit 0,
   ``return_started`` with a label, exactly one return for N on the shop;
+* status traps: about half the runs' order pages carry one
+  (``fixtures.status_traps.soak_trap``, drawn from the seed): the status in another
+  place (a badge, a tracker, a history table, a late fill) among legends, other orders,
+  promises and filters. The run is judged as its scenario, and a status said that is
+  not the order's counts as a *wrong status* (reported, never expected); a tracker with
+  no current step must end in exit 3 with nothing sent.
+* layouts: about half the runs without a trap take a layout of another platform
+  (``fixtures.structures.soak_structure``: the order list, the status's place, the
+  contact form, the return kind, the items, the page root); a return that is a request
+  ends with one request per item and no label.
 * ``scheduled``: ``order-agent add N`` then passes of ``order-agent run --json``
   (the shop's clock moved 90 minutes between passes, so the shop handles the
   request, and the order made due again, as the timer would after ``--every``):
@@ -65,12 +75,15 @@ from pathlib import Path
 
 from bench.commands import EMAIL, NAME, PASSWORD, agent_executable
 from fixtures.server import ShopServer
+from fixtures.status_traps import Trap, soak_trap
+from fixtures.structures import Structure, soak_structure
 
 SCENARIOS = ("status", "cancel_request", "cancel_return", "scheduled")
 REGIONS = ("us", "uk")
 DEFAULT_RUNS = 200
 DEFAULT_SEED_BASE = 1000
 MAX_PASSES = 6
+RETURNED_ITEMS = ("Canvas Weekender Bag", "Leather Card Case")  # the cancel_return order's
 RUN_TIMEOUT_S = 240.0
 SHOP_HANDLES_REQUEST_MIN = 90  # the warehouse answers a cancellation request after 60 min
 # How far the soak moves the agent's pending-submit marks back between passes, so a
@@ -153,6 +166,12 @@ class SoakRun:
     why: str = ""
     duplicates: int = 0
     chaos: dict[str, object] = field(default_factory=dict)
+    # The status trap its order page carried (fixtures.status_traps), if any; whether the
+    # agent said a status that was not the order's, and whether it acted on one.
+    trap: Trap | None = None
+    structure: Structure | None = None  # fixtures.structures: the shop's layout, if drawn
+    wrong_status: bool = False
+    acted_on_wrong_status: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -178,6 +197,10 @@ class SoakRun:
             "expected": self.expected,
             "why": self.why,
             "duplicates": self.duplicates,
+            "trap": _trap_words(self.trap),
+            "structure": self.structure.name if self.structure else None,
+            "wrong_status": self.wrong_status,
+            "acted_on_wrong_status": self.acted_on_wrong_status,
             "wall_s": [round(command.wall_s, 2) for command in self.commands],
             "chaos": self.chaos.get("description"),
             "chaos_events": self.chaos.get("events"),
@@ -223,14 +246,33 @@ class Soak:
     def run(self, seed: int) -> SoakRun:
         scenario, region = plan_for(seed)
         order = str(80_000 + seed % 10_000)
+        canonical = "delivered" if scenario == "cancel_return" else "processing"
+        trap = soak_trap(seed, region, canonical, may_stop=scenario != "scheduled")
+        structure = soak_structure(seed, region) if trap is None else None
         self.shop.reset()
+        if trap is not None:
+            # The same store, its order page laid out with status words around its own.
+            self.shop.add_region(trap.region())
+            region = trap.prefix
+        elif structure is not None:
+            # The same store laid out as another platform lays it out.
+            laid_out = structure.region(prefix=f"laid-out-{seed}")
+            self.shop.add_region(laid_out)
+            region = laid_out.prefix
         if scenario == "cancel_return":
-            items = [{"name": "Canvas Weekender Bag"}, {"name": "Leather Card Case"}]
+            items = [{"name": name} for name in RETURNED_ITEMS]
             self.shop.add_order(region, EMAIL, order, "delivered", items=items)
         else:
             self.shop.add_order(region, EMAIL, order, "processing")
         self.shop.set_chaos(seed)
-        run = SoakRun(seed=seed, scenario=scenario, region=region, order=order)
+        run = SoakRun(
+            seed=seed,
+            scenario=scenario,
+            region=region,
+            order=order,
+            trap=trap,
+            structure=structure,
+        )
         folder = Path(tempfile.mkdtemp(prefix=f"seed-{seed}-", dir=self.work))
         secrets_dir = folder / "no-secrets"
         secrets_dir.mkdir()
@@ -275,6 +317,22 @@ class Soak:
     def _judge_one_shot(self, run: SoakRun, command: CommandRun) -> tuple[bool, str]:
         if command.exit_code == -9:
             return False, f"killed after {RUN_TIMEOUT_S:.0f}s"
+        said = command.json.get("status") if command.json else None
+        right = "delivered" if run.scenario == "cancel_return" else "processing"
+        if run.trap is not None and run.trap.stops:
+            # The page does not say which step is current: the agent must stop, send nothing.
+            sent = len(self._cases(run)) + len(self._returns(run))
+            if said not in (None, "unknown"):
+                run.wrong_status = True
+                run.acted_on_wrong_status = sent > 0
+            ok = command.exit_code == 3 and said == "unknown" and sent == 0
+            return ok, "stopped (exit 3), nothing sent" if ok else (
+                f"exit {command.exit_code}, status {said!r}, {sent} sent: the page says none"
+            )
+        if said not in (None, "unknown", right):
+            run.wrong_status = True
+            run.acted_on_wrong_status = command.json.get("action") not in (None, "none")
+            return False, f"status {said!r}, the order is {right}"
         if command.exit_code != 0:
             return False, f"exit {command.exit_code} ({EXIT_NAMES.get(command.exit_code, '?')})"
         result = command.json
@@ -288,6 +346,14 @@ class Soak:
                 return False, f"action {result.get('action')!r}, {len(cases)} case(s) on the shop"
             return True, "done"
         returns = self._returns(run)
+        if run.structure is not None and run.structure.return_kind == "request":
+            # A request per returnable item, answered with no number and no label.
+            asked = sorted(str(item) for r in returns for item in r.get("items") or [])
+            if result.get("action") != "return_started" or result.get("label"):
+                return False, f"action {result.get('action')!r}, label {result.get('label')!r}"
+            if asked != sorted(RETURNED_ITEMS):
+                return False, f"requested {asked}, the order has {sorted(RETURNED_ITEMS)}"
+            return True, "done"
         if result.get("action") not in ("return_started", "label_downloaded") or not result.get(
             "label"
         ):
@@ -342,7 +408,12 @@ class Soak:
         ]
 
     def _duplicates(self, run: SoakRun) -> int:
-        return max(len(self._cases(run)) - 1, 0) + max(len(self._returns(run)) - 1, 0)
+        # An item returned twice is a duplicate (a request-kind return asks once per item).
+        items = Counter(str(item) for r in self._returns(run) for item in r.get("items") or [])
+        returned_twice = sum(count - 1 for count in items.values())
+        if run.structure is None or run.structure.return_kind != "request":
+            returned_twice = max(len(self._returns(run)) - 1, 0)
+        return max(len(self._cases(run)) - 1, 0) + returned_twice
 
     def _injected_failure_fired(self) -> bool:
         report = self.shop.chaos_report() or {}
@@ -351,6 +422,13 @@ class Soak:
             str(event.get("what", "")).startswith(("5xx on GET", "drop on GET"))
             for event in events  # type: ignore[union-attr]
         )
+
+
+def _trap_words(trap: Trap | None) -> str | None:
+    if trap is None:
+        return None
+    late = f", filled in {trap.late_ms} ms late" if trap.late_ms else ""
+    return f"{trap.place} among {', '.join(trap.decoys) or 'nothing'}{late}"
 
 
 def _let_time_pass(data_dir: Path) -> None:
@@ -421,6 +499,18 @@ class SoakReport:
     def duplicates(self) -> int:
         return sum(run.duplicates for run in self.runs)
 
+    @property
+    def trapped(self) -> list[SoakRun]:
+        return [run for run in self.runs if run.trap is not None]
+
+    @property
+    def wrong_statuses(self) -> int:
+        return sum(run.wrong_status for run in self.runs)
+
+    @property
+    def actions_on_wrong_status(self) -> int:
+        return sum(run.acted_on_wrong_status for run in self.runs)
+
     def exits_by_kind(self) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for run in self.runs:
@@ -449,6 +539,9 @@ class SoakReport:
             "runs": len(self.runs),
             "unexpected": len(self.unexpected),
             "duplicates": self.duplicates,
+            "status_traps": len(self.trapped),
+            "wrong_statuses": self.wrong_statuses,
+            "actions_on_wrong_status": self.actions_on_wrong_status,
             "wall_s": round(self.wall_s, 1),
             "cpu_hogs": self.hogs,
             "cpu_hog_pids": self.hog_pids,
@@ -466,6 +559,10 @@ class SoakReport:
             f"{len(self.runs)} runs, {self.workers} worker(s), {self.hogs} CPU hogs, "
             f"{os.cpu_count()} CPUs, {self.wall_s / 60:.1f} min. "
             f"**Unexpected: {len(self.unexpected)}. Duplicate submissions: {self.duplicates}.**",
+            "",
+            f"Status traps on {len(self.trapped)} of the order pages: "
+            f"**wrong statuses {self.wrong_statuses}, actions on a wrong status "
+            f"{self.actions_on_wrong_status}.**",
             "",
             "| scenario | runs | expected |",
             "|---|---|---|",

@@ -88,8 +88,21 @@ def _field_value(scope: Page | Locator, words: Sequence[str], *, fields_shown: b
     return value_next_to(scope, words)
 
 
-def name_on_page(page: Page, words: Vocabulary) -> str | None:
-    """The fullest name the page shows: details fields first, else a greeting."""
+def name_in_heading(text: str, words: Vocabulary) -> str | None:
+    """A heading that is only a person's name ("Pat Ever"), as an account page may show it,
+    not one naming a part of the page ("Address Book", ``account_section_words``)."""
+    name = plausible_name(text)
+    if name is None or not 2 <= len(name.split()) <= MAX_NAME_WORDS:
+        return None
+    sections = {word.casefold() for word in words.account_section_words}
+    if any(word.casefold().strip(".") in sections for word in name.split()):
+        return None
+    return name
+
+
+def name_on_page(page: Page, words: Vocabulary, *, headings: bool = False) -> str | None:
+    """The fullest name the page shows: details fields first, else a greeting, else (on the
+    account page, ``headings``) a heading that is only a name."""
     root = page_root(page)
     all_labels = [*words.first_name_labels, *words.last_name_labels, *words.name_labels]
     try:
@@ -107,6 +120,9 @@ def name_on_page(page: Page, words: Vocabulary) -> str | None:
     greeted = page.get_by_text(greeting_pattern(words.greetings)).filter(visible=True)
     names = [name_in_greeting(text, words.greetings) for text in texts_of(greeted)]
     found = [name for name in names if name]
+    if headings and not any(len(name.split()) > 1 for name in found):
+        shown = page.get_by_role("heading").filter(visible=True)
+        found += [name for text in texts_of(shown) if (name := name_in_heading(text, words))]
     return max(found, key=lambda name: len(name.split()), default=first)
 
 

@@ -37,6 +37,7 @@ from flows.locating import (
     nearest_block,
     page_root,
     parsed,
+    phrases,
     select,
     textbox,
     texts_of,
@@ -87,7 +88,7 @@ _STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
   const row = control.closest("tr, [role=row]");
   const table = row && row.closest("table, [role=table], [role=grid]");
   if (table) {
-    // Header cells: th, columnheader, or a thead's td (OpenCart's lists).
+    // Header cells: th, columnheader, or a thead's td (some stock themes).
     const header = [...table.querySelectorAll("th, [role=columnheader], thead td")]
       .find((h) => bare.test(clean(h.innerText)));
     if (!header) return null;
@@ -95,8 +96,16 @@ _STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
     const cell = row.children[index];
     return cell ? { text: clean(cell.innerText), label: clean(header.innerText) } : null;
   }
+  // The card: the smallest block around the control that names the order and says more
+  // than the control itself (a link named "View order 70001" is not its card; a card that
+  // is a link as a whole is).
+  const own = clean(control.innerText);
   let card = control;
-  while (card && card !== document.body && !ours.test(clean(card.innerText))) {
+  while (
+    card && card !== document.body &&
+    !(ours.test(clean(card.innerText)) && (card !== control ? clean(card.innerText) !== own
+      : [...control.children].some((c) => clean(c.innerText) && clean(c.innerText) !== own)))
+  ) {
     card = card.parentElement;
   }
   if (!card || card === document.body) return null;
@@ -114,6 +123,21 @@ _STATUS_IN_ROW = r"""(control, [labelSource, oursSource]) => {
     if (leaf && !ours.test(text) && text.split(" ").length <= 4) badges.push(text);
   }
   return { badges };
+}"""
+
+# Under an items heading with no list or table: the item cards, each the largest element
+# holding one price, in a block holding several (or the one card of a one-item order).
+_CARDS_UNDER = r"""(heading, priceSource) => {
+  const prices = (el) => ((el.innerText || "").match(new RegExp(priceSource, "g")) || []).length;
+  let block = heading.parentElement;
+  while (block && block !== document.body && prices(block) === 0) block = block.parentElement;
+  if (!block || block === document.body) return [];
+  if (prices(block) === 1) {
+    return [(block.innerText || "").replace(heading.innerText || "", "")];
+  }
+  return [...block.querySelectorAll("*")]
+    .filter((el) => prices(el) === 1 && el.parentElement && prices(el.parentElement) > 1)
+    .map((el) => el.innerText || "");
 }"""
 
 # The names links go by, near enough: their aria-label, else their text.
@@ -546,6 +570,18 @@ class OrderPage(SitePage):
     def return_entry(self) -> Locator | None:
         return self.find_now(self.words.return_entry, Step.RETURN)
 
+    def item_return_entry(self, item_name: str) -> Locator | None:
+        """The return link of one item, in the item's own row (a shop with one per item)."""
+        named = self.content.get_by_text(item_name, exact=True).filter(visible=True)
+        row = named.locator(_NEAREST_WITH_A_CONTROL)
+        try:
+            if not row.count():
+                return None
+        except PlaywrightError:
+            return None
+        entries = control(row.first, self.words.return_entry, Step.RETURN)
+        return entries.first if visible_now(entries) else None
+
     def label_control(self) -> Locator | None:
         return self.find_now(self.words.label_links, Step.ORDER)
 
@@ -567,13 +603,22 @@ class OrderPage(SitePage):
             # List items, or table rows holding data cells (not the header row).
             return block.get_by_role("listitem").or_(block.get_by_role("row").filter(has=cells))
 
-        block = nearest_block(heading.first, lines_in, within=self.page)
-        if block is None:
-            return ()
-        lines = lines_in(block)
+        # The heading's own block first: a block further up holds other lists and tables
+        # (a history table, the page's menus) that are not items.
+        block = nearest_block(heading.first, lines_in, levels=1, within=self.page)
+        texts = lines_in(block).all_inner_texts() if block is not None else []
+        if not texts:
+            # Cards (no list, no table): each the largest block with one price of its own.
+            try:
+                texts = heading.first.evaluate(_CARDS_UNDER, PRICE.pattern)
+            except PlaywrightError:
+                texts = []
+        if not texts:
+            block = nearest_block(heading.first, lines_in, levels=2, within=self.page)
+            texts = lines_in(block).all_inner_texts() if block is not None else []
         items = []
-        for text in lines.all_inner_texts():
-            item = _item_from_text(text, final)
+        for text in texts:
+            item = _item_from_text(str(text), final)
             if item is not None:
                 items.append(item)
         return tuple(items)
@@ -595,6 +640,12 @@ class OrderPage(SitePage):
         if status is None:
             raise LookupError("no status in any of the places an order's status is shown")
         raw, canonical = status.raw, status.status
+        entry = self.return_entry()
+        if entry is None and canonical is OrderStatus.DELIVERED:
+            # A delivered order without a return entry is a finding of its own (the agent
+            # stops): the entry a script adds late is waited for before it is concluded.
+            wait_visible(control(self.page, self.words.return_entry, Step.RETURN), look_ms())
+            entry = self.return_entry()
         refund = self.refund() if canonical in _REFUND_STATUSES else None
         if refund and canonical is OrderStatus.RETURNED:
             canonical = OrderStatus.REFUNDED  # "Refunded" (the contract's returned) + its amount
@@ -606,7 +657,7 @@ class OrderPage(SitePage):
             tracking=self.tracking(),
             url=self.page.url,
             label_available=self.label_control() is not None,
-            return_available=self.return_entry() is not None,
+            return_available=entry is not None,
             return_tracking=(self.return_tracking() if canonical in _RETURN_STATUSES else None),
             refund=refund,
             return_stage=return_stage(canonical, raw, self.words),
@@ -614,8 +665,16 @@ class OrderPage(SitePage):
         )
 
 
+# A quantity on its own line: a badge on the item's picture ("2", "×2", "2 x").
+_QUANTITY_BADGE = re.compile(r"^\W*(?:[x×]\s*)?(\d{1,3})(?:\s*[x×])?\W*$", re.IGNORECASE)
+
+
 def _item_from_text(text: str, final_sale_words: Sequence[str]) -> Item | None:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    badge = None
+    while lines and (found := _QUANTITY_BADGE.match(lines[0])):
+        badge = int(found.group(1))
+        lines = lines[1:]
     if not lines:
         return None
     whole = " ".join(lines)
@@ -631,7 +690,7 @@ def _item_from_text(text: str, final_sale_words: Sequence[str]) -> Item | None:
     return Item(
         name=name,
         price=price.group(0) if price else None,
-        quantity=int(quantity.group(1)) if quantity else 1,
+        quantity=int(quantity.group(1)) if quantity else (badge or 1),
         final_sale=is_final,
         returnable=not is_final,
     )
@@ -649,30 +708,41 @@ class ContactPage(SitePage):
         return textbox(self.page, self.words.message_labels)
 
     def form_field(self) -> Locator:
-        """What shows that the form is there: its topic select."""
-        return self.topic
+        """What shows that the form is there: its topic select, else its message box (a form
+        of only name, e-mail and message)."""
+        return self.topic.or_(self.message)
 
     def fill_request(
         self, *, order_number: str, name: str, email: str, reason: str, message: str
     ) -> dict[str, str]:
         """Fill every field the contract names; return label -> value as the form now holds.
 
-        ``kept`` then tells, field by field, whether the form still holds it all.
+        A form without a topic or an order-number field (name, e-mail and message only)
+        gets the order number and the request in the message itself. ``kept`` then tells,
+        field by field, whether the form still holds it all.
         """
         filled: dict[str, str] = {}
         self.kept: list[Filled] = []
         words = self.words
-        topic = self.topic.first
-        # An option about the order ("Cancel an order") before another cancellation.
-        about_order = re.compile(r"\border\b", re.IGNORECASE)
-        chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
-        if chosen is None:
-            raise LookupError("the topic list has no cancellation option")
-        topic_label = label_of(topic)
-        filled[topic_label or "Topic"] = chosen
-        self.kept.append(selected(topic, chosen, topic_label or "Topic", field_label=topic_label))
+        wait_visible(self.form_field(), look_ms())
+        if visible_now(self.topic):
+            topic = self.topic.first
+            # An option about the order ("Cancel an order") before another cancellation.
+            about_order = re.compile(r"\border\b", re.IGNORECASE)
+            chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
+            if chosen is None:
+                raise LookupError("the topic list has no cancellation option")
+            topic_label = label_of(topic)
+            filled[topic_label or "Topic"] = chosen
+            self.kept.append(
+                selected(topic, chosen, topic_label or "Topic", field_label=topic_label)
+            )
         form = self.form_block()
-        self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
+        text = message or reason
+        if visible_now(textbox(form, words.order_number_labels)):
+            self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
+        elif not order_number_in_text(order_number).search(text):
+            text = f"Order {order_number}: {text}"  # the message must name the order
         self._fill(filled, form, words.contact_email_labels, email, "Email", Step.EMAIL)
         full_name = textbox(form, words.name_labels, Step.FULL_NAME)
         # Which names the form asks for is read off a form that is there (see _fill).
@@ -685,7 +755,7 @@ class ContactPage(SitePage):
                 first = last
             self._fill(filled, form, words.first_name_labels, first, "First Name")
             self._fill(filled, form, words.last_name_labels, last, "Last Name")
-        self._fill(filled, form, words.message_labels, message or reason, "Message")
+        self._fill(filled, form, words.message_labels, text, "Message")
         return filled
 
     def form_block(self) -> Locator | Page:
@@ -694,6 +764,11 @@ class ContactPage(SitePage):
         Its fields are looked up there, so that a newsletter "Email" box elsewhere on
         the page is never filled in.
         """
+        if not visible_now(self.topic):
+            # No topic: the smallest block holding the message box and a submit button.
+            submit = self.words.contact_submit
+            block = nearest_block(self.message.first, lambda b: button(b, submit), within=self.page)
+            return block if block is not None else self.page
         words = self.words.message_labels
         block = nearest_block(self.topic.first, lambda b: textbox(b, words), within=self.page)
         return block if block is not None else self.page
@@ -741,8 +816,15 @@ class SupportRequestsPage(SitePage):
         rows = content.get_by_role("row").filter(has=self.page.get_by_role("cell"))
         if rows.count():
             headers = texts_of(content.get_by_role("columnheader"))
+            skip = 0
+            if not headers:
+                # A head row of plain cells (some stock themes): its texts head the columns.
+                head = content.locator("thead tr").first
+                if head.count():
+                    headers = texts_of(head.get_by_role("cell"))
+                    skip = 1
             entries = []
-            for index in range(rows.count()):
+            for index in range(skip, rows.count()):
                 cells = texts_of(rows.nth(index).get_by_role("cell"))
                 if headers and len(headers) == len(cells):
                     pairs = zip(headers, cells, strict=True)
@@ -900,6 +982,73 @@ class ReturnPage:
 
     def review_confirm(self) -> Locator:
         return button(self.page, self.words.review_confirm)
+
+    # -- a return that is a request: one item per form, no item checkboxes -----------------
+    def product_field(self) -> Locator:
+        """The request form's product field (its value the item's name, often read-only)."""
+        return labelled(self.page, self.words.return_product_labels)
+
+    def quantity_field(self) -> Locator:
+        return labelled(self.page, self.words.return_quantity_labels)
+
+    def details_field(self) -> Locator:
+        return textbox(self.page, self.words.return_details_labels)
+
+    def reason_radios(self) -> Locator:
+        """The reason's radio buttons: in a radio group named like a reason label."""
+        named = starts_with(self.words.return_reason_labels)
+        groups = self.page.get_by_role("radiogroup", name=named).filter(visible=True)
+        return groups.get_by_role("radio")
+
+    def is_request(self) -> bool:
+        """A request form: a product field and a reason, and no item checkboxes to tick."""
+        return (
+            visible_now(self.product_field())
+            and (visible_now(self.reason_radios()) or visible_now(self._reason_selects(self.page)))
+            and not visible_now(self.item_boxes())
+        )
+
+    def product_named(self) -> str:
+        """The product field's value, as the form shows it now ("" when there is none)."""
+        field = self.product_field()
+        try:
+            if not visible_now(field):
+                return ""
+            return " ".join(field.first.input_value(timeout=look_ms()).split())
+        except PlaywrightError:
+            return ""
+
+    def choose_reason_radio(self) -> str | None:
+        """Tick the reason the shopper gave, else a preferred one ("Other"); its label."""
+        radios = self.reason_radios()
+        labels = [label_of(radios.nth(i)) for i in range(radios.count())]
+        wanted = []
+        if self.reason and self.reason.strip():
+            wanted.append(names([self.reason.strip()]))
+        wanted.append(re.compile(rf"\b(?:{self.words.preferred_reason_pattern})\b", re.IGNORECASE))
+        for pattern_ in wanted:
+            for index, label in enumerate(labels):
+                if pattern_.search(label):
+                    radios.nth(index).check(timeout=look_ms())
+                    return label
+        return None
+
+    def reason_radio_chosen(self, label: str) -> bool:
+        try:
+            radios = self.reason_radios()
+            return any(
+                radios.nth(i).is_checked() and label_of(radios.nth(i)) == label
+                for i in range(radios.count())
+            )
+        except PlaywrightError:
+            return False
+
+    def request_sent(self) -> Locator:
+        """What the shop says once a return request went: its words, or a return number."""
+        words = self.words
+        said = phrases(self.page, words.return_request_sent_words)
+        number = self.page.get_by_text(pattern(words.return_number_pattern)).filter(visible=True)
+        return said.or_(number)
 
 
 class ReturnConfirmationPage:

@@ -13,6 +13,7 @@ class CancellationReceipt:
     reference: str | None
     fields: dict[str, str] = field(default_factory=dict)  # the form's label -> value filled
     url: str = ""
+    confirmation: str | None = None  # what the shop said once it was sent (bounded)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class ReturnReceipt:
     items: tuple[str, ...] = ()
     method: str | None = None
     url: str = ""
+    # "label": a return number and a prepaid label to download; "request": the shop was
+    # asked, answered in words (``confirmation``), and mails a label later.
+    kind: str = "label"
+    confirmation: str | None = None
+    not_sent: tuple[str, ...] = ()  # a request's items that could not be asked for
 
 
 @dataclass(frozen=True)

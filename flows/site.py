@@ -42,6 +42,7 @@ from flows.locating import (
     look_ms,
     optional_ms,
     phone_on,
+    phrases,
     submit_ms,
     texts_of,
     visible_now,
@@ -55,13 +56,15 @@ from flows.pages import (
     OrderListPage,
     OrderPage,
     ReturnConfirmationPage,
+    ReturnPage,
+    SitePage,
     SupportRequestsPage,
 )
 from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
-from flows.status_reading import StatusRead, describe, read_order_status
+from flows.status_reading import StatusRead, describe, judge
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
 from ordercore.errors import OrderNotFound, SiteNotUnderstood, StatusChanged, StorageError
@@ -76,6 +79,7 @@ T = TypeVar("T")
 ORDER_LIST = "order_list"
 CONTACT = "contact"
 SUPPORT_REQUESTS = "support_requests"
+RETURN_REQUESTS = "return_requests"  # a shop's list of return requests ("Product Returns")
 CHAT = "chat"  # the page the chat launcher was seen on; "" when it was not (issue #13)
 # A start URL for signing in (from a site profile); not remembered, only a way in.
 SIGN_IN = "sign_in"
@@ -196,7 +200,9 @@ class RetailerSite:
             shown = listing.order_numbers()
             listed = ", ".join(shown) if shown else "none"
             raise OrderNotFound(
-                f"order {number} is not in this account's order list (orders shown: {listed})"
+                f"order {number} is not in this account's order list (orders shown: {listed})",
+                hint="check the order number, and that the account signed in is the one that "
+                "placed the order",
             )
         listed = listing.listed_status(number)
         # The order's own link: visible, in the main content before a header's "recent order".
@@ -229,7 +235,7 @@ class RetailerSite:
         if link is None:
             return name
         self._browsing.follow(link)  # the name is read on the account page, not this one
-        found = name_on_page(self.page, self.words)
+        found = name_on_page(self.page, self.words, headings=True)
         return found if found and (not name or len(found.split()) > 1) else name
 
     @_as_agent_errors
@@ -327,16 +333,19 @@ class RetailerSite:
     def _status_in(self, side: Page, order: Order, evidence: StatusEvidence) -> StatusRead | None:
         install_dialog_handlers(side, self.words)
         browsing = Browsing(side, self.site_url, self.words, remembered={})
-        if browsing.goto(str(evidence.url), ok_below=400) is None:
+        from_list = any(c.place is StatusPlace.LIST_ROW for c in evidence.taken)
+        # A status read off the order list is read there again (the list's address).
+        url = self.remembered.get(ORDER_LIST) if from_list else evidence.url
+        if not url or browsing.goto(url, ok_below=400) is None:
             return None
         browsing.check_page()
         number = order.number
-        if any(c.place is StatusPlace.LIST_ROW for c in evidence.taken):
+        if from_list:
             listing = OrderListPage(side, self.words)
             if not wait_visible(listing.order_link(number), look_ms()):
                 return None
             listed = listing.listed_status(number)
-            return read_order_status(side, number, self.words, wait_ms=0, listed=listed)
+            return judge({}, self.words, listed=listed, url=url) if listed is not None else None
         order_page = OrderPage(side, self.words)
         if not wait_visible(order_page.status_sign(number), look_ms()):
             return None
@@ -417,36 +426,48 @@ class RetailerSite:
             with contextlib.suppress(StorageError, PlaywrightError):
                 browsing.screenshot(self.page, filled_form)
         self.confirm_status(order)
-        reference = self._send(submit)
+        reference, said = self._send(submit)
         if screenshot is not None:
             browsing.screenshot(self.page, screenshot)
-        return CancellationReceipt(reference=reference, fields=fields, url=self.page.url)
+        return CancellationReceipt(
+            reference=reference, fields=fields, url=self.page.url, confirmation=said
+        )
 
-    def _send(self, submit: Locator) -> str | None:
-        """Submit the contact form; the reference of its confirmation, if it gives one."""
+    def _send(self, submit: Locator) -> tuple[str | None, str | None]:
+        """Submit the contact form: the reference its confirmation gives (if it gives one),
+        and the confirmation's words.
+
+        Sent is what the shop says: a reference ("Your case number is CS-482913"), or a
+        line saying it was sent with no reference ("Your enquiry has been successfully
+        sent"), or the form gone with no error.
+        """
         source = self.words.confirmation_pattern
         confirmation = self.page.get_by_text(pattern(source)).filter(visible=True)
+        sent = phrases(self.page, self.words.contact_sent_words)
         before_confirmations = texts_of(confirmation)
+        before_sent = texts_of(sent)
         before_alerts = texts_of(alerts(self.page))
         self._browsing.click(submit)
         confirmed = without_texts(confirmation, before_confirmations)
+        said_sent = without_texts(sent, before_sent)
         refused = without_texts(alerts(self.page), before_alerts)
         form_gone = holding(self.page, has_not=button(self.page, self.words.contact_submit))
-        answered = Sight(shown=confirmed.or_(refused), present=form_gone)
+        answered = Sight(shown=confirmed.or_(refused).or_(said_sent), present=form_gone)
         if not wait_visible(answered, submit_ms()):
             self._browsing.diagnose("the contact form gave no confirmation")
         self._browsing.check_page()
         said = " ".join(texts_of(refused))
         if said:
             raise SiteNotUnderstood(f"the contact form was not accepted: {said}")
-        if not visible_now(confirmed):
+        if not visible_now(confirmed) and not visible_now(said_sent):
             # The form went away; give a confirmation built by script a moment to appear.
-            wait_visible(confirmed, look_ms())
+            wait_visible(confirmed.or_(said_sent), look_ms())
         for text in texts_of(confirmed):
             reference = reference_in(text, source)
             if reference:
-                return reference
-        return None
+                return reference, text
+        words = texts_of(confirmed) or texts_of(said_sent)
+        return None, (" ".join(words)[:300] or None)
 
     def _open_contact(self) -> ContactPage:
         browsing = self._browsing
@@ -531,28 +552,73 @@ class RetailerSite:
 
     @_as_agent_errors
     def support_requests(self) -> list[SupportRequest] | None:
+        return self._requests_listed(self.words.support_request_pages, SUPPORT_REQUESTS)
+
+    @_as_agent_errors
+    def return_requests(self) -> list[SupportRequest] | None:
+        """The shop's list of return requests ("Product Returns"), with their orders; None
+        when the shop shows none."""
+        return self._requests_listed(
+            self.words.return_request_pages, RETURN_REQUESTS, via_account=True
+        )
+
+    def _requests_listed(
+        self, pages: Sequence[str], key: str, *, via_account: bool = False
+    ) -> list[SupportRequest] | None:
+        """A list of requests, read from its page: remembered, linked from here or home,
+        else (``via_account``: read rarely, so worth a look there) from the account page."""
         browsing = self._browsing
         support = SupportRequestsPage(self.page, self.words)
-        heading = self.page.get_by_role(
-            "heading", name=name_pattern(self.words.support_request_pages)
-        ).filter(visible=True)
-        remembered = self.remembered.get(SUPPORT_REQUESTS)
+        heading = self.page.get_by_role("heading", name=name_pattern(pages)).filter(visible=True)
+        remembered = self.remembered.get(key)
         if remembered:
             if browsing.goto(remembered, ok_below=400) is not None:
                 browsing.check_page()
                 if wait_visible(heading, look_ms()):
                     return support.requests()
-            self.remembered.pop(SUPPORT_REQUESTS, None)
+            self.remembered.pop(key, None)
         # Optional in the contract: a short look, so that a shop without one is not slow.
-        link = browsing.find_from_here_or_home(self.words.support_request_pages, optional_ms())
+        link = browsing.find_from_here_or_home(pages, optional_ms())
+        if link is None and via_account:
+            account = account_page_link(self.page, self.words, optional_ms())
+            if account is not None:
+                browsing.follow(account)
+                link = SitePage(self.page, self.words).find_now(pages)
         if link is not None:
-            note(SUPPORT_REQUESTS, link)
+            note(key, link)
             browsing.follow(link, arrived=heading)
-        elif not self._go_to_start(SUPPORT_REQUESTS):
+        elif not self._go_to_start(key):
             return None
         wait_visible(heading, look_ms())
-        self.remembered[SUPPORT_REQUESTS] = self.page.url
+        self.remembered[key] = self.page.url
         return support.requests()
+
+    @_as_agent_errors
+    def return_kind(self, order: Order) -> str | None:
+        """What starting a return for ``order`` opens, looked at in a tab of its own (read
+        only): "request" (a form per item, no label), "label", or None (no form reached)."""
+        if not order.url:
+            return None
+        side = self.page.context.new_page()
+        try:
+            install_dialog_handlers(side, self.words)
+            browsing = Browsing(side, self.site_url, self.words, remembered={})
+            if browsing.goto(order.url, ok_below=400) is None:
+                return None
+            browsing.check_page()
+            entry = OrderPage(side, self.words).return_entry()
+            if entry is None:
+                return None
+            target = browsing.click_maybe_new_page(entry)
+            form = ReturnPage(target, self.words)
+            if not wait_visible(form.item_boxes().or_(form.product_field()), look_ms()):
+                return None
+            return "request" if form.is_request() else "label"
+        finally:
+            for page in side.context.pages:
+                if page is side or page.opener == side:
+                    with contextlib.suppress(PlaywrightError):
+                        page.close()
 
     # -- returns ----------------------------------------------------------------------
     @_as_agent_errors

@@ -214,6 +214,16 @@ class Vocabulary:
         "Personal Details",
         "Personal Information",
     )
+    # Words of an account page's headings that name a part of it, not its holder: a heading
+    # of capitalised words is read as the holder's name only without any of these.
+    account_section_words: Words = tuple(
+        """account accounts order orders address addresses book information info contact
+        details billing shipping delivery newsletter newsletters settings profile dashboard
+        wish wishlist list payment payments password history returns return rewards points
+        recent default subscription subscriptions downloads transactions overview welcome my
+        your store shop help service support messages cases requests saved cards security
+        preferences""".split()  # noqa: SIM905 (a word list reads best as words)
+    )
 
     # 3. Orders and status
     order_list_links: Words = ("Order History", "My Orders", "Orders", "Order Status")
@@ -272,7 +282,7 @@ class Vocabulary:
         "Order ID",
         "Order Reference",
     )
-    contact_email_labels: Words = ("Email", "Email Address")
+    contact_email_labels: Words = ("Email", "Email Address", "E-mail", "E-Mail Address")
     name_labels: Words = ("Name", "Full Name")
     first_name_labels: Words = ("First Name",)
     last_name_labels: Words = ("Last Name",)
@@ -284,6 +294,24 @@ class Vocabulary:
         "Your Message",
         "How can we help?",
         "What's on your mind?",
+        "Enquiry",  # a stock contact form: Your Name, E-Mail Address, Enquiry
+        "Inquiry",
+    )
+    # A contact form's answer that says it was sent, with no reference in it: "Your enquiry
+    # has been successfully sent to the store owner!", "Thanks for contacting us".
+    contact_sent_words: Words = (
+        "successfully sent",
+        "has been sent",
+        "have been sent",
+        "we have received your",
+        "we've received your",
+        "thank you for contacting",
+        "thanks for contacting",
+        "thank you for your message",
+        "thank you for your enquiry",
+        "message sent",
+        "we will get back to you",
+        "we'll get back to you",
     )
     contact_submit: Words = ("Submit", "Send", "Send Message")
     # e.g. "Thanks! Your case number is CS-482913." -> group 1 is the reference.
@@ -291,6 +319,13 @@ class Vocabulary:
         r"\b(?:case|reference|ticket|request)\b" + _REFERENCE_INTRO + _REFERENCE
     )
     support_request_pages: Words = ("Support Requests", "My Cases", "My Requests", "Messages")
+    # A shop's list of return requests, where a request that answered with no number shows.
+    return_request_pages: Words = (
+        "Product Returns",
+        "My Returns",
+        "Return Requests",
+        "View your return requests",
+    )
 
     # 5. Starting a return
     return_entry: Words = (
@@ -301,6 +336,24 @@ class Vocabulary:
         "Return",
     )
     return_reason_labels: Words = ("Reason",)
+    # A return that is a request (a form per item: product, quantity, reason, details; no
+    # number, no label): what its fields are labelled and what its answer says.
+    return_product_labels: Words = ("Product Name", "Product")
+    return_quantity_labels: Words = ("Quantity", "Qty")
+    return_details_labels: Words = (
+        "Faulty or other details",
+        "Other details",
+        "Details",
+        "Comments",
+        "Comment",
+    )
+    return_request_sent_words: Words = (
+        "return request",
+        "request has been sent",
+        "thank you for submitting",
+        "has been received",
+        "we have received your return",
+    )
     preferred_reason_pattern: str = r"no longer needed|no longer wanted|changed my mind|other"
     # A reason option that is a prompt, not a reason.
     placeholder_option_pattern: str = r"^\W*(select|choose|please select|please choose)\b|^\W*$"

@@ -6,14 +6,15 @@ code. The tree, with exit codes::
 
     OrderAgentError                 1  anything unexpected
     ├── UsageError                  2  bad arguments
-    │   └── ConfigError             2  a missing or malformed setting
+    │   ├── ConfigError             2  a missing or malformed setting
+    │   └── OrderNotFound           2  not in the account's order list (the orders it
+    │                                  lists are named)
     ├── NeedsHuman                  3  a person has to step in
     │   ├── CredentialsRejected        wrong e-mail or password
     │   ├── AccountLocked              too many attempts
     │   ├── BotCheck                   "verify you are human"
     │   ├── TwoStepCodeMissing         the site asks for a code, no TOTP secret set
     │   ├── UnsafeSignIn               sign-in form on another origin / plain http
-    │   ├── OrderNotFound              not in the account's order list
     │   ├── ReturnRefused              the site refused the return
     │   ├── ItemNotOnOrder             --item names nothing the return form lists
     │   ├── UnknownStatus              a status word outside the contract, statuses
@@ -111,8 +112,9 @@ class UnsafeSignIn(NeedsHuman):
     pass
 
 
-class OrderNotFound(NeedsHuman):
-    pass
+class OrderNotFound(UsageError):
+    """The account's order list has no such order: the number given is to check (exit 2,
+    for every command alike, the orders the list shows in the message)."""
 
 
 class ReturnRefused(NeedsHuman):

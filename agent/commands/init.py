@@ -62,8 +62,8 @@ class ClickPrompter:
     def ask(self, question: str, default: str | None = None) -> str:
         return str(click.prompt(question, default=default or None, show_default=bool(default)))
 
-    def confirm(self, question: str) -> bool:
-        return bool(click.confirm(question, default=False))
+    def confirm(self, question: str, *, default: bool = False) -> bool:
+        return bool(click.confirm(question, default=default))
 
     def ask_secret(self, question: str) -> str:
         return str(click.prompt(question, hide_input=True))
@@ -273,7 +273,8 @@ def command(
     flags_given = any((site_url, email, name, password_stdin, password_command is not None))
     earlier = None if flags_given else _earlier_set_up()
     if earlier is not None and (
-        prompter.confirm(f"{config_file()} is set up already. Keep it?")
+        # Enter keeps it: asking everything again is the rarer wish.
+        prompter.confirm(f"{config_file()} is set up already. Keep it?", default=True)
         if interactive
         else schedule is not None
     ):

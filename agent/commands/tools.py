@@ -207,6 +207,43 @@ def demo(verbose: bool) -> int:
 
 
 @click.command(
+    "install-browser",
+    short_help="Make sure a Chromium is there to drive (installs one if needed).",
+    help="Finds the Chromium order-agent drives (ORDER_AGENT_BROWSER, Playwright's own "
+    "download, or chromium / chromium-browser / google-chrome on PATH) and, when there is "
+    "none, installs one: `playwright install chromium`, else on Debian/Ubuntu as root "
+    "`apt-get install chromium` (waiting for the package manager when another install "
+    "holds it). Prints where the Chromium is.",
+    epilog=epilog(
+        [
+            f"{PROG} install-browser",
+            f"ORDER_AGENT_BROWSER=/usr/bin/chromium {PROG} install-browser",
+        ],
+        (EXIT_OK, EXIT_USAGE, EXIT_ERROR),
+        {
+            EXIT_OK: "a Chromium is there (found, or installed now)",
+            EXIT_USAGE: "ORDER_AGENT_BROWSER names no program",
+            EXIT_ERROR: "none found and none could be installed: the message says what to do",
+        },
+    ),
+)
+def install_browser() -> int:
+    from agent.browser import BROWSER_ENV, BrowserNotFound, ensure_browser, find_browser
+
+    try:
+        find_browser()  # a wrong ORDER_AGENT_BROWSER is a setting to fix, not to install over
+    except BrowserNotFound as exc:
+        raise UsageError(str(exc), hint=f"unset {BROWSER_ENV} or point it at a Chromium") from None
+    try:
+        path = ensure_browser()
+    except BrowserNotFound as exc:
+        click.echo(f"{PROG}: {exc}", err=True)
+        return EXIT_ERROR
+    click.echo(f"{PROG}: using Chromium at {path}")
+    return EXIT_OK
+
+
+@click.command(
     "completion",
     short_help="Print the shell completion script for bash, zsh or fish.",
     help="Prints the script that completes order-agent's commands and options in SHELL. "

@@ -588,10 +588,13 @@ class Ledger:
             events.insert_event(conn, row["id"], now, kind, dict(data or {}))
 
     def record_notification(
-        self, key: OrderKey, event: str, title: str, *, delivered: bool
+        self, key: OrderKey, event: str, title: str, *, delivered: bool, configured: bool = True
     ) -> None:
+        """A change told (``configured``: a notifier was set up to send it)."""
         self.record_event(
-            key, "notification", {"event": event, "title": title, "delivered": delivered}
+            key,
+            "notification",
+            {"event": event, "title": title, "delivered": delivered, "configured": configured},
         )
 
     def events(self, key: OrderKey) -> list[Event]:

@@ -337,3 +337,39 @@ def test_the_completion_protocol_answers_directly(tmp_path: Path):
         printed = order_agent_process(tmp_path, "completion", shell, script=True)
         assert printed.returncode == 0
         assert marker in printed.stdout and "_ORDER_AGENT_COMPLETE" in printed.stdout
+
+
+def test_no_browser_to_start_is_one_line_with_the_command_that_fixes_it(
+    shop: ShopServer, tmp_path: Path
+) -> None:
+    # No Chromium anywhere: an empty PATH for browsers, an empty Playwright download folder.
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    env = {
+        "ORDER_AGENT_SITE_URL": shop.region_url("us"),
+        "ORDER_AGENT_EMAIL": JANE,
+        "ORDER_AGENT_PASSWORD": PASSWORD,
+        "ORDER_AGENT_DATA_DIR": str(tmp_path / "data"),
+        "PATH": str(empty),
+        "PLAYWRIGHT_BROWSERS_PATH": str(empty),
+    }
+    done = order_agent_process(tmp_path, "status", "70001", env=env)
+
+    assert done.returncode == 2, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("order-agent:")]
+    assert line.startswith("order-agent: no Chromium found to start")
+    assert "`order-agent install-browser`" in line
+    assert "Traceback" not in done.stderr and "Executable doesn't exist" not in done.stderr
+
+    wrong = order_agent_process(
+        tmp_path, "status", "70001", env={**env, "ORDER_AGENT_BROWSER": str(empty / "chrome")}
+    )
+    assert wrong.returncode == 2, wrong.stderr
+    assert "is not an executable file" in wrong.stderr
+
+
+def test_install_browser_says_which_chromium_it_found(tmp_path: Path) -> None:
+    done = order_agent_process(tmp_path, "install-browser")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("order-agent: using Chromium at /")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -175,3 +176,39 @@ def test_a_shop_that_hides_its_ways_in_is_taught_by_the_profiles_start_paths(
 
     status = order_agent("status", "70001", "--json", region="doctor-paths")
     assert (status.code, status.json["status"]) == (0, "processing")
+
+
+def test_doctor_says_only_what_it_saw_on_a_shop_without_returns_or_list_statuses(
+    order_agent: OrderAgent, shop: ShopServer
+) -> None:
+    # No statuses on the order list, no online returns, the order page's status as a badge.
+    shop.add_region(
+        replace(
+            US,
+            prefix="doctor-quiet",
+            list_shows_status=False,
+            returns_offered=False,
+            status_layout="heading",
+            items_layout="table_totals",
+            promo_dialog=False,
+        )
+    )
+
+    checked = order_agent("doctor", "--json", region="doctor-quiet")
+    rows = _rows(checked.json)
+
+    status = rows["order status"]
+    assert status["found"] is True
+    assert "badge by the order's heading" in status["matched"]
+    # Items counted as the order has them: its totals rows are no items.
+    [opened] = re.findall(r"Order #MK-(\d+)", rows["order"]["matched"])
+    count = len(shop.order_items("doctor-quiet", opened))
+    assert f", {count} item{'s' if count != 1 else ''}" in status["matched"], status["matched"]
+    # The return entry is either checked on a delivered order, with no profile line where the
+    # page names no return at all, or not checked and said so: never "All steps found".
+    entry = rows["return entry"]
+    assert entry["found"] is not True
+    assert entry["add_to_profile"] == []
+    printed = order_agent("doctor", region="doctor-quiet")
+    assert "All " not in printed.stdout
+    assert "not checked" in printed.stdout or "may not offer returns online" in printed.stdout

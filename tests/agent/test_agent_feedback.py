@@ -160,3 +160,22 @@ def test_verbose_with_json_keeps_one_object_on_stdout_and_tells_the_rest_on_stde
     [handled] = [entry for entry in logged if entry["event"] == "order handled"]
     assert (handled["order"], handled["outcome"], handled["command"]) == ("70001", "done", "status")
     assert "\x1b" not in done.stdout + done.stderr
+
+
+def test_on_a_terminal_log_lines_go_to_the_log_file_not_between_the_steps(
+    shop: ShopServer, tmp_path: Path
+):
+    # A scheduled pass whose order the shop does not list: a finding, logged as a warning.
+    env = agent_env(shop, tmp_path, NO_COLOR="1", ORDER_AGENT_DEMO_DIR=str(tmp_path / "demo"))
+    added = piped(env, tmp_path / "cwd", "add", "99999", "--no-check")
+    assert added.returncode == 0, added.stderr
+    code, _seen, shown = on_a_terminal(env, tmp_path / "cwd", "run")
+
+    assert code in (0, 3, 75), shown
+    assert "[warning" not in shown and "run_id=" not in shown and "kind=" not in shown, shown
+    # A variable the agent does read is no "unknown environment variable".
+    assert "ORDER_AGENT_DEMO_DIR" not in shown, shown
+    logged = (tmp_path / "data" / "logs" / "order-agent.log").read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in logged.splitlines()]
+    assert any(line.get("event") == "finding" for line in lines), logged
+    assert PASSWORD not in logged

@@ -8,12 +8,13 @@ import pytest
 
 from fixtures.regions import UK, US
 from fixtures.server import ShopServer
-from flows.account_names import name_in_greeting
+from flows.account_names import name_in_greeting, name_in_heading
 from flows.vocabulary import DEFAULT_VOCABULARY
 
 from .conftest import OrderAgent
 
 DETAILS_ONLY = replace(US, prefix="name-details", name_display="details")
+HEADING_ONLY = replace(US, prefix="name-heading", name_display="heading")
 NAMELESS = replace(UK, prefix="name-none", name_display="none")
 
 
@@ -85,10 +86,44 @@ def test_with_no_name_anywhere_a_submit_stops_and_says_which_variable_to_set(
 
     looked = order_agent("status", "70001", "--json", region="name-none")
     assert (looked.code, looked.json["status"]) == (0, "processing")
+    # A dry run takes the real run's path up to the click: it stops the same way.
     dry = order_agent("cancel", "70001", "--dry-run", "--json", region="name-none")
-    assert dry.code == 0, dry.stderr
+    assert dry.code == 2, dry.stderr
+    assert dry.said[0] == stopped.said[0]
     assert shop.inbox("name-none") == []
 
     sent = order_agent("cancel", "70001", "--json", region="name-none", name="Jane Q. Shopper")
     assert sent.code == 0, sent.stderr
     assert _sent_name(shop, "name-none") == "Jane Q. Shopper"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Pat Ever", "Pat Ever"),
+        ("Jane Q. Shopper", "Jane Q. Shopper"),
+        ("My Account", None),
+        ("Address Book", None),
+        ("Contact Information", None),
+        ("Default Billing Address", None),
+        ("Order History", None),
+        ("Jane", None),  # one word: a first name says too little from a heading
+    ],
+)
+def test_a_name_is_read_from_a_heading_that_is_only_a_name(text: str, name: str | None) -> None:
+    assert name_in_heading(text, DEFAULT_VOCABULARY) == name
+
+
+def test_an_account_page_that_shows_the_name_as_a_heading_names_the_request(
+    order_agent: OrderAgent, shop: ShopServer
+) -> None:
+    # No greeting, no name fields: "Jane Shopper" as a heading of the account page.
+    shop.add_region(HEADING_ONLY)
+
+    dry = order_agent("cancel", "70001", "--dry-run", "--json", region="name-heading")
+    assert dry.code == 0, dry.stderr
+    sent = order_agent("cancel", "70001", "--json", region="name-heading")
+
+    assert sent.code == 0, sent.stderr
+    assert _sent_name(shop, "name-heading") == "Jane Shopper"
+    assert "Thank you, Jane Shopper" in str(shop.inbox("name-heading")[0]["message"])

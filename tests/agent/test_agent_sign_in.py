@@ -98,14 +98,14 @@ def test_someone_elses_order_is_not_found_and_the_visible_ones_are_listed(
 ):
     run = order_agent("cancel", "70099", "--json")
 
-    assert run.code == 3
-    assert (run.json["outcome"], run.json["error"]) == ("needs_human", "OrderNotFound")
+    assert run.code == 2
+    assert (run.json["outcome"], run.json["error"]) == ("error", "OrderNotFound")
     message = run.json["message"]
     assert "70099" in message and "not" in message
     assert "MK-70001" in message and "MK-70012" in message
-    assert "ORDER_AGENT_EMAIL" in run.json["hint"]
-    assert run.json["phone"] == PHONES["us"]
-    assert f"customer service: {PHONES['us']}" in run.said
+    assert "the account signed in is the one that placed the order" in run.json["hint"]
+    # The user's input to check, not a person's to call about: no customer-service phone.
+    assert "phone" not in run.json
     assert shop.inbox("us") == []
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from agent.output import CORE_KEYS
 from fixtures.regions import US
+from fixtures.server import ShopServer
 from tests.support.people import PHONES
 
 from .conftest import OrderAgent
@@ -102,3 +103,17 @@ def test_an_unknown_status_word_needs_a_person_with_evidence_and_phone(
         )
         for line in run.said
     ), run.said
+
+
+def test_status_after_a_request_says_it_was_requested_not_to_cancel_again(
+    order_agent: OrderAgent, shop: ShopServer
+) -> None:
+    sent = order_agent("cancel", "70001", "--json", name="Jane Shopper")
+    assert sent.code == 0, sent.stderr
+
+    looked = order_agent("status", "70001", "--json")
+
+    assert looked.code == 0, looked.stderr
+    message = looked.json["message"]
+    assert f"Its cancellation was requested (case {sent.json['reference']})" in message
+    assert "order-agent cancel" not in message

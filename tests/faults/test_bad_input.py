@@ -93,12 +93,13 @@ def test_malformed_site_url_exits_2(agent: AgentCLI, site_url: str, wanted: str)
 
 def test_unknown_order_says_which_orders_the_account_shows(agent: AgentCLI) -> None:
     run = agent.run("status", "70099", "--json")  # Olga's order: not on Jane's list
-    assert run.code == EXIT_NEEDS_HUMAN, run.explain()
+    # The number given is the user's to check: exit 2, as for every command.
+    assert run.code == EXIT_USAGE, run.explain()
     assert_one_clean_message(run)
     assert run.said[0].startswith("order 70099 is not in this account's order list")
     for shown in ("MK-70001", "MK-70004", "MK-70012"):
         assert shown in run.said[0]
-    assert run.json["outcome"] == "needs_human" and run.json["error"] == "OrderNotFound"
+    assert run.json["outcome"] == "error" and run.json["error"] == "OrderNotFound"
 
 
 @pytest.mark.ui_sign_in  # the sign-in attempts are the subject

@@ -17,6 +17,7 @@ from fixtures.regions import US
 from fixtures.server import ShopServer
 from flows.labels import pdf_text
 from tests.support.agent_cli import AgentCLI
+from tests.support.storefronts import OPENCART
 
 EXIT_TRY_LATER = 75
 CONTACT_POST = r"/us/contact-us$"
@@ -96,3 +97,22 @@ def test_a_return_answered_by_signing_us_out_is_settled_and_sent_once_in_the_sam
     # Signed in again, read the order page first (no return had landed), then sent once.
     assert len(shop.returns("us")) == 1
     assert len(shop.sign_in_attempts("us")) == 2
+
+
+def test_a_return_request_whose_answer_was_lost_is_found_on_the_shops_returns_list(
+    agent: AgentCLI, shop: ShopServer
+) -> None:
+    # A shop whose return is a request: its order page never shows it, its "Product
+    # Returns" list does. One item, so one request.
+    shop.add_region(OPENCART)
+    shop.fail(r"route=account/return/add&order_id=70012", "5xx_after", method="POST")
+    failed = agent.run("return", "70012", region="oc")
+    assert failed.code == EXIT_TRY_LATER, failed.explain()
+    [asked] = shop.returns("oc")  # the shop did get it
+
+    again = agent.run("return", "70012", "--json", region="oc")
+    assert again.code == 0, again.explain()
+    assert again.json["action"] == "none"
+    assert "already sent" in again.json["message"]
+    assert again.json["reference"] == asked["return_number"]
+    assert len(shop.returns("oc")) == 1  # found on Product Returns, not asked again

@@ -21,6 +21,10 @@ VARIANTS = {
                              items_heading="Your order"),
     # A list, under a heading that is not "Items".
     "items-list": replace(US, prefix="items-list", items_heading="In your bag"),
+    # The totals in the items' own table body, spanning two columns; "Line price incl. tax".
+    "items-totals": replace(US, prefix="items-totals", items_layout="table_totals"),
+    # Cards, the quantity a badge on each picture, before the name.
+    "items-cards": replace(UK, prefix="items-cards", items_layout="cards"),
 }  # fmt: skip
 
 
@@ -43,6 +47,10 @@ def test_items_are_read_with_names_quantities_prices_and_final_sale(
     assert all(item.returnable is not item.final_sale for item in order.items)
     assert all(item.price and item.price.startswith(currency) for item in order.items)
     assert all(item.quantity >= 1 for item in order.items)
+    assert not any("total" in name.lower() for name in names)
+    quantities = {item.name: item.quantity for item in order.items}
+    seeded = {i["name"]: i["quantity"] for i in shop.order_items(region.prefix, "70004")}
+    assert quantities == seeded
 
 
 def test_the_table_and_the_list_give_the_same_items(open_site: OpenSite, shop: ShopServer) -> None:

@@ -12,6 +12,7 @@ from fixtures.server import ShopServer
 from ordercore.errors import OrderNotFound, SiteNotUnderstood
 from ordercore.models import OrderStatus, StatusPlace
 from tests.support.people import JANE
+from tests.support.storefronts import OPENCART
 
 from .shopper import OpenSite
 
@@ -72,3 +73,45 @@ def test_a_row_of_another_order_that_holds_this_number_is_not_this_orders(
     order = site.open_order("70001")
 
     assert (order.status, order.number) == (OrderStatus.PROCESSING, "MK-70001")
+
+
+def test_a_return_that_is_a_request_asks_for_each_returnable_item_once(
+    open_site: OpenSite, shop: ShopServer
+):
+    # OpenCart's returns: a "Return" icon per item, a form per item, no number, no label.
+    shop.add_region(OPENCART)
+    site = open_site("oc")
+    order = site.open_order("70004")
+    returnable = [i["name"] for i in shop.order_items("oc", "70004") if not i["final_sale"]]
+
+    dry = site.start_return(order, dry_run=True)
+    assert (dry.kind, dry.reference) == ("request", None)
+    assert shop.returns("oc") == []
+
+    receipt = site.start_return(site.open_order("70004"))
+
+    assert receipt.kind == "request"
+    assert receipt.items == tuple(returnable)
+    assert receipt.not_sent == ()
+    assert "sent to the relevant department" in (receipt.confirmation or "")
+    requests = shop.returns("oc")
+    assert [r["items"] for r in requests] == [[name] for name in returnable]
+    assert all(r["method"] == "request" for r in requests)
+    assert all(list(r["reasons"].values()) == ["Other, please supply details"] for r in requests)
+    listed = site.return_requests()
+    assert listed is not None
+    numbers = {r["return_number"] for r in requests}
+    assert {r.reference for r in listed if r.order == "70004"} == numbers
+
+
+def test_a_return_request_for_one_named_item_opens_that_items_own_form(
+    open_site: OpenSite, shop: ShopServer
+):
+    shop.add_region(OPENCART)
+    site = open_site("oc")
+
+    receipt = site.start_return(site.open_order("70004"), items=["Logo Cashmere Scarf"])
+
+    assert receipt.items == ("Logo Cashmere Scarf",)
+    [request] = shop.returns("oc")
+    assert request["items"] == ["Logo Cashmere Scarf"]

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from pydantic import SecretStr
 
+from agent.password_sources import password_file, store_in_file
+from agent.user_config import write_config
 from fixtures.server import ShopServer
 from tests.support.people import JANE, JANE_NAME, PASSWORD
 
@@ -113,3 +116,53 @@ def test_init_on_a_terminal_survives_a_wrong_password_and_status_works_from_its_
         assert secret not in status.stdout + status.stderr
     assert files_holding(fresh_home.path, PASSWORD) == [fresh_home.password_file]
     assert files_holding(fresh_home.path, WRONG_PASSWORD) == []
+
+
+def test_a_misspelt_shop_address_is_asked_again_at_once(
+    shop: ShopServer, fresh_home: FreshHome
+) -> None:
+    # A host name that does not exist is a typo: said at once, before e-mail and password
+    # are asked for (and lost to a later "the shop stayed unavailable").
+    argv = init_argv()
+    child = pexpect.spawn(
+        argv[0], argv[1:], env=fresh_home.env(), cwd=str(fresh_home.work), encoding="utf-8",
+        timeout=PROMPT_TIMEOUT_S, dimensions=(50, 200),
+    )  # fmt: skip
+    transcript = io.StringIO()
+    child.logfile_read = transcript
+    child.expect("Shop address")
+    child.sendline("https://shop.exmaple.invalid/us/")
+    child.expect("there is no host named shop.exmaple.invalid: check the address")
+    child.expect("Shop address")
+    child.sendline(shop.region_url("us"))
+    child.expect("E-mail")
+    child.terminate(force=True)
+    assert "Password" not in transcript.getvalue()
+
+
+def test_enter_keeps_an_earlier_set_up(
+    fresh_home: FreshHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(fresh_home.path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(fresh_home.path / ".config"))
+    write_config(
+        fresh_home.config_file,
+        {"ORDER_AGENT_SITE_URL": "https://shop.example.com/", "ORDER_AGENT_EMAIL": JANE},
+        header="an earlier init",
+    )
+    store_in_file(password_file(fresh_home.config_dir), SecretStr(PASSWORD))
+    before = fresh_home.config_file.read_text(encoding="utf-8")
+    argv = init_argv()
+    child = pexpect.spawn(
+        argv[0], argv[1:], env=fresh_home.env(), cwd=str(fresh_home.work), encoding="utf-8",
+        timeout=PROMPT_TIMEOUT_S, dimensions=(50, 200),
+    )  # fmt: skip
+    child.expect(re.escape("is set up already. Keep it? [Y/n]"))
+    child.sendline("")  # Enter: keep it, not ask everything again
+    child.expect(r"every 15 minutes")
+    child.sendline("no")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    assert fresh_home.config_file.read_text(encoding="utf-8") == before

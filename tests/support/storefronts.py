@@ -216,3 +216,63 @@ SHOP_SPARSE = replace(
     return_confirmation="Return number {rma}",
     cookie_accept="I Agree",
 )
+
+# -- a third platform's layout (OpenCart 3's default theme, see docs/shops.md "Layouts") -----
+# Routes in the query string; the order list's rows hold "#70001" in a plain cell and an eye
+# icon titled "View"; the order page's status only in its "Order History" table (oldest
+# first); a contact form of name, e-mail and enquiry answered with no reference; returns as a
+# request per item (no number, no label); a page whose <html>/<body> have no height.
+OPENCART_PATHS = Paths(
+    sign_in="/index.php?route=account/login",
+    two_step="/index.php?route=account/login/code",
+    sign_out="/index.php?route=account/logout",
+    account="/index.php?route=account/account",
+    orders="/index.php?route=account/order",
+    order="/index.php?route=account/order/info&order_id={order}",
+    order_return="/index.php?route=account/return/add&order_id={order}",
+    label="/index.php?route=account/return/label&rma={rma}",
+    contact="/index.php?route=information/contact",
+    help="/index.php?route=information/information&information_id=7",
+    cases="/index.php?route=account/enquiries",
+    returns_list="/index.php?route=account/return",
+    info="/index.php?route=information/information&slug={slug}",
+    register="/index.php?route=account/register",
+)
+OPENCART = replace(
+    US,
+    prefix="oc",
+    paths=OPENCART_PATHS,
+    store_name="Your Store",
+    account_menu="My Account",
+    sign_in_link="Login",
+    sign_in_heading="Account Login",
+    email_label="E-Mail Address",
+    sign_in_submit="Login",
+    submit_control="input",
+    sign_out="Logout",
+    sign_out_control="link",
+    order_list_link="Order History",
+    order_list_heading="Order History",
+    order_list_layout="view_icon",
+    order_number_prefix="",
+    order_heading_format="Order Information",
+    order_number_label="Order ID",
+    status_label="Status",
+    status_layout="history",
+    history_order="asc",
+    status_words={**US_STATUS_WORDS, "placed": "Pending"},
+    items_layout="table",
+    items_columns=("Product Name", "Quantity", "Price"),
+    items_heading="Products",
+    contact_form="bare",
+    contact_link="Contact Us",
+    contact_heading="Contact Us",
+    contact_submit="Submit",
+    support_page=None,
+    return_kind="request",
+    return_entry="Return",
+    returns_list_page="Product Returns",
+    zero_height_root=True,
+    cookie_dialog=False,
+    promo_dialog=False,
+)

@@ -739,7 +739,7 @@ def test_verbose_has_help_text_everywhere(capsys: pytest.CaptureFixture[str]) ->
     wanted = "-v, --verbose  Print each step on stderr as it happens"
     assert wanted in _help_of(capsys)
     for command in COMMANDS:
-        if command in ("completion", "history", "init", "worker", "beat"):
+        if command in ("completion", "history", "init", "worker", "beat", "install-browser"):
             # a script, a report, a dialogue: each prints all it does anyway; the Celery
             # services log every task they take
             continue
@@ -778,6 +778,7 @@ EXIT_CODES_BY_COMMAND = {
     "site": {0, 2, 1},
     "demo": {0, 75, 3, 2, 1, 130},
     "completion": {0, 2},
+    "install-browser": {0, 2, 1},
     "history": {0, 2, 1, 130},
     "init": {0, 75, 3, 2, 1, 130},
     # Celery's own services: SIGTERM or Ctrl-C is their ordinary (warm) shutdown, 0.

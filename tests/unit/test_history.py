@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -203,3 +204,46 @@ def test_a_return_followed_to_its_refund_reads_in_the_timeline(
     assert ("Return followed", "refund shown: $48.00") in said
     assert ("Ended: refunded", "refunded $48.00") in said
     assert history.state == "refunded"
+
+
+def test_the_history_says_only_what_happened(tmp_path: Path, clock: Clock) -> None:
+    with Ledger.open(tmp_path, clock=clock) as ledger:
+        ledger.track(key("70001"), Goal.CANCEL, every=timedelta(minutes=15))
+        # Told with no notifier set up: nothing failed to be delivered.
+        ledger.record_notification(
+            key("70001"), "request_sent", "Cancellation requested", delivered=False,
+            configured=False,
+        )  # fmt: skip
+        # An interrupted try that never reached the shop, then the request that did.
+        lost = ledger.begin_intent(key("70001"), IntentKind.CANCELLATION_REQUEST, {"m": "x"})
+        ledger.fail_intent(lost, "TimeoutError", definitely_not_sent=False)
+        ledger.resolve_intent(lost, None, "support requests page")
+        sent = ledger.begin_intent(key("70001"), IntentKind.CANCELLATION_REQUEST, {"m": "x"})
+        ledger.complete_intent(sent, "CS-2002")
+        ledger.forget(key("70001"))
+
+    text = render_text(load_history(tmp_path), tmp_path)
+
+    assert "could not be delivered" not in text
+    assert "Change noted (no notifications set up)" in text
+    assert "not sent" not in text
+    assert "an interrupted try never reached the shop" in text
+    assert "forgotten: forgotten" not in text
+
+
+def test_times_are_shown_in_the_local_zone_and_kept_in_utc_in_the_json(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    try:
+        with Ledger.open(tmp_path, clock=clock) as ledger:
+            ledger.track(key("70001"), Goal.CANCEL, every=timedelta(minutes=15))
+        histories = load_history(tmp_path)
+        text = render_text(histories, tmp_path)
+        assert "2026-03-01 11:00 CET" in text  # 10:00 UTC
+        [order] = history_json(histories, tmp_path)["orders"]
+        assert order["entries"][0]["at"] == "2026-03-01T10:00:00+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -500,6 +500,7 @@ def test_events_carry_their_time_and_data(ledger: Ledger, clock: Clock) -> None:
         "event": "request_sent",
         "title": "Cancellation requested",
         "delivered": False,
+        "configured": True,
     }
 
 
