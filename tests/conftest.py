@@ -191,14 +191,15 @@ def ledger_url(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str | None]:
     """Runs the test once per ledger backend: None (the SQLite file in the data dir), then
-    the URL of a fresh PostgreSQL database, also set for ``tests.support.ledgers`` and
-    handed to agent subprocesses."""
+    the URL of a fresh PostgreSQL database (a copy of one at the current schema; empty
+    for a test marked ``new_ledger``), also set for ``tests.support.ledgers`` and handed
+    to agent subprocesses."""
     if getattr(request, "param", "sqlite") == "sqlite":
         monkeypatch.delenv(TEST_DATABASE_URL, raising=False)
         yield None
         return
     databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    url = databases.create()
+    url = databases.create(empty=request.node.get_closest_marker("new_ledger") is not None)
     monkeypatch.setenv(TEST_DATABASE_URL, url)
     try:
         yield url

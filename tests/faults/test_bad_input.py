@@ -28,8 +28,10 @@ def assert_one_clean_message(run: AgentRun) -> None:
 
 
 # -- arguments and settings: refused before any browser starts -----------------------------
+# (no pre-seeded data dir: nothing may be set up before the refusal)
 
 
+@pytest.mark.ui_sign_in
 @pytest.mark.parametrize(
     ("args", "wanted"),
     [
@@ -48,6 +50,7 @@ def test_malformed_arguments_exit_2(agent: AgentCLI, args: tuple[str, ...], want
     assert not agent.data_dir.exists()  # refused before anything was set up
 
 
+@pytest.mark.ui_sign_in
 @pytest.mark.parametrize(
     ("missing", "variable"),
     [
@@ -99,6 +102,7 @@ def test_unknown_order_says_which_orders_the_account_shows(agent: AgentCLI) -> N
     assert run.json["outcome"] == "error" and run.json["error"] == "OrderNotFound"
 
 
+@pytest.mark.ui_sign_in  # the sign-in attempts are the subject
 def test_wrong_password_is_tried_once_until_the_credentials_change(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
@@ -119,6 +123,7 @@ def test_wrong_password_is_tried_once_until_the_credentials_change(
     assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, True]
 
 
+@pytest.mark.ui_sign_in  # the sign-in attempts are counted
 def test_locked_account_needs_a_person(agent: AgentCLI, shop: ShopServer) -> None:
     with shop.shop.lock:
         state = shop.shop.state("us")

@@ -38,7 +38,7 @@ class MeasuredRun:
 
 def run_measured(agent: AgentCLI, *args: str, **env: str) -> MeasuredRun:
     """``order-agent ARGS`` as a process, with the peak RSS of its biggest process."""
-    environment = agent.env(**env)
+    environment = agent.prepare(args, **env)
     out, err = agent.home / "stdout", agent.home / "stderr"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(

@@ -37,10 +37,12 @@ def test_a_page_slower_than_every_wait_is_site_unavailable_and_nothing_is_sent(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
     # Held until the test ends (reset releases it): slower than any wait, on any machine.
-    # Only page loads get a short time-out; clicks keep theirs, so a busy CPU cannot turn a
-    # promotion overlay that closes a little late into a different failure.
+    # Page loads get a short time-out. The click on the order's link waits for the held
+    # page to start for a click's whole time-out, on each of the three attempts: 5 s, not
+    # the default 15 s; still five times the 1 s tries that close a promotion, so a busy
+    # CPU cannot turn an overlay that closes a little late into a different failure.
     shop.fail(ORDER_PAGE, "slow", delay=600, times=10)
-    run = agent.run("cancel", "70001", navigation_timeout_ms="2000")
+    run = agent.run("cancel", "70001", navigation_timeout_ms="2000", timeout_ms="5000")
     assert run.code == EXIT_TRY_LATER, run.explain()
     assert run.said[0].startswith("the shop stayed unavailable after 3 attempts")
     assert run.said[0].endswith("(nothing was sent; run the command again later)")
@@ -51,11 +53,12 @@ def test_a_page_slower_than_the_configured_timeout_is_site_unavailable(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
     shop.fail(ORDER_PAGE, "slow", delay=600, times=10)
-    run = agent.run("cancel", "70001", navigation_timeout_ms="1000")
+    run = agent.run("cancel", "70001", navigation_timeout_ms="1000", timeout_ms="5000")
     assert run.code == EXIT_TRY_LATER, run.explain()
     assert shop.inbox("us") == []
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted: the first one through the pages
 def test_session_expired_mid_flow_signs_in_again_and_finishes(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
@@ -67,6 +70,7 @@ def test_session_expired_mid_flow_signs_in_again_and_finishes(
     assert len(shop.inbox("us")) == 1
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted: the first one through the pages
 def test_session_expired_at_the_label_signs_in_again_and_saves_it(
     agent: AgentCLI, shop: ShopServer
 ) -> None:
@@ -110,6 +114,7 @@ def test_a_bot_check_needs_a_person(agent: AgentCLI, shop: ShopServer, where: st
     assert shop.inbox("us") == []
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted: the first one through the pages
 def test_browser_killed_mid_flow_is_restarted_and_the_run_finishes(
     agent: AgentCLI, shop: ShopServer
 ) -> None:

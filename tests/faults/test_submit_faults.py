@@ -84,6 +84,7 @@ def test_return_whose_answer_was_lost_is_not_started_twice(
     assert str(started["return_number"]) in pdf_text(Path(again.json["label"]).read_bytes())
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted: the first one through the pages
 def test_a_return_answered_by_signing_us_out_is_settled_and_sent_once_in_the_same_run(
     agent: AgentCLI, shop: ShopServer
 ) -> None:

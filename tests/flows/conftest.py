@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 from playwright.sync_api import Browser, Page
 
 from fixtures.server import ShopServer
+from flows import limits
+from flows.limits import Limits
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from tests.support.people import JANE, PASSWORD
@@ -47,6 +50,18 @@ def open_site(page: Page, shop: ShopServer, request: pytest.FixtureRequest) -> O
         return site
 
     return make
+
+
+@pytest.fixture
+def quick_looks() -> Iterator[Limits]:
+    """Looks of 1.5 s, not 5 (``ORDER_AGENT_LOOK_MS``), for a test whose look runs out on
+    purpose: the negative path taken as it is, without the seconds of waiting."""
+    before = limits.current()
+    limits.use(replace(before, look_ms=1_500, optional_ms=500))
+    try:
+        yield limits.current()
+    finally:
+        limits.use(before)
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,7 @@ def _no_sign_in_link(shop: ShopServer, prefix: str) -> str:
     )
 
 
+@pytest.mark.usefixtures("quick_looks")  # the look runs out: that is the test
 def test_a_control_missing_while_the_page_is_still_busy_is_a_transient_error(
     page: Page, shop: ShopServer
 ):
@@ -53,6 +54,7 @@ def test_a_control_missing_while_the_page_is_still_busy_is_a_transient_error(
     assert PASSWORD not in str(raised.value)
 
 
+@pytest.mark.usefixtures("quick_looks")  # the look runs out: that is the test
 def test_a_control_missing_from_a_settled_page_is_not_understood(page: Page, shop: ShopServer):
     url = _no_sign_in_link(shop, "settled")
     site = RetailerSite(page, url)

@@ -17,6 +17,8 @@ from fixtures.server import ShopServer
 from flows.site import RetailerSite
 from tests.support.people import JANE, PASSWORD, TOM, totp_code
 
+from .shopper import OpenSite
+
 # Soon after load (often while the agent is still typing), later, and much later.
 HYDRATION_MS = [50, 700, 1_500]
 
@@ -64,10 +66,8 @@ def test_the_second_step_code_is_typed_again_when_cleared(
     assert site.open_order("71001").status == "processing"
 
 
-def _cancellation_sent_in_full(page: Page, shop: ShopServer, prefix: str, url: str) -> None:
+def _cancellation_sent_in_full(site: RetailerSite, shop: ShopServer, prefix: str) -> None:
     """Jane asks for 70001's cancellation; the shop's inbox holds every field she gave."""
-    site = RetailerSite(page, url)
-    site.sign_in(JANE, PASSWORD)
     order = site.open_order("70001")
     receipt = site.request_cancellation(
         order,
@@ -87,32 +87,33 @@ def _cancellation_sent_in_full(page: Page, shop: ShopServer, prefix: str, url: s
 @pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
 @pytest.mark.parametrize("hydration_ms", HYDRATION_MS)
 def test_the_contact_form_is_sent_with_every_field_it_was_given(
-    page: Page, shop: ShopServer, base: Region, hydration_ms: int
+    open_site: OpenSite, shop: ShopServer, base: Region, hydration_ms: int
 ):
-    # Only the contact page: the sign-in before it is not what this test is about.
-    prefix, url = _hydrated(shop, base, hydration_ms, pages=("contact",))
-    _cancellation_sent_in_full(page, shop, prefix, url)
+    # Only the contact page: the sign-in before it is not what this test is about (the
+    # site starts signed in: tests/flows/conftest.py).
+    prefix, _url = _hydrated(shop, base, hydration_ms, pages=("contact",))
+    _cancellation_sent_in_full(open_site(prefix), shop, prefix)
 
 
 @pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
 def test_a_contact_form_that_is_gone_for_a_moment_is_waited_for(
-    page: Page, shop: ShopServer, base: Region
+    open_site: OpenSite, shop: ShopServer, base: Region
 ):
     # Once the first field is typed in, the script takes the form away and mounts its
     # own, empty, a second later: the agent finds the form back rather than giving up.
-    prefix, url = _hydrated(shop, base, 0, pages=("contact",), gap_ms=1_000)
-    _cancellation_sent_in_full(page, shop, prefix, url)
+    prefix, _url = _hydrated(shop, base, 0, pages=("contact",), gap_ms=1_000)
+    _cancellation_sent_in_full(open_site(prefix), shop, prefix)
 
 
 @pytest.mark.parametrize("base", [US, UK], ids=["us", "uk"])
 @pytest.mark.parametrize("hydration_ms", HYDRATION_MS)
 def test_the_return_form_is_sent_with_the_items_reasons_and_method_chosen(
-    page: Page, shop: ShopServer, base: Region, hydration_ms: int
+    open_site: OpenSite, shop: ShopServer, base: Region, hydration_ms: int
 ):
-    # The return form's own page, or the order page that reveals it in place.
-    prefix, url = _hydrated(shop, base, hydration_ms, pages=("order", "return"))
-    site = RetailerSite(page, url)
-    site.sign_in(JANE, PASSWORD)
+    # The return form's own page, or the order page that reveals it in place (the site
+    # starts signed in: the sign-in page is not hydrated here).
+    prefix, _url = _hydrated(shop, base, hydration_ms, pages=("order", "return"))
+    site = open_site(prefix)
     order = site.open_order("70012")
     receipt = site.start_return(order)
     assert receipt.reference

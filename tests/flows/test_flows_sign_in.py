@@ -160,6 +160,7 @@ def test_a_bot_check_stops_before_anything_is_typed(page: Page, shop: ShopServer
     assert shop.sign_in_attempts(region) == []
 
 
+@pytest.mark.usefixtures("quick_looks")  # the look runs out: that is the test
 def test_a_page_that_is_not_a_shop_is_not_understood(page: Page, shop: ShopServer):
     site = RetailerSite(page, shop.url + "/")  # the store chooser: no sign-in anywhere
     with pytest.raises(SiteNotUnderstood, match="could not find a sign-in link on"):

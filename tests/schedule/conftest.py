@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from agent.runner import session_file
 from agent.scheduler import Scheduler
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
 from tests.support.environment import QUICK_RETRY_SETTINGS
 from tests.support.ledgers import test_database_url
 from tests.support.people import JANE, PASSWORD
+from tests.support.seeding import seed_data_dir
 
 from .helpers import AgentClock
 
@@ -83,9 +85,17 @@ SettingsFactory = Callable[..., Settings]
 
 
 @pytest.fixture
-def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFactory:
+def settings_for(
+    shop: ShopServer, data_dir: Path, request: pytest.FixtureRequest
+) -> SettingsFactory:
     """``settings_for(password=..., notify=[...], **other_settings)``: Jane on the US store,
-    this data dir (unless ``data_dir=`` names another)."""
+    this data dir (unless ``data_dir=`` names another).
+
+    With Jane's own password the data dir starts signed in (``tests.support.seeding``: a
+    saved session from an HTTP sign-in, the order list remembered), as after an earlier
+    pass; a test about signing in, or counting the sign-ins, is marked ``ui_sign_in``.
+    """
+    through_pages = request.node.get_closest_marker("ui_sign_in") is not None
 
     def make(
         *,
@@ -105,7 +115,11 @@ def settings_for(shop: ShopServer, data_dir: Path) -> SettingsFactory:
             **QUICK_RETRY_SETTINGS,
             **overrides,
         }
-        return load_settings(**values)
+        settings = load_settings(**values)
+        by_the_pages = through_pages or password != PASSWORD or values["email"] != JANE
+        if not by_the_pages and not session_file(settings).is_file():
+            seed_data_dir(settings.data_dir, shop, region, JANE)
+        return settings
 
     return make
 

@@ -73,6 +73,7 @@ def test_a_claim_left_in_the_data_dirs_file_by_a_dead_run_is_taken_over(
         assert ledger.claim(key, "next-run:1", LEASE)  # given back after the check
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 @pytest.mark.ledger_backends("postgresql")
 def test_a_one_shot_cancel_of_an_order_a_worker_holds_stops_before_the_browser(
     shop: ShopServer, agent_clock: AgentClock, scheduler_for: SchedulerFactory, data_dir: Path

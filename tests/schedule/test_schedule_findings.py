@@ -166,6 +166,7 @@ def test_the_same_finding_on_three_passes_over_an_hour_needs_a_human_told_once(
     assert receiver.titles == ["Order 70011 needs you"]
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_an_order_parked_on_a_refused_password_resumes_once_the_password_changes(
     shop: ShopServer,
     agent_clock: AgentClock,

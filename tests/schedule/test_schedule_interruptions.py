@@ -10,6 +10,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from agent.ledger import IntentKind, IntentState, OrderKey
 from agent.schedule_reports import WatchReport
 from agent.scheduler import CLAIMED_ELSEWHERE, WatchPlan
@@ -132,6 +134,7 @@ def test_a_scheduled_run_killed_mid_submit_is_reconciled_not_repeated(
         assert (intent.kind, intent.state) == (IntentKind.CANCELLATION_REQUEST, IntentState.SENT)
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_a_second_run_or_watch_exits_at_once_while_one_is_working(
     shop: ShopServer, agent_clock: AgentClock, scheduler_for: SchedulerFactory, tmp_path: Path
 ) -> None:

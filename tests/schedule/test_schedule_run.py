@@ -7,6 +7,7 @@ import select
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from agent.ledger import EndState, IntentKind, IntentState
@@ -66,6 +67,7 @@ def test_one_follow_up_after_a_day_without_news(
     ]
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_one_sign_in_per_pass_and_again_when_the_session_expires(
     shop: ShopServer, agent_clock: AgentClock, scheduler_for: SchedulerFactory
 ) -> None:
@@ -105,6 +107,7 @@ def test_one_sign_in_per_pass_and_again_when_the_session_expires(
     assert len(shop.inbox("us")) == 1  # 70001's request, sent once across all passes
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_rejected_credentials_stop_the_orders_without_retrying(
     shop: ShopServer,
     agent_clock: AgentClock,
@@ -145,6 +148,7 @@ def test_rejected_credentials_stop_the_orders_without_retrying(
     assert [a["ok"] for a in shop.sign_in_attempts("us")] == [False, True]
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_a_stored_accounts_refused_password_says_to_store_it_again(
     shop: ShopServer, settings_for: SettingsFactory, scheduler_for: SchedulerFactory
 ) -> None:

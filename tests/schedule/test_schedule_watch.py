@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from agent.ledger import EndState, IntentKind, IntentState
 from agent.schedule_reports import Check
 from agent.scheduler import WatchPlan
@@ -33,6 +35,7 @@ def driven_sleep(
     return sleep
 
 
+@pytest.mark.ui_sign_in  # the sign-ins are counted
 def test_watch_from_processing_to_cancelled(
     shop: ShopServer,
     agent_clock: AgentClock,

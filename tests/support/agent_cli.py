@@ -5,6 +5,12 @@ stderr, the data dir, traces) and some kill its browser, so each run is a real
 ``python -m agent`` process with a clean environment: no ORDER_AGENT_* from
 the outer shell, no stray ``.env``, no ``/run/secrets``.
 
+A run of an order command as the seed's own account starts signed in when the AgentCLI
+is made with ``seed_sessions`` (the ``agent`` fixture, unless the test is marked
+``ui_sign_in``): its data dir gets a saved session from an HTTP sign-in first
+(``tests.support.seeding``), as an earlier run would have left it. A test about signing in,
+a session the shop ends, or the sign-ins it counts is marked ``ui_sign_in``.
+
 Every run logs at debug level, and every run is a small canary test of its
 own: the password and TOTP secret it was given must not show up in its
 output (checked after each run) nor in its data dir (``assert_no_secrets``,
@@ -14,6 +20,7 @@ run when the test ends).
 from __future__ import annotations
 
 import base64
+import contextlib
 import html as html_escaping
 import io
 import json
@@ -36,6 +43,7 @@ from fixtures.server import ShopServer
 from tests.support.agent_runs import AgentRun
 from tests.support.environment import agent_environment
 from tests.support.people import JANE, PASSWORD
+from tests.support.seeding import seed_for_command
 
 RUN_TIMEOUT_S = 150
 
@@ -43,9 +51,10 @@ RUN_TIMEOUT_S = 150
 class AgentCLI:
     """Runs ``order-agent`` against the fixture shop with its own data dir and working dir."""
 
-    def __init__(self, shop: ShopServer, home: Path) -> None:
+    def __init__(self, shop: ShopServer, home: Path, *, seed_sessions: bool = False) -> None:
         self.shop = shop
         self.home = home
+        self.seed_sessions = seed_sessions
         self.data_dir = home / "data"
         self.cwd = home / "cwd"
         self.cwd.mkdir(parents=True, exist_ok=True)
@@ -87,6 +96,17 @@ class AgentCLI:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "agent", *args]
 
+    def prepare(self, args: tuple[str, ...], **env: Any) -> dict[str, str]:
+        """The environment of a run of ``args`` (see :meth:`env`), its secrets noted, and
+        its data dir seeded with a saved session when this AgentCLI seeds them."""
+        environment = self.env(**env)
+        self._note(environment)
+        if self.seed_sessions:
+            # A data dir the test made unusable is left as it is: the run meets it so.
+            with contextlib.suppress(OSError):
+                seed_for_command(self.shop, args, environment)
+        return environment
+
     def _note(self, environment: dict[str, str]) -> None:
         for name in ("PASSWORD", "TOTP_SECRET"):
             value = environment.get(f"ORDER_AGENT_{name}", "")
@@ -101,8 +121,7 @@ class AgentCLI:
         return run
 
     def run(self, *args: str, umask: int | None = None, **env: Any) -> AgentRun:
-        environment = self.env(**env)
-        self._note(environment)
+        environment = self.prepare(args, **env)
         previous = os.umask(umask) if umask is not None else None
         try:
             done = subprocess.run(
@@ -121,8 +140,7 @@ class AgentCLI:
 
     def start(self, *args: str, **env: Any) -> subprocess.Popen[str]:
         """A run in the background (to interfere with it while it works)."""
-        environment = self.env(**env)
-        self._note(environment)
+        environment = self.prepare(args, **env)
         return subprocess.Popen(
             self.command(*args),
             env=environment,
@@ -192,12 +210,15 @@ def find_leaks(blobs: dict[str, bytes], secrets: AgentCLI | Iterable[str]) -> li
 
 
 @pytest.fixture
-def agent(shop: ShopServer, tmp_path: Path) -> Iterator[AgentCLI]:
-    """``agent.run("status", "70001")``: one process per call, this test's own data dir.
+def agent(shop: ShopServer, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AgentCLI]:
+    """``agent.run("status", "70001")``: one process per call, this test's own data dir;
+    an order command as the seed's account starts signed in unless the test is marked
+    ``ui_sign_in``.
 
     When the test ends, no data dir it used may hold a password or TOTP secret it gave.
     """
-    cli = AgentCLI(shop, tmp_path)
+    through_pages = request.node.get_closest_marker("ui_sign_in") is not None
+    cli = AgentCLI(shop, tmp_path, seed_sessions=not through_pages)
     yield cli
     cli.assert_no_secrets()
 

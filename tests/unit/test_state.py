@@ -929,6 +929,7 @@ def test_a_server_ledger_from_a_newer_order_agent_is_refused(
 
 
 @pytest.mark.ledger_backends("postgresql")  # the file's: the multiprocess tests above
+@pytest.mark.new_ledger  # they create it: an empty database
 def test_workers_opening_a_new_server_ledger_together_create_it_once(
     data_dir: Path, ledger_url: str
 ) -> None:
