@@ -1,6 +1,6 @@
 """Finding a Chromium to drive, and the flags it needs here.
 
-Discovery order (documented in the README):
+Discovery order (documented in docs/configuration.md, "Browser"):
 
 1. ``ORDER_AGENT_BROWSER``: an explicit path;
 2. Playwright's own downloaded Chromium, if ``playwright install`` ever worked;

@@ -39,7 +39,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
 DEFAULT_MARKDOWN = BENCH_DIR / "results" / "latest.md"
 # Both show the latest results between the same two markers.
-READMES = (BENCH_DIR / "README.md", BENCH_DIR.parent / "README.md")
+READMES = (BENCH_DIR / "README.md", BENCH_DIR.parent / "docs" / "performance.md")
 NOT_AVAILABLE = "not available yet: this order-agent has no `add`/`run`"
 
 
@@ -63,7 +63,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--update-readme",
         action="store_true",
-        help="after measuring, write the tables into README.md and bench/README.md",
+        help="after measuring, write the tables into docs/performance.md and bench/README.md",
     )
     parser.add_argument(
         "--readme",

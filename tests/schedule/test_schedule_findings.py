@@ -65,7 +65,7 @@ def test_the_backoff_and_the_give_up_rule_are_named_and_documented() -> None:
         timedelta(hours=1),
         timedelta(hours=1),
     ]
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "scheduled.md").read_text()
     assert "3 passes" in readme and "at least an hour" in readme
 
 

@@ -159,23 +159,23 @@ def test_cron_line_from_init_runs_on_a_fresh_home_and_appends_to_its_log(
     assert PASSWORD not in text
 
 
-# -- the README shows what init writes ----------------------------------------------------------
-README = Path(__file__).resolve().parents[2] / "README.md"
-README_EXECUTABLE = Path("/home/jane/src/order-agent/.venv/bin/order-agent")
+# -- docs/scheduled.md shows what init writes --------------------------------------------------
+SCHEDULED_DOC = Path(__file__).resolve().parents[2] / "docs" / "scheduled.md"
+DOC_EXECUTABLE = Path("/home/jane/src/order-agent/.venv/bin/order-agent")
 
 
-def readme_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+def doc_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", SCHEDULED_DOC.read_text(encoding="utf-8"), re.S)
 
 
-def test_readme_shows_the_units_and_cron_line_init_writes(monkeypatch: pytest.MonkeyPatch):
+def test_the_docs_show_the_units_and_cron_line_init_writes(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HOME", "/home/jane")
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    units = systemd_units(README_EXECUTABLE)
-    assert units.service in readme_blocks("ini")
-    assert units.timer in readme_blocks("ini")
-    [cron] = readme_blocks("cron")
-    assert cron.splitlines()[-1] == cron_line(README_EXECUTABLE)
+    units = systemd_units(DOC_EXECUTABLE)
+    assert units.service in doc_blocks("ini")
+    assert units.timer in doc_blocks("ini")
+    [cron] = doc_blocks("cron")
+    assert cron.splitlines()[-1] == cron_line(DOC_EXECUTABLE)
 
 
 def test_executable_is_the_running_script_else_the_one_beside_this_python(

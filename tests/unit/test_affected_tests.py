@@ -26,7 +26,7 @@ def test_a_module_a_conftest_imports_selects_that_folder_and_no_file_in_it_twice
 
 def test_the_shops_pages_select_the_shop_tests_and_a_file_named_in_tests_its_readers() -> None:
     assert "tests/shop" in affected(["fixtures/status_places.py"])
-    assert "tests/agent/test_readme_examples.py" in affected(["README.md"])
+    assert "tests/docs/test_shell_examples.py" in affected(["README.md"])
 
 
 def test_the_build_settings_select_the_whole_suite() -> None:
