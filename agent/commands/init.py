@@ -37,6 +37,7 @@ from agent.setup_wizard import (
     choose_store,
     outranking_settings,
     save,
+    unknown_host,
     validated,
 )
 from agent.user_config import config_file, read_config
@@ -46,6 +47,7 @@ from ordercore.errors import (
     EXIT_OK,
     EXIT_TRY_LATER,
     EXIT_USAGE,
+    ConfigError,
     OrderAgentError,
     UsageError,
 )
@@ -174,6 +176,9 @@ def _credentials(
         )
     else:
         validated("site_url", site_url)
+        if host := unknown_host(site_url):
+            # Before the e-mail and password are read: a typo, not an outage to wait out.
+            raise ConfigError(f"there is no host named {host}: check --site-url (a typo?)")
     if email is None:
         if not interactive:
             raise _missing("--email")

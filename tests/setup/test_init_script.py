@@ -70,3 +70,19 @@ def test_refused_password_from_a_script_is_final_and_writes_nothing(
     assert line.startswith("order-agent: the site rejected the e-mail or password"), line
     assert "not-the-password" not in done.stdout + done.stderr
     assert not fresh_home.config_dir.exists()
+
+
+def test_a_misspelt_shop_address_from_a_script_is_exit_2_before_anything_else(
+    fresh_home: FreshHome,
+) -> None:
+    # The name service says no such host: a typo to fix, not an outage to wait out (exit
+    # 75 after three tries, as a browser's "could not be loaded" would end).
+    argv = init_argv(
+        "--site-url", "https://shop.exmaple.invalid/", "--email", JANE, "--password-stdin"
+    )
+    done = run(argv, fresh_home.env(), fresh_home.work, stdin=f"{PASSWORD}\n")
+    assert done.returncode == 2, done.stderr
+    assert said(done.stderr) == [
+        "order-agent: there is no host named shop.exmaple.invalid: check --site-url (a typo?)"
+    ]
+    assert not fresh_home.config_dir.exists()
