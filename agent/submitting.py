@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from agent.ledger import EndState, Intent, IntentKind, Ledger, OrderKey, normalise_order_number
 from agent.logs import get_logger
-from ordercore.errors import NeedsHuman, SiteUnavailable, TransientError, UsageError
+from ordercore.errors import (
+    NeedsHuman,
+    SiteUnavailable,
+    StatusUnconfirmed,
+    TransientError,
+    UsageError,
+)
 from ordercore.models import Order
 
 if TYPE_CHECKING:
@@ -144,8 +150,9 @@ class Submitter:
     ) -> R:
         """Write the intent, submit exactly once, record what the shop answered.
 
-        A ``NeedsHuman`` from the flow means the form was refused before it went:
-        certainly not sent. Anything else may have reached the shop: the intent stays
+        A ``NeedsHuman`` from the flow means the form was refused before it went, a
+        ``StatusUnconfirmed`` that the status read just before it failed: certainly not
+        sent. Anything else may have reached the shop: the intent stays
         uncertain, and a transient failure becomes ``SiteUnavailable`` saying so.
         """
         intent = self.ledger.begin_intent(key, kind, payload)
@@ -154,6 +161,13 @@ class Submitter:
         except NeedsHuman as exc:
             self.ledger.fail_intent(intent, exc.message, definitely_not_sent=True)
             raise
+        except StatusUnconfirmed as exc:
+            # Raised before the click (the status read again failed): certainly not sent.
+            self.ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=True)
+            # Chained to the read's own failure: a session gone is signed in again.
+            raise SiteUnavailable(
+                exc.message, hint="run the command again: it reads the order afresh"
+            ) from exc.__cause__
         except Exception as exc:
             self.ledger.fail_intent(intent, type(exc).__name__, definitely_not_sent=False)
             if isinstance(exc, TransientError):

@@ -65,11 +65,18 @@ from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.status_check import read_again
-from flows.status_reading import describe
+from flows.status_reading import StatusRead, describe
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from flows.ways_in import Destination
-from ordercore.errors import OrderNotFound, SiteNotUnderstood, StatusChanged, StorageError
-from ordercore.models import Order
+from ordercore.errors import (
+    OrderNotFound,
+    SiteNotUnderstood,
+    StatusChanged,
+    StatusUnconfirmed,
+    StorageError,
+    TransientError,
+)
+from ordercore.models import Order, StatusEvidence
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
 
@@ -307,7 +314,14 @@ class RetailerSite:
         evidence = order.status_evidence
         if evidence is None or not evidence.url:
             return
-        again = read_again(self.page, self.site_url, self.words, order, evidence, self.remembered)
+        try:
+            again = self._read_again(order, evidence)
+        except TransientError as exc:
+            # The read failed, not the order: nothing was sent, and that is known here.
+            raise StatusUnconfirmed(
+                f"the status of order {order.number} could not be read again before "
+                f"sending ({exc.message}): nothing was sent"
+            ) from exc
         if (
             again is not None
             and again.status is order.status
@@ -325,6 +339,10 @@ class RetailerSite:
             "nothing was sent",
             hint="run the command again: it reads the order afresh",
         )
+
+    @_as_agent_errors
+    def _read_again(self, order: Order, evidence: StatusEvidence) -> StatusRead | None:
+        return read_again(self.page, self.site_url, self.words, order, evidence, self.remembered)
 
     def _go_to_order(self, order: Order) -> None:
         """Be on ``order``'s page (it may have moved on since it was read)."""

@@ -4,8 +4,10 @@ The filled form (or the chat) must stay as it is, and a batch's tabs must stay w
 their number: so the page the status was read on is loaded again in an invisible,
 sandboxed frame of the page in use (same origin, same cookies, same renderer; its
 scripts run, so a status a script fills in is filled in; it cannot navigate the page
-itself). A shop that refuses to be framed (``X-Frame-Options: DENY``) is read in a tab of
-its own instead, closed at once.
+itself). A shop that refuses to be framed (``X-Frame-Options: DENY``), or a frame that
+shows no status in its place, is read in a tab of its own instead, closed at once: there
+a server error, a time-out or the sign-in form is raised as what it is (transient,
+signed out), never read as a status gone.
 """
 
 from __future__ import annotations
@@ -73,7 +75,12 @@ def read_again(
         loaded = page.evaluate(_LOAD_IN_FRAME, [url, name, look_ms() * 3])
         frame = page.frame(name=name) if loaded == "loaded" else None
         if frame is not None:
-            return _read(frame, words, order, url, from_list=from_list)
+            again = _read(frame, words, order, url, from_list=from_list)
+            if again is not None:
+                return again
+            # No status in its place: maybe the order's, maybe a server error, the sign-in
+            # form or a page that never settled. A tab tells them apart (its answer's
+            # status, the sign-in check): an error is raised, not read as "no status".
     except PlaywrightError:
         pass  # the page in use went away or refused the frame: a tab of its own below
     finally:
@@ -92,7 +99,10 @@ def _read_in_a_tab(
         if browsing.goto(url, ok_below=400) is None:
             return None
         browsing.check_page()
-        return _read(side, words, order, url, from_list=from_list)
+        again = _read(side, words, order, url, from_list=from_list)
+        if again is None:
+            browsing.check_page()  # a sign-in form that showed late is a session gone
+        return again
     finally:
         with contextlib.suppress(PlaywrightError):
             side.close()

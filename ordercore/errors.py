@@ -31,6 +31,9 @@ code. The tree, with exit codes::
     ├── TransientError              1  5xx, time-out, dropped connection, browser
     │   │                              crash: retried, then turned into SiteUnavailable
     │   ├── SessionExpired             the site signed us out mid-flow
+    │   ├── StatusUnconfirmed          the status could not be read again right before
+    │   │                              a submit (a transient failure, or signed out):
+    │   │                              nothing was sent, so it is sent afresh later
     │   └── NameNotResolved            the shop's host name does not resolve (on a shop
     │                                  never reached before: a ConfigError, exit 2)
     ├── StorageError                1  the data dir cannot be written
@@ -191,6 +194,14 @@ class TransientError(OrderAgentError):
 
 class SessionExpired(TransientError):
     pass
+
+
+class StatusUnconfirmed(TransientError):
+    """The order's status could not be read again right before a submit.
+
+    Raised before the click, from a transient failure (or the shop signing us out) of the
+    read itself: nothing was sent. Its cause is that failure.
+    """
 
 
 class NameNotResolved(TransientError):

@@ -17,7 +17,7 @@ from playwright.sync_api import Route
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from fixtures.status_traps import COVERING, Trap
-from ordercore.errors import StatusChanged
+from ordercore.errors import SessionExpired, StatusChanged, StatusUnconfirmed
 from ordercore.models import OrderStatus, StatusPlace
 from tests.support.people import JANE, JANE_NAME
 
@@ -102,6 +102,54 @@ def test_a_status_that_changed_before_the_submit_stops_it_and_nothing_is_sent(
         )
 
     assert "'Processing'" in raised.value.message and "'Shipped'" in raised.value.message
+    assert shop.inbox("us") == []
+
+
+ORDER_PAGE_70001 = r"/us/account/orders/MK-70001$"
+
+
+def test_a_server_error_in_the_frame_is_read_again_in_a_tab_not_taken_for_a_status_gone(
+    open_site: OpenSite, shop: ShopServer
+):
+    site = open_site("us")
+    order = site.open_order("70001")
+    shop.fail(ORDER_PAGE_70001, "5xx", method="GET")  # the frame's load of the order page
+
+    receipt = site.request_cancellation(
+        order, name=JANE_NAME, email=JANE, reason="Changed my mind", message="Please cancel."
+    )
+
+    [case] = shop.inbox("us")  # the tab read the status in its place: sent once
+    assert receipt.reference == case["case"]
+    assert len(site.page.context.pages) == 1
+
+
+def test_a_read_again_that_keeps_failing_sends_nothing_and_says_so(
+    open_site: OpenSite, shop: ShopServer
+):
+    site = open_site("us")
+    order = site.open_order("70001")
+    shop.fail(ORDER_PAGE_70001, "5xx", times=2, method="GET")  # the frame's and the tab's
+
+    with pytest.raises(StatusUnconfirmed, match=r"could not be read again.*nothing was sent"):
+        site.request_cancellation(
+            order, name=JANE_NAME, email=JANE, reason="Changed my mind", message="Please cancel."
+        )
+    assert shop.inbox("us") == []
+
+
+def test_signed_out_before_the_read_again_is_a_session_gone_not_a_status_changed(
+    open_site: OpenSite, shop: ShopServer
+):
+    site = open_site("us")
+    order = site.open_order("70001")
+    shop.fail(ORDER_PAGE_70001, "expire_session", method="GET")
+
+    with pytest.raises(StatusUnconfirmed) as raised:
+        site.request_cancellation(
+            order, name=JANE_NAME, email=JANE, reason="Changed my mind", message="Please cancel."
+        )
+    assert isinstance(raised.value.__cause__, SessionExpired)  # the agent signs in again
     assert shop.inbox("us") == []
 
 
