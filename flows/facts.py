@@ -91,17 +91,24 @@ _VALUE_NEXT_TO_LABEL = r"""
 
 # Words a label may start with that change nothing: "Your order status", "Current status".
 _DETERMINERS = r"(?:(?:your|the|this|current|latest)\s+)?"
+# What a label may end with that changes nothing: "Status of your order", and a note in
+# brackets, "Order status (updated hourly)", "Tracking number(s)". A note is one to four
+# words of letters only: "(2 of 3)" or "(#70002)" say something of their own.
+_OF_THE_ORDER = r"(?:\s+of\s+(?:your|the|this)\s+order)?"
+LABEL_NOTE = r"\(\s*[A-Za-z]+(?:\s+[A-Za-z]+){0,3}\s*\)"
 
 
 def label_source(labels: Sequence[str], qualifiers: Sequence[str] = ()) -> str:
     """The labels, each optionally after one qualifier word ("Shipment" Status).
 
-    A plural marker may follow: "Tracking number(s)".
+    A plural marker or a short note in brackets may follow: "Tracking number(s)", "Order
+    status (updated hourly)". With ``qualifiers``, a determiner may come first and "of your
+    order" after: "Your order status", "Status of your order".
     """
-    source = rf"(?:{alternatives(labels)})(?:\(s\))?"
+    source = rf"(?:{alternatives(labels)})"
     if qualifiers:
-        source = rf"{_DETERMINERS}(?:(?:{alternatives(qualifiers)})\s+)?(?:{source})"
-    return source
+        source = rf"{_DETERMINERS}(?:(?:{alternatives(qualifiers)})\s+)?{source}{_OF_THE_ORDER}"
+    return rf"{source}(?:\s*{LABEL_NOTE})?"
 
 
 def label_candidates(

@@ -202,8 +202,10 @@ class Offer(Protocol):
 
 
 def _label_key(label: str | None) -> str:
-    """ "Order Status", "Your order status" and "Status" are one label; "Payment status" not."""
-    words = re.sub(r"\b(?:your|the|this|current|latest|order|status)\b", " ", (label or "").lower())
+    """ "Order Status", "Your order status", "Status of your order" and "Status (updated
+    hourly)" are one label; "Payment status" not."""
+    unnoted = re.sub(r"\([^()]*\)", " ", (label or "").lower())
+    words = re.sub(r"\b(?:your|the|this|current|latest|order|status|of)\b", " ", unnoted)
     return " ".join(re.sub(r"[^\w]+", " ", words).split()) or "status"
 
 

@@ -114,12 +114,18 @@
     const siblings = [...el.parentElement.children];
     return siblings.some((c) => c.tagName.toLowerCase() === "td") ? "rowheader" : "columnheader";
   };
+  // A label's note in brackets ("Order status (updated hourly)") changes nothing; a note that
+  // names a status ("Order status (Shipped)") is a value, not a label's note.
+  const statusNote = (text) => {
+    const label = bare.test(text) ? text : (text.match(prefix) || [""])[0];
+    return [...label.matchAll(/\(([^()]*)\)/g)].some((note) => statusRe.test(note[1]));
+  };
   const labelElements = [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
   for (let el = walker.currentNode; el; el = walker.nextNode()) {
     if (SKIP.has(el.tagName) || (el.textContent || "").length > 400) continue;
     const own = textOf(el);
-    if (!own || !(bare.test(own) || prefix.test(own))) continue;
+    if (!own || !(bare.test(own) || prefix.test(own)) || statusNote(own)) continue;
     if ([...el.children].some((c) => { const t = textOf(c); return t && (bare.test(t) || prefix.test(t)); })) continue;
     if (inControl(el) || !shown(el)) continue;
     labelElements.push(el);

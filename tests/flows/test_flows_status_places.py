@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from playwright.sync_api import Route
+from playwright.sync_api import Page, Route
 
 from fixtures.regions import US
 from fixtures.server import ShopServer
 from fixtures.status_traps import COVERING, Trap
+from flows.status_reading import read_order_status
+from flows.vocabulary import DEFAULT_VOCABULARY
 from ordercore.errors import SessionExpired, StatusChanged, StatusUnconfirmed
 from ordercore.models import OrderStatus, StatusPlace
 from tests.support.people import JANE, JANE_NAME
@@ -62,6 +64,43 @@ def test_the_status_is_the_orders_own_whatever_stands_around_it(
     # The decoys' status words are seen and set aside, none taken.
     if trap.decoys and not set(trap.decoys) <= {"legend_accordion"}:
         assert evidence.set_aside, "the decoys' status words are listed as set aside"
+
+
+# A status label inside a longer name, as the paraphrase variant and real shops word it.
+WRAPPED_LABELS = [
+    "<dl><dt>Order status (updated hourly)</dt><dd>Processing</dd></dl>",
+    "<dl><dt>Status of your order</dt><dd>Processing</dd></dl>",
+    "<p>Order status (updated hourly): <strong>Processing</strong></p>",
+    "<p>Status of your order: <strong>Processing</strong></p>",
+]
+
+
+@pytest.mark.parametrize("facts", WRAPPED_LABELS)
+def test_a_status_label_with_a_note_or_of_your_order_is_still_the_label(
+    markup_page: Page, facts: str
+):
+    markup_page.set_content(f"<main><h1>Order #70001</h1>{facts}</main>")
+    read = read_order_status(markup_page, "70001", DEFAULT_VOCABULARY, wait_ms=0)
+    assert read is not None
+    assert (read.raw, read.status) == ("Processing", OrderStatus.PROCESSING)
+    assert {c.place for c in read.evidence.taken} == {StatusPlace.LABELLED}
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        "<dl><dt>Order status (Shipped)</dt><dd>Processing</dd></dl>",  # a value, not a note
+        "<dl><dt>Status (2 of 3)</dt><dd>Processing</dd></dl>",  # a note that counts
+        "<dl><dt>Status of order #70002</dt><dd>Processing</dd></dl>",  # another order's
+    ],
+)
+def test_a_label_whose_note_says_something_of_its_own_is_not_a_status_label(
+    markup_page: Page, facts: str
+):
+    markup_page.set_content(f"<main><h1>Order #70001</h1>{facts}</main>")
+    read = read_order_status(markup_page, "70001", DEFAULT_VOCABULARY, wait_ms=0)
+    taken = {c.place for c in read.evidence.taken} if read is not None else set()
+    assert StatusPlace.LABELLED not in taken, read
 
 
 def test_a_tracker_with_two_current_steps_says_nothing(open_site: OpenSite, shop: ShopServer):
