@@ -62,6 +62,25 @@ def without_control_characters(text: str) -> str:
     )
 
 
+def quoted_words(text: str) -> str | None:
+    """What a page said, fit to keep as proof and to quote in a message, or None.
+
+    Control characters go and spaces are collapsed; a "word" longer than any case or
+    return number (``reference_max_chars``: a number of ten thousand digits, a page's
+    garbage) keeps a marked start only, and the whole is at most ``status_max_chars``.
+    """
+    limits = current()
+    words = []
+    for word in without_control_characters(text).split():
+        if len(word) > limits.reference_max_chars:
+            word = f"{word[: limits.reference_max_chars // 2]}… ({len(word):,} characters)"
+        words.append(word)
+    said = " ".join(words)
+    if len(said) > limits.status_max_chars:
+        said = said[: limits.status_max_chars].rstrip() + "…"
+    return said or None
+
+
 def shown_size(size: int) -> str:
     """``2.1 GB``, ``52.4 MB``, ``900 kB``, ``100 bytes``: sizes in messages."""
     if size >= 1000 * MB:

@@ -14,6 +14,7 @@ from playwright.sync_api import Locator, Page
 
 from flows.browsing import Browsing
 from flows.forms import Filled, ticked, typed
+from flows.limits import quoted_words
 from flows.locating import (
     Sight,
     alerts,
@@ -372,9 +373,11 @@ class ReturnRequests:
             )
         if not visible_now(said):
             wait_visible(said, look_ms())
-        words = " ".join(texts_of(said))[:300] or None
-        number = reference_in(words or "", self.words.return_number_pattern)
-        return words, number
+        words = " ".join(texts_of(said))
+        # The number from the whole answer; the words kept as proof are bounded (a
+        # broken number of thousands of digits is not copied into receipts or messages).
+        number = reference_in(words, self.words.return_number_pattern)
+        return quoted_words(words), number
 
 
 def _names_item(shown: str, name: str) -> bool:

@@ -30,7 +30,7 @@ from flows.forms import Filled
 from flows.interruptions import install_dialog_handlers
 from flows.label_capture import capture_label
 from flows.labels import keep_label
-from flows.limits import Limits
+from flows.limits import Limits, quoted_words
 from flows.limits import use as use_limits
 from flows.locating import (
     Sight,
@@ -457,12 +457,14 @@ class RetailerSite:
         if not visible_now(confirmed) and not visible_now(said_sent):
             # The form went away; give a confirmation built by script a moment to appear.
             wait_visible(confirmed.or_(said_sent), look_ms())
+        # The words are proof, quoted in the receipt and the message: bounded, like all
+        # of a page's text the agent repeats (a broken number is not copied whole).
         for text in texts_of(confirmed):
             reference = reference_in(text, source)
             if reference:
-                return reference, text
+                return reference, quoted_words(text)
         words = texts_of(confirmed) or texts_of(said_sent)
-        return None, (" ".join(words)[:300] or None)
+        return None, quoted_words(" ".join(words))
 
     def _open_contact(self) -> ContactPage:
         browsing = self._browsing

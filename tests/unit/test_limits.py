@@ -8,7 +8,7 @@ import pytest
 
 from agent.settings import Settings
 from flows import limits
-from flows.limits import Limits, shown_size, without_control_characters
+from flows.limits import Limits, quoted_words, shown_size, without_control_characters
 from flows.matching import reference_in
 from flows.vocabulary import DEFAULT_VOCABULARY
 
@@ -53,6 +53,17 @@ def test_a_reference_is_found_across_control_characters_and_only_within_its_cap(
     assert reference_in("Your case number is CS-" + "7" * 10_000, pattern) is None
     limits.use(Limits(reference_max_chars=8))
     assert reference_in("Your case number is CS-482913.", pattern) is None
+
+
+def test_a_page_s_words_are_quoted_bounded_a_broken_number_never_whole() -> None:
+    said = quoted_words("Thank you!\nYour case number is CS-" + "7" * 10_000 + "\x1b[2J")
+    assert said == "Thank you! Your case number is CS-" + "7" * 17 + "… (10,006 characters)"
+    assert quoted_words("Your enquiry has been successfully sent.") == (
+        "Your enquiry has been successfully sent."
+    )
+    assert quoted_words(" \n ") is None
+    long = quoted_words("sent " * 1_000)
+    assert long is not None and len(long) <= 201 and long.endswith("…")
 
 
 def test_sizes_read_like_a_person_would_say_them() -> None:
