@@ -57,7 +57,12 @@ CHECKING_EXIT_CODES = (
 )
 # add, list and forget only read and write the ledger: no shop, no lock, nothing to wait for.
 LEDGER_EXIT_CODES = (EXIT_OK, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED)
-LEDGER_MEANINGS = {EXIT_ERROR: "the ledger in the data dir cannot be read or written"}
+LEDGER_MEANINGS = {
+    EXIT_ERROR: "the ledger in the data dir cannot be read or written",
+    # Ctrl-C or SIGTERM ends them as it ends every command (agent.interrupts); they
+    # send nothing to the shop, so there is nothing sent or unsent to tell.
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C; 143 for SIGTERM); it sends nothing to the shop",
+}
 
 
 def plan_options(func: F) -> F:
