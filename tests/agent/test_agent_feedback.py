@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -181,13 +182,20 @@ def test_on_a_terminal_log_lines_go_to_the_log_file_not_between_the_steps(
     assert PASSWORD not in logged
 
 
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_watch_on_a_terminal_says_when_the_next_check_is(shop: ShopServer, tmp_path: Path):
     env = agent_env(shop, tmp_path, NO_COLOR="1")
     (tmp_path / "cwd").mkdir(exist_ok=True)
+    # Ctrl-C as a shopper's terminal delivers it: a suite started in the background
+    # (`make test &` from a script, some CI runners) ignores SIGINT, a child inherits
+    # that, and the agent keeps ignoring what it was started to ignore (agent.interrupts).
     child = pexpect.spawn(
         sys.executable, ["-m", "agent", "watch", "70003", "--every", "30m"], env=env,
         cwd=str(tmp_path / "cwd"), encoding="utf-8", timeout=PROCESS_TIMEOUT_S,
-        dimensions=(24, 120),
+        dimensions=(24, 120), preexec_fn=_default_ctrl_c,
     )  # fmt: skip
     try:
         child.expect("Waiting: next check at ")  # a shipped order: nothing to do until then
