@@ -389,6 +389,7 @@ class OrderAgent:
             start_urls=self.profile.start_urls(site_url),
             phone=self.profile.phone,
             limits=self.settings.limits(),
+            safe_step=lambda step: retrying(lambda: self._with_session(step)),
         )
 
     def use_page(self, page: Page) -> None:

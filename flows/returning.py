@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from playwright.sync_api import Locator, Page
 
@@ -46,6 +47,21 @@ _VALIDATION = r"\b(?:please\s+(?:choose|select|enter|pick|tick|provide)|required
 Choice = tuple[str, Locator]  # an item's checkbox label, and the checkbox
 
 
+T = TypeVar("T")
+
+
+class SafeStep(Protocol):
+    """Runs a step that sends nothing, repeating it through transient failures (and a
+    sign-in again if the shop signed us out): the agent's, given to the flows."""
+
+    def __call__(self, step: Callable[[], T], /) -> T: ...
+
+
+def once(step: Callable[[], T], /) -> T:
+    """A :class:`SafeStep` that tries once (no agent around to sign in again)."""
+    return step()
+
+
 class ReturnFlow:
     """One return, from the order page's return entry to the return number."""
 
@@ -63,9 +79,11 @@ class ReturnFlow:
         screenshot: Path | None,
         reason: str | None = None,
         before_submit: Callable[[], None] | None = None,
+        safe_step: SafeStep = once,
     ) -> ReturnReceipt:
         """Fill the return form; submit it unless ``dry_run``, after ``before_submit``
-        (the order's status read again: it raises to stop the submit)."""
+        (the order's status read again: it raises to stop the submit). ``safe_step``
+        repeats what sends nothing between two requests of a request-kind return."""
         browsing = self.browsing
         entry = OrderPage(browsing.page, self.words).return_entry()
         phone = phone_on(browsing.page)
@@ -95,7 +113,8 @@ class ReturnFlow:
                 phone=phone_in(said) or phone_on(target) or phone,
             )
         if form.is_request():
-            return ReturnRequests(self, order, reason=reason, phone=phone).send(
+            requests = ReturnRequests(self, order, reason=reason, phone=phone, safe_step=safe_step)
+            return requests.send(
                 form, items=items, dry_run=dry_run, screenshot=screenshot, before=before_submit
             )
         chosen = self._choose_items(form, order, items, phone)
@@ -214,12 +233,23 @@ class ReturnRequests:
     answered with words and maybe a number, never a label (the shop mails it later).
 
     The items are requested one after the other, each from its own entry on the order
-    page. One that fails after others went is reported as not sent (``not_sent``), never
-    tried again here: what went must not go twice.
+    page. Opening the next item's form sends nothing, so a transient failure there (or a
+    sign-in the shop asks for again) is repeated by ``safe_step``. One that still fails
+    after others went is reported as not sent (``not_sent``), never tried again here: what
+    went must not go twice.
     """
 
-    def __init__(self, flow: ReturnFlow, order: Order, *, reason: str | None, phone: str | None):
+    def __init__(
+        self,
+        flow: ReturnFlow,
+        order: Order,
+        *,
+        reason: str | None,
+        phone: str | None,
+        safe_step: SafeStep = once,
+    ):
         self.flow = flow
+        self.safe_step = safe_step
         self.browsing = flow.browsing
         self.words = flow.words
         self.order = order
@@ -243,8 +273,15 @@ class ReturnRequests:
         for index, item in enumerate(chosen):
             # The form the entry opened serves the item it is about; the others open theirs.
             opened = index == 0 and _names_item(first.product_named(), item.name)
-            form = first if opened else self._open(item.name)
-            self._fill(form)
+            try:
+                form = first if opened else self.safe_step(functools.partial(self._open, item.name))
+                self._fill(form)
+            except (NeedsHuman, TransientError) as exc:
+                if not sent:
+                    raise
+                not_sent.extend(f"{i.name} ({exc.message})" for i in chosen[index : index + 1])
+                not_sent.extend(i.name for i in chosen[index + 1 :])
+                break
             if dry_run:
                 if screenshot is not None:
                     self.browsing.screenshot(form.page, screenshot)

@@ -62,7 +62,7 @@ from flows.pages import (
 )
 from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
-from flows.returning import ReturnFlow
+from flows.returning import ReturnFlow, SafeStep, once
 from flows.signing_in import SignInFlow
 from flows.status_check import read_again
 from flows.status_reading import StatusRead, describe
@@ -148,13 +148,15 @@ class RetailerSite:
         start_urls: Mapping[str, str] | None = None,
         phone: str | None = None,
         limits: Limits | None = None,
+        safe_step: SafeStep = once,
     ) -> None:
         """``start_urls`` and ``phone`` come from a site profile.
 
         ``start_urls`` (keys ``sign_in``, ``order_list``, ``contact``,
         ``support_requests``) are the way there when the page offers no link
         or button for it; ``phone`` is the customer-service number to give
-        when the page shows none.
+        when the page shows none. ``safe_step`` repeats a step that sends nothing in
+        the middle of one that does (the agent's retries and sign-in again).
         """
         if limits is not None:
             use_limits(limits)
@@ -165,6 +167,7 @@ class RetailerSite:
         self.remembered: dict[str, str] = remembered if remembered is not None else {}
         self.start_urls: dict[str, str] = dict(start_urls or {})
         self.phone = phone
+        self.safe_step = safe_step
         self._browsing = Browsing(page, site_url, vocabulary, remembered=self.remembered)
         self._order: Order | None = None
         self._return_page: Page | None = None
@@ -642,6 +645,7 @@ class RetailerSite:
             dry_run=dry_run,
             screenshot=screenshot,
             before_submit=lambda: self.confirm_status(order),
+            safe_step=self.safe_step,
         )
         self._return_page = flow.page
         return receipt

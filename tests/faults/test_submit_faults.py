@@ -17,6 +17,7 @@ from fixtures.regions import US
 from fixtures.server import ShopServer
 from flows.labels import pdf_text
 from tests.support.agent_cli import AgentCLI
+from tests.support.people import JANE
 from tests.support.storefronts import OPENCART
 
 EXIT_TRY_LATER = 75
@@ -116,3 +117,26 @@ def test_a_return_request_whose_answer_was_lost_is_found_on_the_shops_returns_li
     assert "already sent" in again.json["message"]
     assert again.json["reference"] == asked["return_number"]
     assert len(shop.returns("oc")) == 1  # found on Product Returns, not asked again
+
+
+@pytest.mark.parametrize("kind", ["5xx", "expire_session"])
+def test_a_request_return_whose_next_item_fails_to_open_asks_for_every_item_once(
+    agent: AgentCLI, shop: ShopServer, kind: str
+) -> None:
+    # Each item of a request-kind return has its own form, opened from the order's page.
+    # The order page's third load (after the read, and the read again before the first
+    # request) opens the second item's: it fails (a 503, or the shop signed us out). That
+    # sends nothing, so it is repeated (signed in again) and the second item is asked for
+    # in the same run; before, the run stopped "unconfirmed" and the next one found the
+    # first request on "Product Returns" and called it done, the second item never asked.
+    shop.add_region(OPENCART)
+    items = [{"name": "Canvas Weekender Bag"}, {"name": "Leather Card Case"}]
+    shop.add_order("oc", JANE, "70090", "delivered", items=items)
+    fault = shop.fail(r"route=account/order/info&order_id=70090$", kind, method="GET", after=2)
+
+    run = agent.run("return", "70090", "--json", region="oc")
+
+    assert run.code == 0, run.explain()
+    asked = sorted(item for r in shop.returns("oc") for item in r.get("items") or [])
+    assert asked == ["Canvas Weekender Bag", "Leather Card Case"], run.explain()
+    assert fault.arrived.is_set()  # the third load did fail
