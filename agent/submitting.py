@@ -289,6 +289,7 @@ class Submitter:
             found = self._reconcile_return_request(key, order, lost)
             if found is not None:
                 return found
+            lost = []  # settled from the list: none of them arrived
         for intent in lost:
             # The order page shows no return, so the earlier one never landed.
             self.ledger.resolve_intent(intent.id, None, "order page shows no return")

@@ -119,6 +119,26 @@ def test_a_return_request_whose_answer_was_lost_is_found_on_the_shops_returns_li
     assert len(shop.returns("oc")) == 1  # found on Product Returns, not asked again
 
 
+def test_a_return_request_that_never_reached_the_shop_is_asked_once_on_the_next_run(
+    agent: AgentCLI, shop: ShopServer
+) -> None:
+    # The request's POST fails before the shop records it: uncertain, so the next run
+    # looks at "Product Returns" first, finds nothing there and asks (once). Soak seed
+    # 1133: the lost intent was settled twice (from the list, then "order page shows no
+    # return"), and the ledger refused: exit 1 "intent 1 is already not_sent".
+    shop.add_region(OPENCART)
+    shop.fail(r"route=account/return/add&order_id=70012", "5xx", method="POST")
+    failed = agent.run("return", "70012", region="oc")
+    assert failed.code == EXIT_TRY_LATER, failed.explain()
+    assert shop.returns("oc") == []
+
+    again = agent.run("return", "70012", "--json", region="oc")
+    assert again.code == 0, again.explain()
+    assert again.json["action"] == "return_started", again.explain()
+    assert again.json["return_kind"] == "request"
+    assert len(shop.returns("oc")) == 1  # asked once: the first never arrived
+
+
 @pytest.mark.parametrize("kind", ["5xx", "expire_session"])
 def test_a_request_return_whose_next_item_fails_to_open_asks_for_every_item_once(
     agent: AgentCLI, shop: ShopServer, kind: str
