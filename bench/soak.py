@@ -120,7 +120,7 @@ class CommandRun:
         stdout = self.stdout.strip().splitlines()
         shown = [f"exit {self.exit_code} after {self.wall_s:.1f}s: {' '.join(self.argv[-3:])}"]
         if stdout:
-            shown.append(f"stdout: {stdout[-1][:600]}")
+            shown.append(f"stdout: {stdout[-1][:1500]}")
         shown.extend(f"stderr: {line[:400]}" for line in errors[-3:])
         return "\n".join(shown)
 

@@ -140,8 +140,15 @@ def test_a_return_request_that_never_reached_the_shop_is_asked_once_on_the_next_
 
 
 @pytest.mark.parametrize("kind", ["5xx", "expire_session"])
+@pytest.mark.parametrize(
+    "failing",
+    [
+        pytest.param(r"route=account/order/info&order_id=70090$", id="order-page"),
+        pytest.param(r"route=account/return/add&order_id=70090&product=2", id="form"),
+    ],
+)
 def test_a_request_return_whose_next_item_fails_to_open_asks_for_every_item_once(
-    agent: AgentCLI, shop: ShopServer, kind: str
+    agent: AgentCLI, shop: ShopServer, kind: str, failing: str
 ) -> None:
     # Each item of a request-kind return has its own form, opened from the order's page.
     # The order page's third load (after the read, and the read again before the first
@@ -152,7 +159,8 @@ def test_a_request_return_whose_next_item_fails_to_open_asks_for_every_item_once
     shop.add_region(OPENCART)
     items = [{"name": "Canvas Weekender Bag"}, {"name": "Leather Card Case"}]
     shop.add_order("oc", JANE, "70090", "delivered", items=items)
-    fault = shop.fail(r"route=account/order/info&order_id=70090$", kind, method="GET", after=2)
+    after = 2 if failing.startswith("route=account/order/info") else 0
+    fault = shop.fail(failing, kind, method="GET", after=after)
 
     run = agent.run("return", "70090", "--json", region="oc")
 
