@@ -103,3 +103,16 @@ def test_links_that_go_later_than_a_look_lasts_are_waited_on(page: Page, shop: S
     assert order.return_available
     # The contact form, too, is reached through a link that goes that late.
     _cancellation_is_requested(site, shop, prefix)
+
+
+def test_a_link_to_the_page_already_shown_is_not_clicked(page: Page, shop: ShopServer):
+    """Already on the order list (a run tried again after the list failed), its own
+    "Orders" link is the way to the list. Clicked, a script-routed shop reloads the list a
+    moment later, taking away the page the order's link was just clicked on: that click
+    never went anywhere, three times over (soak seed 1025, exit 75)."""
+    url = _routed(shop, UK, "selfrouted")
+    site = RetailerSite(page, url)
+    site.sign_in(JANE, PASSWORD)
+    page.goto(shop.url + shop.shop.regions["selfrouted"].url("orders"))
+    order = RetailerSite(page, url).open_order("70001")
+    assert (order.raw_status, order.status) == ("Pending", OrderStatus.PROCESSING)
