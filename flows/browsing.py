@@ -312,16 +312,18 @@ class Browsing:
         link clicked again, which is safe for a link. So is a click the link never
         received (``flows.clicks``), even once what took it is gone.
 
-        A link to the very page shown (an order list's own "Orders" link) is not clicked:
-        the page is already there, and on a script-routed shop its reload would come a
-        moment later and take away the page the next click is made on.
+        A link to the very page shown (an order list's own "Orders" link), loaded fine, is
+        not clicked: the page is already there, and on a script-routed shop its reload
+        would come a moment later and take away the page the next click is made on. On a
+        page that failed (a 503 at that address) the link is clicked: that reload is the
+        way back.
         """
         before = self.page.url
         try:
             target = link.evaluate(_LINK_TARGET)
         except PlaywrightError:
             target = ""
-        if target == before and (arrived is None or visible_now(arrived)):
+        if target == before and self._loaded_fine() and (arrived is None or visible_now(arrived)):
             return
         changes = document_changes(self.page)
         changes_before = changes.count
@@ -362,6 +364,16 @@ class Browsing:
             )
         if not checked:
             self.check_page(signing_in=signing_in)
+
+    def _loaded_fine(self) -> bool:
+        """Whether this tab's page is one its last navigation brought, with no error."""
+        watch = self.watch(self.page)
+        return (
+            watch.status is not None
+            and watch.status < 400
+            and watch.failure is None
+            and not watch.pending
+        )
 
     def _left(self, before: str, arrived: Locator | None, click_again: Callable[[], bool]) -> bool:
         """Whether the page moved on from ``before`` (its next document parsed), or shows

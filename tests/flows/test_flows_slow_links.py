@@ -18,6 +18,7 @@ from fixtures.regions import ST, ST_STATUS_WORDS, UK, Region
 from fixtures.server import ShopServer
 from flows.locating import look_ms
 from flows.site import RetailerSite
+from ordercore.errors import TransientError
 from ordercore.models import OrderStatus
 from tests.support.people import JANE, PASSWORD
 
@@ -111,8 +112,22 @@ def test_a_link_to_the_page_already_shown_is_not_clicked(page: Page, shop: ShopS
     moment later, taking away the page the order's link was just clicked on: that click
     never went anywhere, three times over (soak seed 1025, exit 75)."""
     url = _routed(shop, UK, "selfrouted")
+    remembered: dict[str, str] = {}
+    site = RetailerSite(page, url, remembered=remembered)
+    site.sign_in(JANE, PASSWORD)
+    assert "70001" in " ".join(site.visible_order_numbers())  # the order list is shown
+    remembered.clear()  # as in a run whose list failed before it was remembered
+    order = site.open_order("70001")
+    assert (order.raw_status, order.status) == ("Pending", OrderStatus.PROCESSING)
+
+
+def test_a_failed_page_is_left_by_its_own_link(page: Page, shop: ShopServer):
+    """The order list answered a 503 once: the list's own link on that error page is the
+    way back, and is clicked (a shop that loads its links at once)."""
+    url = shop.add_region(replace(UK, prefix="selffailed"))
     site = RetailerSite(page, url)
     site.sign_in(JANE, PASSWORD)
-    page.goto(shop.url + shop.shop.regions["selfrouted"].url("orders"))
-    order = RetailerSite(page, url).open_order("70001")
-    assert (order.raw_status, order.status) == ("Pending", OrderStatus.PROCESSING)
+    shop.fail(r"/selffailed/my-account/orders$", "5xx", times=1, method="GET")
+    with pytest.raises(TransientError):
+        site.open_order("70001")
+    assert "70001" in " ".join(site.visible_order_numbers())
