@@ -276,26 +276,19 @@ class ReturnRequests:
             try:
                 form = first if opened else self.safe_step(functools.partial(self._open, item.name))
                 self._fill(form)
-            except (NeedsHuman, TransientError) as exc:
-                if not sent:
-                    raise
-                not_sent.extend(f"{i.name} ({exc.message})" for i in chosen[index : index + 1])
-                not_sent.extend(i.name for i in chosen[index + 1 :])
-                break
-            if dry_run:
-                if screenshot is not None:
-                    self.browsing.screenshot(form.page, screenshot)
-                names = tuple(i.name for i in chosen)
-                return ReturnReceipt(None, names, url=form.page.url, kind="request")
-            if index == 0 and before is not None:
-                before()  # the order's status read again: it raises to stop the submit
-            try:
+                if dry_run:
+                    if screenshot is not None:
+                        self.browsing.screenshot(form.page, screenshot)
+                    names = tuple(i.name for i in chosen)
+                    return ReturnReceipt(None, names, url=form.page.url, kind="request")
+                if index == 0 and before is not None:
+                    before()  # the order's status read again: it raises to stop the submit
                 said, found = self._submit(form)
             except (NeedsHuman, TransientError) as exc:
                 if not sent:
                     raise
-                not_sent.extend(f"{i.name} ({exc.message})" for i in chosen[index : index + 1])
-                not_sent.extend(i.name for i in chosen[index + 1 :])
+                # This item (and why) and those after it: never asked for again here.
+                not_sent = [f"{item.name} ({exc.message})", *(i.name for i in chosen[index + 1 :])]
                 break
             number = number or found
             sent.append(item.name)
