@@ -389,7 +389,7 @@ class OrderAgent:
             start_urls=self.profile.start_urls(site_url),
             phone=self.profile.phone,
             limits=self.settings.limits(),
-            safe_step=lambda step: retrying(lambda: self._with_session(step)),
+            safe_step=self._safe_step,
         )
 
     def use_page(self, page: Page) -> None:
@@ -461,6 +461,10 @@ class OrderAgent:
             return self.site.shopper_name(visit_account_page=False)
         except OrderAgentError:
             return None
+
+    def _safe_step(self, step: Callable[[], T]) -> T:
+        """A step that sends nothing: retried through transient failures, signed in again."""
+        return retrying(lambda: self._with_session(step))
 
     def _with_session(self, step: Callable[[], T]) -> T:
         """Run a safe step; if the site signed us out meanwhile, sign in again and repeat it."""
@@ -1054,7 +1058,7 @@ class OrderAgent:
             self.ledger,
             self.site,
             self.phone,
-            safe_read=lambda step: retrying(lambda: self._with_session(step)),
+            safe_read=self._safe_step,
         )
 
     def _signed_out_while_sending(

@@ -34,6 +34,7 @@ from ordercore.errors import (
     UsageError,
 )
 from ordercore.models import Order
+from ordercore.steps import SafeStep, once
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,15 +52,6 @@ class Receipt(Protocol):
 
 
 R = TypeVar("R", bound=Receipt)
-T = TypeVar("T")
-
-
-class SafeRead(Protocol):
-    def __call__(self, step: Callable[[], T], /) -> T: ...
-
-
-def _once(step: Callable[[], T], /) -> T:
-    return step()
 
 
 # Where an adopted or reconciled request was found (kept as the intent's ``how``).
@@ -127,14 +119,14 @@ class Submitter:
         site: RetailerSite,
         phone: Callable[[], str | None],
         *,
-        safe_read: SafeRead | None = None,
+        safe_read: SafeStep = once,
     ) -> None:
         self.ledger = ledger
         self.site = site
         self.phone = phone
         # Reading the shop (never submitting) may be retried: the runner passes its
         # tenacity retry + sign-in-again wrapper.
-        self.safe_read: SafeRead = safe_read or _once
+        self.safe_read = safe_read
 
     # -- the core: write ahead, submit once, record ---------------------------------------
 

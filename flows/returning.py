@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
 
 from playwright.sync_api import Locator, Page
 
@@ -40,26 +39,12 @@ from ordercore.errors import (
     TransientError,
 )
 from ordercore.models import Item, Order
+from ordercore.steps import SafeStep, once
 
 # Alerts that ask for a correction rather than refuse.
 _VALIDATION = r"\b(?:please\s+(?:choose|select|enter|pick|tick|provide)|required)\b"
 
 Choice = tuple[str, Locator]  # an item's checkbox label, and the checkbox
-
-
-T = TypeVar("T")
-
-
-class SafeStep(Protocol):
-    """Runs a step that sends nothing, repeating it through transient failures (and a
-    sign-in again if the shop signed us out): the agent's, given to the flows."""
-
-    def __call__(self, step: Callable[[], T], /) -> T: ...
-
-
-def once(step: Callable[[], T], /) -> T:
-    """A :class:`SafeStep` that tries once (no agent around to sign in again)."""
-    return step()
 
 
 class ReturnFlow:

@@ -62,7 +62,7 @@ from flows.pages import (
 )
 from flows.recognition import Step, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
-from flows.returning import ReturnFlow, SafeStep, once
+from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.status_check import read_again
 from flows.status_reading import StatusRead, describe
@@ -77,6 +77,7 @@ from ordercore.errors import (
     TransientError,
 )
 from ordercore.models import Order, StatusEvidence
+from ordercore.steps import SafeStep, once
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
 
