@@ -588,6 +588,11 @@ class Browsing:
             # Signed out between pages: the header offers to sign in again, and what was
             # looked for (an account link, the order list) is not shown to visitors.
             raise SessionExpired("the site signed us out (it offers to sign in again)")
+        # A promotion that showed up as the page was read hides nothing from a read of the
+        # document (no handler ran: the read does not wait): close it as a person would,
+        # or one shown at the wrong moment makes every such page a retry.
+        with contextlib.suppress(PlaywrightError):
+            dismiss_visible(page, self.words)
         busy = page_busy(page, self.watch(page), self.words)
         if busy:
             # Only a settled page without it means the site is not understood.
