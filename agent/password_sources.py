@@ -25,15 +25,12 @@ import shlex
 import stat
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import SecretStr
 
 from agent.redaction import register_secret
 from ordercore.errors import ConfigError
-
-if TYPE_CHECKING:
-    from agent.settings import Settings
 
 PASSWORD_COMMAND_ENV = "ORDER_AGENT_PASSWORD_COMMAND"
 PASSWORD_COMMAND_TIMEOUT_S = 30
@@ -211,17 +208,19 @@ def forget_file(path: Path) -> None:
 
 
 # -- all of them, in order ------------------------------------------------------------------
-def find_password(settings: Settings, config_dir: Path) -> tuple[SecretStr, str] | None:
+def find_password(
+    password_command: str | None, email: str | None, config_dir: Path
+) -> tuple[SecretStr, str] | None:
     """The password from the first source that has one, and the source's name.
 
     ``ORDER_AGENT_PASSWORD`` (read by the settings) is not looked at here: the caller
     asks only when it is unset. A failing command is a ``ConfigError``: a configured
     command is what the person chose, it must not fall through to another source.
     """
-    if settings.password_command:
-        return password_from_command(settings.password_command), SOURCE_COMMAND
-    if settings.email:
-        found = password_from_keyring(settings.email)
+    if password_command:
+        return password_from_command(password_command), SOURCE_COMMAND
+    if email:
+        found = password_from_keyring(email)
         if found is not None:
             return found, SOURCE_KEYRING
     path = password_file(config_dir)

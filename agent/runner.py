@@ -42,8 +42,9 @@ from agent.logs import get_logger
 from agent.messages import cancellation_message, next_step, order_summary
 from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
-from agent.receipts import ProofStore, safe_name
+from agent.receipts import ProofStore
 from agent.redaction import scrub
+from agent.session_vault import keep_session, restore_session, session_file
 from agent.settings import Settings, env_name
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.submitting import RETURN_REQUESTS_PAGE, How, Submission, Submitter
@@ -174,12 +175,6 @@ class BrowserSession:
         """Whether Playwright has already taken in that the browser or this page is gone
         (no question asked: for before a step; after a failed one, ask :meth:`gone`)."""
         return not self.browser.is_connected() or self.page.is_closed()
-
-
-def session_file(settings: Settings) -> Path:
-    assert settings.site_url and settings.email
-    name = safe_name(f"{settings.site_url}-{settings.email}")
-    return settings.data_dir / "sessions" / f"{name}.json"
 
 
 _engine_import: threading.Thread | None = None
@@ -1438,7 +1433,6 @@ def _handle_in_browser(
     """One browser's go at the order; ``_BrowserDied`` when the browser itself went away."""
     # The first sign of life on a terminal, before Playwright is even imported.
     steps.progress("Starting the browser")
-    from agent.session_vault import keep_session, restore_session
 
     restore_session(settings, ledger)  # a session another worker saved in the ledger
     with open_browser(settings, trace=trace) as session:

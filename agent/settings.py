@@ -530,7 +530,7 @@ def resolve_password(settings: Settings) -> SecretStr | None:
     from agent.user_config import config_dir
 
     try:
-        found = find_password(settings, config_dir())
+        found = find_password(settings.password_command, settings.email, config_dir())
     except ConfigError as exc:
         settings._password_error = exc
         raise

@@ -17,7 +17,6 @@ from agent.commands.base import (
     ascii_only,
     bind_run,
     command_setup,
-    configure_logging,
     epilog,
     json_option,
     load_settings,
@@ -166,8 +165,10 @@ def port_problem(port: int, exc: OSError) -> UsageError | None:
 def site(
     port: int, control: bool, clock_speed: float | None, chaos: int | None, verbose: bool
 ) -> int:
-    configure_logging(load_settings(require_credentials=False))
+    from agent.run_logging import configure_logging
     from fixtures.server import serve
+
+    configure_logging(load_settings(require_credentials=False))
 
     options: dict[str, object] = {"port": port, "control": control}
     if clock_speed is not None:
@@ -200,8 +201,10 @@ def site(
 @verbose_option
 def demo(verbose: bool) -> int:
     # The demo prints every step itself; logs below warning would repeat them.
-    configure_logging(load_settings(require_credentials=False), StepPrinter(enabled=True))
     from agent.demo import main as demo_main
+    from agent.run_logging import configure_logging
+
+    configure_logging(load_settings(require_credentials=False), StepPrinter(enabled=True))
 
     code = demo_main()
     return EXIT_OK if code is None else int(code)

@@ -50,7 +50,7 @@ def worker_browser() -> WorkerBrowser:
 
 @worker_process_init.connect
 def _configure_process(**_: Any) -> None:
-    from agent.commands.base import configure_logging
+    from agent.run_logging import configure_logging
 
     configure_logging(_settings())
 

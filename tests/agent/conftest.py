@@ -20,7 +20,7 @@ import pytest
 
 from agent.cli import main
 from agent.output import StepPrinter
-from agent.runner import session_file
+from agent.session_vault import session_file
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
 from ordercore.models import CommandOptions, Result

@@ -183,7 +183,7 @@ def test_a_shop_reached_before_whose_name_stops_resolving_is_an_outage(
     shop: ShopServer, tmp_path: Path
 ) -> None:
     """A session saved for that shop means it was reached: DNS trouble, not a typo."""
-    from agent.runner import session_file
+    from agent.session_vault import session_file
     from agent.settings import load_settings
 
     typo = "https://no-such-shop.invalid/"

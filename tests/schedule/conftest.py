@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.runner import session_file
 from agent.scheduler import Scheduler
+from agent.session_vault import session_file
 from agent.settings import Settings, load_settings
 from fixtures.server import ShopServer
 from tests.support.environment import QUICK_RETRY_SETTINGS

@@ -4,7 +4,7 @@ Tests that are not about signing in need not pay for a sign-in through the shop'
 pages (four page loads and a form, seconds a run). ``seed_data_dir`` signs in the
 way a browser's form post would (urllib and a cookie jar, the page's CSRF token),
 writes the cookie as Playwright storage state where the agent keeps its saved session
-(``agent.runner.session_file``), and remembers the order list's URL in the ledger, as
+(``agent.session_vault.session_file``), and remembers the order list's URL in the ledger, as
 an earlier run would have. The agent then takes its real saved-session path in a real
 Chromium: straight to a remembered page, signing in through the pages only if the shop
 says the session is gone. The shop forgets its sessions on ``reset()``, so a data dir
@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from agent.runner import session_file
+from agent.session_vault import session_file
 from agent.settings import load_settings
 from fixtures.regions import Region
 from fixtures.seed import PASSWORD

@@ -1,5 +1,7 @@
-"""The engine stays generic: ``flows`` imports nothing of ``agent`` and names no shop; and the
-agent's order commands stay apart from the tools for people trying it (demo, fixture shop)."""
+"""The engine stays generic: ``flows`` imports nothing of ``agent`` and names no shop; the
+agent's order commands stay apart from the tools for people trying it (demo, fixture shop);
+no two product modules import each other, even lazily, and the distributed workers do not
+import the command line."""
 
 from __future__ import annotations
 
@@ -186,3 +188,87 @@ def test_an_idle_run_set_up_by_init_is_answered_from_its_config_file_alone(
     code, message, modules = _idle_probe(tmp_path, env, work)
     assert (code, message) == (75, "Checked 0 order(s); 1 more not due yet.")
     assert _loaded(modules, "pydantic") != []
+
+
+PRODUCT = ("agent", "flows", "ordercore")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _product_imports() -> dict[str, set[str]]:
+    """Each product module and the product modules it imports, at the top or inside a
+    function alike (a lazy import still ties the two)."""
+    paths = [path for package in PRODUCT for path in (ROOT / package).rglob("*.py")]
+    modules = {_module_name(path): path for path in paths if "migrations" not in path.parts}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in _imported_modules(path):
+            # ``from agent.x import y`` names agent.x; a package's module, its file.
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name:
+                targets.add(imported)
+        graph[name] = targets
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_no_product_module_imports_itself_back_through_others() -> None:
+    # A package importing its own modules (``agent.ledger`` -> ``agent.ledger.facade``) is
+    # its face, not a cycle: only modules of different packages or files count.
+    graph = {
+        name: {t for t in targets if not t.startswith(name + ".")}
+        for name, targets in _product_imports().items()
+    }
+    assert _cycles(graph) == []
+
+
+def test_the_distributed_workers_do_not_import_the_command_line() -> None:
+    offenders = {
+        f"{name}: {target}"
+        for name, targets in _product_imports().items()
+        if name.startswith("agent.distributed")
+        for target in targets
+        if target in ("agent.cli", "agent.__main__") or target.startswith("agent.commands")
+    }
+    assert not offenders
