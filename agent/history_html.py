@@ -12,9 +12,7 @@ atomically (0600: it holds the order's details).
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
@@ -25,10 +23,10 @@ from urllib.parse import quote
 from agent.history import OrderHistory, history_json, local_time, state_words
 from agent.redaction import scrub
 from ordercore.errors import StorageError
+from ordercore.private_files import write_private
 
 # A screenshot bigger than this is linked rather than inlined: the page stays openable.
 MAX_INLINE_BYTES = 8 * 1024 * 1024
-PAGE_MODE = 0o600
 
 _STYLE = """
 :root { color-scheme: light dark; --line: #8884; --accent: #2e7d32; --muted: #6b6b6b; }
@@ -195,22 +193,7 @@ at {escape(generated)}.</p>
 def write_page(path: Path, document: str) -> Path:
     """Write the page whole or not at all (a temporary file renamed over ``path``)."""
     path = Path(path).expanduser()
-    directory = path.parent
-    temporary: str | None = None
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), PAGE_MODE)
-            handle.write(document.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        temporary = None
+        return write_private(path, document.encode("utf-8"))
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-    return path

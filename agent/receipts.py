@@ -26,7 +26,6 @@ import errno
 import json
 import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from agent.redaction import redact
 from ordercore.errors import StorageError, UsageError
 from ordercore.models import Action
 from ordercore.order_numbers import normalise_order_number
+from ordercore.private_files import write_private
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -76,20 +76,6 @@ def _timestamp(moment: datetime | None = None) -> str:
 def _storage_error(path: Path, exc: OSError) -> StorageError:
     reason = exc.strerror or str(exc)
     return StorageError(f"cannot write to {path}: {reason}")
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; not every file system allows it.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class ProofStore:
@@ -226,25 +212,11 @@ class ProofStore:
     def write_bytes(self, path: Path, data: bytes) -> Path:
         """Write ``data`` to ``path`` atomically with mode 0600."""
         path = Path(path)
-        directory = self._make_dir(path.parent)
-        temporary: str | None = None
+        self._make_dir(path.parent)
         try:
-            fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), FILE_MODE)
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-            temporary = None
+            return write_private(path, data)
         except OSError as exc:
             raise _storage_error(path, exc) from exc
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-        _fsync_directory(directory)
-        return path
 
     def write_json(self, path: Path, obj: Any) -> Path:
         """Write ``obj`` as pretty JSON, secrets redacted, atomically with mode 0600."""

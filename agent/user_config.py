@@ -10,8 +10,6 @@ is never read.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from dotenv import dotenv_values
 from platformdirs import user_config_dir
 
 from ordercore.errors import StorageError
+from ordercore.private_files import write_private
 
 APP_NAME = "order-agent"
 CONFIG_FILENAME = "config.env"
@@ -41,24 +40,11 @@ def read_config(path: Path) -> dict[str, str]:
 
 
 def write_private_file(path: Path, text: str) -> None:
-    """``text`` into ``path``, 0600 from its first byte, replacing it atomically.
-
-    The folder is created 0700. The temporary file sits beside the target, so
-    ``os.replace`` never crosses a file system.
-    """
+    """``text`` into ``path``, 0600 from its first byte, replacing it atomically; the
+    folder is created 0700."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        write_private(path, text.encode("utf-8"))
     except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:  # mkstemp: mode 0600
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
         raise StorageError(f"cannot write {path}: {exc.strerror}") from None
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from flows.limits import current as current_limits
 from flows.limits import shown_size
 from ordercore.errors import LabelInvalid, StorageError
+from ordercore.private_files import write_private
 
 PDF_MAGIC = b"%PDF-"
-LABEL_MODE = 0o600
 MAX_LABEL_PAGES = 20  # a label is a page or two; hundreds of pages is not one
 
 
@@ -95,27 +93,10 @@ def validate_label(data: bytes, expect: Sequence[str]) -> None:
 
 def save_atomically(data: bytes, dest: Path) -> Path:
     """Write ``data`` to ``dest`` (mode 0600) so that ``dest`` is either whole or absent."""
-    dest = Path(dest)
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(
-            dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
-        )
+        return write_private(Path(dest), data)
     except OSError as exc:
-        raise StorageError(f"cannot write the label to {dest.parent}: {exc.strerror}") from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            os.fchmod(out.fileno(), LABEL_MODE)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, dest)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise StorageError(f"cannot write the label to {dest}: {exc.strerror}") from None
-    return dest
 
 
 def keep_label(data: bytes, dest: Path, expect: Sequence[str]) -> Path:
