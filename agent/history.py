@@ -45,7 +45,7 @@ _REQUESTS = {
     IntentKind.CANCELLATION_REQUEST: ("Cancellation requested", "Case"),
     IntentKind.FOLLOW_UP: ("Follow-up sent", "Case"),
     IntentKind.RETURN_REQUEST: ("Return started", "Return"),
-    IntentKind.CHAT_REQUEST: ("Asked in the shop's live chat", "Case"),  # issue #13
+    IntentKind.CHAT_REQUEST: ("Asked in the shop's live chat", "Case"),
 }
 _RECEIPT_ACTIONS = {
     "cancellation_requested": (IntentKind.CANCELLATION_REQUEST, "Cancellation requested", "Case"),

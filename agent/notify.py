@@ -49,7 +49,7 @@ class NotifyEvent(StrEnum):
     LABEL_READY = "label_ready"
     NEEDS_HUMAN = "needs_human"
     EXPIRED = "expired"
-    # A return followed to its refund (issue #13), each told once.
+    # A return followed to its refund, each told once.
     RETURN_IN_TRANSIT = "return_in_transit"
     RETURN_RECEIVED = "return_received"
     REFUNDED = "refunded"

@@ -346,7 +346,7 @@ class OrderAgent:
         # The shop's open requests as read earlier in this run by someone else (a batch
         # reads Support Requests once for all its tabs): the first try uses them.
         self.requests_read_earlier: Callable[[], list[SupportRequest] | None] | None = None
-        self.chat_was_used = False  # this run opened the shop's live chat (issue #13)
+        self.chat_was_used = False  # this run opened the shop's live chat
         self.chat_note: str | None = None  # why the form followed the chat, for the result
 
     # -- signing in ------------------------------------------------------
@@ -895,7 +895,7 @@ class OrderAgent:
             )
         )
 
-    # -- live chat (issue #13) -------------------------------------------
+    # -- live chat -------------------------------------------
 
     def channel(self, options: CommandOptions) -> str:
         """How a cancellation request goes: ``--channel``, ORDER_AGENT_CHANNEL, the site
@@ -1340,7 +1340,7 @@ class OrderAgent:
         details: dict[str, object] | None = None,
     ) -> Result:
         details = dict(details or {})
-        # A return followed to its refund (issue #13): what the shop shows of it, when it does;
+        # A return followed to its refund: what the shop shows of it, when it does;
         # the parcel's tracking number from the label itself when the page shows none.
         tracking = order.return_tracking or (self.tracking_on_label(label) if label else None)
         if tracking:

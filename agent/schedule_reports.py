@@ -177,7 +177,7 @@ def tracked_json(order: TrackedOrder) -> dict[str, Any]:
             "end_state": order.end_state.value,
             "message": order.end_message,
             "finding": _finding_json(order.finding) if order.active else None,
-            # A return followed to its refund (issue #13).
+            # A return followed to its refund.
             "ship_by": format_duration(order.options.ship_by),
             "return_label": order.return_label,
             "label_saved_at": iso(order.label_saved_at),

@@ -188,7 +188,7 @@ class WatchPlan:
     follow_up_after: timedelta | None = DEFAULT_FOLLOW_UP_AFTER
     reason: str | None = None
     items: tuple[str, ...] = ()
-    channel: str | None = None  # issue #13: "auto" | "chat" | "form"; None: the settings'
+    channel: str | None = None  # "auto" | "chat" | "form"; None: the settings'
     ship_by: timedelta | None = DEFAULT_SHIP_BY  # None: no reminder to send the return
 
     def __post_init__(self) -> None:
@@ -811,7 +811,7 @@ class Scheduler:
             message = self._shipped(ledger, key, result)
         return self._later(ledger, tracked, Outcome.WAITING, message, result=result)
 
-    # -- a return followed to its refund (issue #13) ---------------------------------------
+    # -- a return followed to its refund ---------------------------------------
 
     @staticmethod
     def _follows_return(tracked: TrackedOrder, result: Result) -> bool:

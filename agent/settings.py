@@ -48,7 +48,7 @@ DEFAULT_ENV_FILE = Path(".env")
 
 LogLevel = Literal["debug", "info", "warning"]
 LogFormat = Literal["console", "json"]
-Channel = Literal["auto", "chat", "form"]  # how a cancellation request is sent (issue #13)
+Channel = Literal["auto", "chat", "form"]  # how a cancellation request is sent
 
 # Values that may hold a secret: never quoted in an error, and a readable .env holding
 # one is warned about (the two URLs may carry a password).
@@ -84,7 +84,7 @@ _OPTIONAL_TEXT_FIELDS = (
     "database_url",
     "secret_key",
     "broker_url",
-    "channel",  # issue #13: ORDER_AGENT_CHANNEL= (empty) is "not set"
+    "channel",  # ORDER_AGENT_CHANNEL= (empty) is "not set"
 )
 
 
@@ -183,7 +183,7 @@ class Settings(BaseSettings):
     # still cannot reach the rate of a crawler.
     shop_max_in_flight: int = Field(default=4, ge=1, le=64)
     shop_max_per_second: float = Field(default=20.0, gt=0, le=1000)
-    # Live chat (issue #13). Which channel a cancellation request goes by: "auto" (the
+    # Live chat. Which channel a cancellation request goes by: "auto" (the
     # shop's live chat when it offers one and it is online, else the contact form),
     # "chat" (only the chat), "form" (only the contact form, the chat is never opened).
     # A site profile's ``channel`` is used when this is not set.

@@ -145,7 +145,7 @@ class ProfileFile(BaseModel):
         Annotated[str, AfterValidator(_path_key)], Annotated[StrictStr, AfterValidator(_path)]
     ] = Field(default_factory=dict)
     phones: dict[str, Annotated[StrictStr, AfterValidator(_phone)]] = Field(default_factory=dict)
-    # How a cancellation request goes (issue #13): "auto" | "chat" | "form".
+    # How a cancellation request goes: "auto" | "chat" | "form".
     channel: Literal["auto", "chat", "form"] | None = None
 
 
@@ -160,7 +160,7 @@ class SiteProfile:
     status: Mapping[str, OrderStatus] = field(default_factory=dict)
     paths: Mapping[str, str] = field(default_factory=dict)
     phones: Mapping[str, str] = field(default_factory=dict)
-    channel: str | None = None  # "auto" | "chat" | "form" (issue #13); None: not said
+    channel: str | None = None  # "auto" | "chat" | "form"; None: not said
 
     def vocabulary(self, base: Vocabulary = DEFAULT_VOCABULARY) -> Vocabulary:
         """The contract's words plus this shop's: extra phrases are added, never replace."""

@@ -321,7 +321,7 @@ class Submitter:
             return None
         return Submission(How.RECONCILED, match.reference, found_at=RETURN_REQUESTS_PAGE)
 
-    # -- a cancellation asked in the shop's live chat (issue #13) -------------------------
+    # -- a cancellation asked in the shop's live chat -------------------------
 
     def request_cancellation_by_chat(
         self,

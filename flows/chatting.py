@@ -1,4 +1,4 @@
-"""The shop's live chat widget, as a person uses it (issue #13).
+"""The shop's live chat widget, as a person uses it.
 
 A launcher button ("Chat with us", or a bubble named only by its ``aria-label``)
 opens a panel whose frame (titled "Chat", usually served by the chat vendor from

@@ -34,7 +34,7 @@ class Limits:
     # The jittered exponential wait between two tries of a step that is safe to repeat.
     retry_wait_multiplier_s: float = 0.5
     retry_wait_max_s: float = 8.0
-    # Live chat (issue #13): how long to wait for the chat's answer to a message, a
+    # Live chat: how long to wait for the chat's answer to a message, a
     # hand-over to a person included (flows/chatting.py).
     chat_wait_ms: int = 60_000
 

@@ -489,7 +489,7 @@ def row_control_index(
     return None
 
 
-# Statuses whose page may show a return's tracking number, and a refund (issue #13).
+# Statuses whose page may show a return's tracking number, and a refund.
 _RETURN_STATUSES = frozenset(
     {OrderStatus.RETURN_STARTED, OrderStatus.RETURNED, OrderStatus.REFUNDED}
 )

@@ -89,7 +89,7 @@ ORDER_LIST = "order_list"
 CONTACT = "contact"
 SUPPORT_REQUESTS = "support_requests"
 RETURN_REQUESTS = "return_requests"  # a shop's list of return requests ("Product Returns")
-CHAT = "chat"  # the page the chat launcher was seen on; "" when it was not (issue #13)
+CHAT = "chat"  # the page the chat launcher was seen on; "" when it was not
 # A start URL for signing in (from a site profile); not remembered, only a way in.
 SIGN_IN = "sign_in"
 
@@ -172,7 +172,7 @@ class RetailerSite:
         self._browsing = Browsing(page, site_url, vocabulary, remembered=self.remembered)
         self._order: Order | None = None
         self._return_page: Page | None = None
-        self._chat: ChatWidget | None = None  # the live chat on the page in use (issue #13)
+        self._chat: ChatWidget | None = None  # the live chat on the page in use
         self._chat_secrets: tuple[str, ...] = ()
         install_dialog_handlers(page, vocabulary)
 
@@ -673,7 +673,7 @@ class RetailerSite:
                 return self.page, best_of(wanted, words, Step.ORDER)
         self._browsing.diagnose("could not find a return label link")
 
-    # -- live chat (issue #13; flows/chatting.py) ------------------------------------------
+    # -- live chat ------------------------------------------
     def use_chat(self, secrets: Sequence[str] = ()) -> None:
         """Never type any of ``secrets`` into the chat (a fresh widget on the page in use)."""
         self._chat_secrets = tuple(secrets)

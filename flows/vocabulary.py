@@ -70,7 +70,7 @@ CONTRACT_STATUS_WORDS: Mapping[str, OrderStatus] = MappingProxyType(
         "refund pending": OrderStatus.UNKNOWN,
         "not delivered": OrderStatus.UNKNOWN,
         "returned to sender": OrderStatus.UNKNOWN,
-        # A return followed to its refund (issue #13). The contract's "Refunded" stays
+        # A return followed to its refund. The contract's "Refunded" stays
         # ``returned``; the order reads ``refunded`` when the page shows the refund's amount
         # (``Vocabulary.refund_pattern``) or one of these words, which say only that.
         "return in transit": OrderStatus.RETURN_STARTED,
@@ -133,7 +133,7 @@ AGREEING_STATUS_WORDS: Mapping[str, frozenset[OrderStatus]] = MappingProxyType(
 #   delivered + return_started     -> return_started
 #   delivered + returned           -> returned
 #   return_started + returned      -> returned
-#   delivered / return_started / returned + refunded -> refunded (issue #13)
+#   delivered / return_started / returned + refunded -> refunded
 #   a status + itself              -> that status
 #   agreeing words (above)         -> must agree with the result, else unknown
 #   any other pair, an unknown, or a text naming no status -> unknown
@@ -145,7 +145,7 @@ STATUS_PAIRS: Mapping[frozenset[OrderStatus], OrderStatus] = MappingProxyType(
         frozenset({OrderStatus.DELIVERED, OrderStatus.RETURN_STARTED}): OrderStatus.RETURN_STARTED,
         frozenset({OrderStatus.DELIVERED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
         frozenset({OrderStatus.RETURN_STARTED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
-        # A return followed to its refund (issue #13).
+        # A return followed to its refund.
         frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
         frozenset({OrderStatus.RETURN_STARTED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
         frozenset({OrderStatus.RETURNED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
@@ -389,7 +389,7 @@ class Vocabulary:
         "Download Label",
     )
 
-    # 6. Live chat (issue #13): the launcher, the frame, the pre-chat form, the outcome.
+    # 6. Live chat: the launcher, the frame, the pre-chat form, the outcome.
     # The launcher's name, visible or only its aria-label: "Chat with us", "Need help? Chat".
     chat_launchers: Words = ("Chat", "Live Chat", "Chat with us", "Chat now")
     # The chat frame's title (or the name of the region holding it).
@@ -437,7 +437,7 @@ class Vocabulary:
         "we're closed",
     )
 
-    # 7. A return followed to its refund (issue #13; not in the contract's first six parts).
+    # 7. A return followed to its refund (not in the contract's first six parts).
     # The carrier's tracking number of the parcel going back, next to one of these labels
     # on the order or return page ("Return Tracking Number: 1Z…"), or printed on the label.
     return_tracking_labels: Words = (

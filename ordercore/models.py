@@ -16,13 +16,13 @@ class OrderStatus(StrEnum):
     RETURN_STARTED = "return_started"
     RETURNED = "returned"
     # Past the contract's ``returned``: the shop shows the refund (a refund line with its
-    # amount, or a word that says only that, "Refund Issued"). Issue #13.
+    # amount, or a word that says only that, "Refund Issued").
     REFUNDED = "refunded"
     UNKNOWN = "unknown"
 
 
 class ReturnStage(StrEnum):
-    """How far a started return has gone, as its order's page shows it (issue #13)."""
+    """How far a started return has gone, as its order's page shows it."""
 
     STARTED = "started"  # label out, the parcel not scanned by the carrier yet
     IN_TRANSIT = "in_transit"  # the parcel is on its way back
@@ -200,7 +200,7 @@ class Order:
     url: str | None = None
     label_available: bool = False
     return_available: bool = False
-    # A return followed to its refund (issue #13): the carrier's tracking number of the
+    # A return followed to its refund: the carrier's tracking number of the
     # parcel going back, and the refund's amount as the shop shows it ("$426.00").
     return_tracking: str | None = None
     refund: str | None = None
@@ -249,7 +249,7 @@ class CommandOptions:
     items: tuple[str, ...] = ()  # `return`: only these items (by name); empty = all returnable
     json: bool = False  # one JSON object on stdout instead of human lines
     trace: bool = False  # keep a Playwright trace (secrets scrubbed) under DATA_DIR/traces
-    # `cancel`: "auto" | "chat" | "form" (issue #13); None: ORDER_AGENT_CHANNEL, the site
+    # `cancel`: "auto" | "chat" | "form"; None: ORDER_AGENT_CHANNEL, the site
     # profile's ``channel``, else "auto".
     channel: str | None = None
     print_label: bool = False  # `cancel`/`return --print`: the saved label to the printer (lp)

@@ -1,4 +1,4 @@
-"""Many workers (issue #14): the same checks as ``order-agent run``, on Celery.
+"""Many workers: the same checks as ``order-agent run``, on Celery.
 
 ``app`` is the Celery app, ``tasks`` its two tasks (``check_order``, ``enqueue_due``),
 ``worker_browser`` the one Chromium a worker process keeps, ``limiter`` the per-shop

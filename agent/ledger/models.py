@@ -41,7 +41,7 @@ class EndState(StrEnum):
     NEEDS_HUMAN = "needs_human"
     EXPIRED = "expired"
     FORGOTTEN = "forgotten"
-    # The return followed to its end: the shop shows the refund (issue #13). A scheduled
+    # The return followed to its end: the shop shows the refund. A scheduled
     # order whose label is saved goes on until then; LABEL_SAVED stays for ledgers written
     # before v3 (an order ended there), and for an order returned without our label.
     REFUNDED = "refunded"
@@ -53,7 +53,7 @@ class IntentKind(StrEnum):
     CANCELLATION_REQUEST = "cancellation_request"
     FOLLOW_UP = "follow_up"
     RETURN_REQUEST = "return_request"
-    # A conversation in the shop's live chat (issue #13): its outcome ("cancelled",
+    # A conversation in the shop's live chat: its outcome ("cancelled",
     # "case", "nothing") is in the intent's details; a useful one is also recorded as the
     # order's cancellation request (adopted, how "live chat").
     CHAT_REQUEST = "chat_request"
@@ -122,7 +122,7 @@ class OrderOptions:
     items: tuple[str, ...] = ()
     no_return: bool = False
     follow_up_after: timedelta | None = None
-    channel: str | None = None  # issue #13: --channel of add/watch; None: the settings'
+    channel: str | None = None  # --channel of add/watch; None: the settings'
     # A saved return label whose parcel the carrier has not scanned this long after: one
     # reminder (``--ship-by``; None: never). Rows from before it was an option get the default.
     ship_by: timedelta | None = field(default_factory=lambda: DEFAULT_SHIP_BY)
