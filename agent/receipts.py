@@ -39,7 +39,6 @@ from ordercore.order_numbers import normalise_order_number
 from ordercore.private_files import write_private
 
 DIR_MODE = 0o700
-FILE_MODE = 0o600
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

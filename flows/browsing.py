@@ -327,10 +327,10 @@ class Browsing:
             return
         changes = document_changes(self.page)
         changes_before = changes.count
-        # Only a link already there is counted: the click itself waits for one to come. Its
-        # watch gets a look's time, not a slice: on a busy machine the round trip alone
-        # outlasted 250 ms, and a click a passing veil took was then never made again.
-        clicks = ClickCount.of(link, look_ms()) if link.count() == 1 else None
+        # Only a link already there is counted: the click itself waits for one to come. No
+        # time-out: with one of 250 ms, a busy machine's round trip alone outlasted it, and
+        # a click a passing veil took was then never made again.
+        clicks = ClickCount.of_present(link)
         self.click(link, signing_in=signing_in)
         leads_away = target.startswith(("http:", "https:")) and not _same_document(target, before)
         if not leads_away:

@@ -57,6 +57,18 @@ class ClickCount:
         except PlaywrightError:
             return None
 
+    @classmethod
+    def of_present(cls, control: Locator) -> ClickCount | None:
+        """Watch the one element ``control`` shows now, without waiting for one to come;
+        ``None`` when there is none, or more than one (the click says why)."""
+        try:
+            handles = control.element_handles()
+            if len(handles) != 1:
+                return None
+            return cls(handles[0], int(handles[0].evaluate(_COUNT_CLICKS)))
+        except PlaywrightError:
+            return None
+
     def _received(self) -> dict[str, object] | None:
         try:
             return self._handle.evaluate(_CLICKS_RECEIVED)
