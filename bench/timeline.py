@@ -31,6 +31,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT_ENV = "BENCH_TIMELINE_OUTPUT"
 MIN_MS_ENV = "BENCH_TIMELINE_MIN_MS"
+PAST_ENV = "BENCH_TIMELINE_PAST"
 PROJECT_FOLDERS = ("agent/", "flows/", "bench/handwritten.py")
 
 
@@ -43,9 +44,13 @@ class Call:
 
 
 def _project_caller() -> str:
-    """The innermost project line on the stack: what the agent was doing."""
+    """The innermost project line on the stack (past the files of ``--past``): what the
+    agent was doing."""
+    past = tuple(filter(None, os.environ.get(PAST_ENV, "").split(",")))
     for frame in reversed(traceback.extract_stack(limit=60)):
         relative = frame.filename.removeprefix(f"{REPO}/")
+        if relative in past:
+            continue
         if relative != frame.filename and relative.startswith(PROJECT_FOLDERS):
             return f"{relative}:{frame.lineno} {frame.name}"
     return ""
@@ -115,7 +120,7 @@ def child(argv: Sequence[str]) -> int:
         Path(os.environ[OUTPUT_ENV]).write_text(report + "\n")
 
 
-def parent(min_ms: float, batch: int) -> int:
+def parent(min_ms: float, batch: int, past: str = "") -> int:
     from bench.commands import EMAIL, REGION, BrowserWrapper, agent_environment
     from fixtures.server import ShopServer
 
@@ -129,7 +134,7 @@ def parent(min_ms: float, batch: int) -> int:
         env = agent_environment(
             browser, shop.region_url(REGION), scratch / "data", scratch / "no-secrets"
         )
-        env.update({"PYTHONPATH": str(REPO), MIN_MS_ENV: str(min_ms)})
+        env.update({"PYTHONPATH": str(REPO), MIN_MS_ENV: str(min_ms), PAST_ENV: past})
         runs: list[tuple[str, list[str], set[int]]] = []
         if batch:
             numbers = [str(90001 + index) for index in range(batch)]
@@ -170,8 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--batch", type=int, default=0, help="time one `run` of this many tracked orders instead"
     )
+    parser.add_argument(
+        "--past",
+        default="",
+        metavar="FILES",
+        help="attribute a call to the first line outside these files (comma-separated, "
+        "e.g. flows/locating.py): who asked the helper",
+    )
     options = parser.parse_args(arguments)
-    return parent(options.min_ms, options.batch)
+    return parent(options.min_ms, options.batch, options.past)
 
 
 if __name__ == "__main__":
