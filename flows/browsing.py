@@ -276,11 +276,13 @@ class Browsing:
         page: Page | None = None,
         signing_in: bool = False,
         safe_to_repeat: bool = False,
+        check: bool = True,
     ) -> None:
         """Click, then make sure the page that follows is not an error, a bot check or sign-in.
 
         ``safe_to_repeat``: the control sends nothing (a link, a toggle), so a click an
-        interruption took is made again (``flows.clicks``).
+        interruption took is made again (``flows.clicks``). ``check=False``: the caller
+        checks the page itself, once the click has led somewhere.
         """
         page = page or self.page
         try:
@@ -291,7 +293,8 @@ class Browsing:
                 target.click()
         except PlaywrightError:
             self.diagnose("a link or button did not respond", page=page, signing_in=signing_in)
-        self.check_page(page, signing_in=signing_in)
+        if check:
+            self.check_page(page, signing_in=signing_in)
 
     def follow(
         self, link: Locator, *, arrived: Locator | None = None, signing_in: bool = False
@@ -319,23 +322,26 @@ class Browsing:
         way back.
         """
         before = self.page.url
-        try:
-            target = link.evaluate(_LINK_TARGET)
-        except PlaywrightError:
-            target = ""
+        # Only a link already there is counted (and its target read with it, one look): the
+        # click itself waits for one to come. No time-out: with one of 250 ms, a busy
+        # machine's round trip alone outlasted it, and a click a passing veil took was
+        # then never made again.
+        clicks, target = ClickCount.with_target_of(link)
+        if target is None:
+            try:
+                target = str(link.evaluate(_LINK_TARGET))
+            except PlaywrightError:
+                target = ""
         if target == before and self._loaded_fine() and (arrived is None or visible_now(arrived)):
             return
         changes = document_changes(self.page)
         changes_before = changes.count
-        # Only a link already there is counted: the click itself waits for one to come. No
-        # time-out: with one of 250 ms, a busy machine's round trip alone outlasted it, and
-        # a click a passing veil took was then never made again.
-        clicks = ClickCount.of_present(link)
-        self.click(link, signing_in=signing_in)
         leads_away = target.startswith(("http:", "https:")) and not _same_document(target, before)
+        # A link to another document is checked once, on the page it led to (just after
+        # the click, the page is most often still the one clicked on).
+        self.click(link, signing_in=signing_in, check=not leads_away)
         if not leads_away:
             return
-        checked = self.page.url != before  # the click's own check saw the new page
 
         def click_again_if_swallowed() -> bool:
             if changes.count != changes_before:
@@ -359,13 +365,14 @@ class Browsing:
                 return False  # gone, or still covered: the wait goes on
             return True
 
-        if not self._left(before, arrived, click_again_if_swallowed):
+        left = self._left(before, arrived, click_again_if_swallowed)
+        # Signed out, a bot check: what the page shows says so, wherever the click led.
+        self.check_page(signing_in=signing_in)
+        if not left:
             raise TransientError(
                 f"a link to {target} did not lead there: {before} is still shown after "
                 f"{LOOK_WINDOWS * look_ms() // 1000}s"
             )
-        if not checked:
-            self.check_page(signing_in=signing_in)
 
     def _loaded_fine(self) -> bool:
         """Whether this tab's page is one its last navigation brought, with no error."""
@@ -477,6 +484,8 @@ class Browsing:
     def expect(self, wanted: Locator, what: str, *, page: Page | None = None) -> None:
         """Wait for ``wanted``; if an obstacle shows instead, raise what it means."""
         page = page or self.page
+        if visible_now(wanted):
+            return  # most often already there: one look
         obstacles = phrases(page, self.words.bot_check).or_(
             labelled(page, self.words.password_labels, Step.PASSWORD)
         )
@@ -557,12 +566,16 @@ class Browsing:
         page = page or self.page
         self.watch(page).check()
         bot = phrases(page, self.words.bot_check)
+        if signing_in:
+            # The sign-in form is what is expected here: only a bot check is an obstacle.
+            self.refuse_bot_check(page)
+            return
         sign_in_form = labelled(page, self.words.password_labels, Step.PASSWORD)
         # One look for both obstacles: this runs after every click.
         if not visible_now(bot.or_(sign_in_form)):
             return
         self.refuse_bot_check(page)
-        if not signing_in and visible_now(sign_in_form):
+        if visible_now(sign_in_form):
             raise SessionExpired("the site signed us out (it shows its sign-in form)")
 
     def refuse_bot_check(self, page: Page) -> None:

@@ -41,6 +41,21 @@ _CLICKS_RECEIVED = """(el) => {
 }"""
 
 
+# The link a click on ``el`` follows ('' for none, a download or another tab) and the
+# element's click count, started: what ``Browsing.follow`` needs, in one round trip.
+_TARGET_AND_COUNT = (
+    """(el) => {
+  const count = ("""
+    + _COUNT_CLICKS
+    + """)(el);
+  const a = el.closest('a[href]');
+  const target = (!a || a.hasAttribute('download') || (a.target && a.target !== '_self'))
+    ? '' : a.href;
+  return {count, target};
+}"""
+)
+
+
 class ClickCount:
     """The clicks one element has received since it was first watched."""
 
@@ -58,16 +73,21 @@ class ClickCount:
             return None
 
     @classmethod
-    def of_present(cls, control: Locator) -> ClickCount | None:
-        """Watch the one element ``control`` shows now, without waiting for one to come;
-        ``None`` when there is none, or more than one (the click says why)."""
+    def with_target_of(cls, control: Locator) -> tuple[ClickCount | None, str | None]:
+        """Watch the one element ``control`` shows now, and read where clicking it leads
+        (``''``: nowhere, another tab, a download), in one look at it.
+
+        ``(None, None)`` when there is not exactly one element now: the caller reads the
+        target its own way (waiting for one to come) and the click says why.
+        """
         try:
             handles = control.element_handles()
             if len(handles) != 1:
-                return None
-            return cls(handles[0], int(handles[0].evaluate(_COUNT_CLICKS)))
+                return None, None
+            seen = handles[0].evaluate(_TARGET_AND_COUNT)
         except PlaywrightError:
-            return None
+            return None, None
+        return cls(handles[0], int(seen["count"])), str(seen["target"])
 
     def _received(self) -> dict[str, object] | None:
         try:

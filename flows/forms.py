@@ -114,8 +114,9 @@ _LABELS_AND_VALUES = (
 
 def _all_kept(filled: Sequence[Filled]) -> bool:
     """Whether one read of the fields (looked up again, as ``still_there`` does) finds every
-    value where it was put: each entry matched by a field with its label holding its value."""
-    if not filled or any(e.field is None or not e.label or e.value is None for e in filled):
+    value where it was put: each entry matched by a field of its own holding its value
+    (and labelled as the entry says, when it says)."""
+    if not filled or any(e.field is None or e.value is None for e in filled):
         return False
     fields = reduce(Locator.or_, [e.field for e in filled if e.field is not None])
     try:
@@ -124,10 +125,21 @@ def _all_kept(filled: Sequence[Filled]) -> bool:
         ]
     except PlaywrightError:
         return False
-    return all(
-        any(label == entry.label and _holds(value, entry.value or "") for label, value in shown)
-        for entry in filled
-    )
+    unmatched = list(range(len(shown)))
+    for entry in filled:
+        match = next(
+            (
+                index
+                for index in unmatched
+                if (not entry.label or shown[index][0] == entry.label)
+                and _holds(shown[index][1], entry.value or "")
+            ),
+            None,
+        )
+        if match is None:
+            return False
+        unmatched.remove(match)
+    return True
 
 
 def label_of(field: Locator) -> str:

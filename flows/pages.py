@@ -29,6 +29,7 @@ from flows.limits import without_control_characters
 from flows.locating import (
     Scope,
     best_of,
+    best_shown,
     button,
     control,
     labelled,
@@ -221,8 +222,9 @@ class SitePage:
         menus = self.account_control()
         if not wait_visible(wanted.or_(menus), timeout_ms):
             return None
-        if visible_now(wanted):
-            return best_of(wanted, words, step)
+        shown = best_shown(wanted, words, step)
+        if shown is not None:
+            return shown
         # Menus best first: "My Account" before "Account Overview".
         for candidate in ranked(menus, self.words.account_menu, Step.ACCOUNT)[:3]:
             if not candidate.visible:
@@ -237,8 +239,7 @@ class SitePage:
 
     def find_now(self, words: Sequence[str], step: Step = Step.ANY) -> Locator | None:
         """The best visible link/button named like ``words`` on the page as it is (no waiting)."""
-        wanted = control(self.page, words, step)
-        return best_of(wanted, words, step) if visible_now(wanted) else None
+        return best_shown(control(self.page, words, step), words, step)
 
 
 class HomePage(SitePage):
@@ -804,6 +805,18 @@ class ContactPage(SitePage):
         return best_of(button(block, words), words) if block is not None else None
 
 
+# The texts of cells, grouped by the row each sits in (rows in document order).
+_CELL_TEXTS_BY_ROW = """(cells) => {
+  const rows = new Map();
+  for (const cell of cells) {
+    const row = cell.closest("tr, [role=row]");
+    if (!rows.has(row)) rows.set(row, []);
+    rows.get(row).push(cell.innerText);
+  }
+  return [...rows.values()];
+}"""
+
+
 class SupportRequestsPage(SitePage):
     """Earlier requests ("Support Requests", "My Cases"...), with their order numbers."""
 
@@ -814,7 +827,15 @@ class SupportRequestsPage(SitePage):
         content = self.content
         # ``has`` is matched inside each row: built from the page, not from ``content``.
         rows = content.get_by_role("row").filter(has=self.page.get_by_role("cell"))
-        if rows.count():
+        # Every row's cells in one look, however many requests the shop keeps.
+        try:
+            cells_by_row = [
+                [" ".join(str(text).split()) for text in row]
+                for row in rows.get_by_role("cell").evaluate_all(_CELL_TEXTS_BY_ROW)
+            ]
+        except PlaywrightError:
+            cells_by_row = []
+        if cells_by_row:
             headers = texts_of(content.get_by_role("columnheader"))
             skip = 0
             if not headers:
@@ -824,8 +845,7 @@ class SupportRequestsPage(SitePage):
                     headers = texts_of(head.get_by_role("cell"))
                     skip = 1
             entries = []
-            for index in range(skip, rows.count()):
-                cells = texts_of(rows.nth(index).get_by_role("cell"))
+            for cells in cells_by_row[skip:]:
                 if headers and len(headers) == len(cells):
                     pairs = zip(headers, cells, strict=True)
                     entries.append("\n".join(f"{h}: {c}" for h, c in pairs))
@@ -1071,4 +1091,4 @@ class ReturnConfirmationPage:
     def label_control(self) -> Locator | None:
         words = self.words.label_links
         wanted = control(self.page, words, Step.ORDER)
-        return best_of(wanted, words, Step.ORDER) if visible_now(wanted) else None
+        return best_shown(wanted, words, Step.ORDER)

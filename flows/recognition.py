@@ -330,11 +330,26 @@ def rank_key(candidate: Candidate, step: Step) -> tuple[int, int, int, int]:
 
 def ranked(found: Locator, phrases: Sequence[str], step: Step) -> list[Candidate]:
     """The candidates of ``found`` best first, leaving out names with another intent."""
+    return _ranked(describe(found, phrases, step), step)
+
+
+def _ranked(described: list[Candidate], step: Step) -> list[Candidate]:
     other = _other_intent(step)
-    candidates = [
-        c for c in describe(found, phrases, step) if other is None or not other.search(c.name)
-    ]
+    candidates = [c for c in described if other is None or not other.search(c.name)]
     return sorted(candidates, key=lambda c: rank_key(c, step))
+
+
+def best_of_shown(found: Locator, phrases: Sequence[str], step: Step) -> Locator | None:
+    """The best-ranked element of ``found``, a locator of shown elements only (a
+    ``.filter(visible=True)``); its first when the ranking reads none as shown; ``None``
+    when ``found`` has nothing. One look, whichever it is."""
+    described = describe(found, phrases, step)
+    if not described:
+        return None
+    for candidate in _ranked(described, step):
+        if candidate.visible:
+            return found.nth(candidate.index)
+    return found.first
 
 
 def best(

@@ -36,6 +36,7 @@ from flows.locating import (
     Sight,
     alerts,
     best_of,
+    best_shown,
     button,
     control,
     holding,
@@ -526,8 +527,9 @@ class RetailerSite:
         help_page = control(self.page, words.customer_service_links, Step.HELP)
         if not wait_visible(contact.or_(help_page), look_ms()):
             return None
-        if visible_now(contact):
-            return best_of(contact, words.contact_links, Step.HELP)
+        shown = best_shown(contact, words.contact_links, Step.HELP)
+        if shown is not None:
+            return shown
         help_link = best_of(help_page, words.customer_service_links, Step.HELP)
         note("customer_service", help_link)
         self._browsing.follow(help_link, arrived=contact)
