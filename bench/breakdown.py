@@ -20,7 +20,7 @@ from bench.probe import EXIT, PHASES, START_UP
 from bench.processes import Measurement
 from bench.shoplog import ShopRequest
 
-COUNTS = ("documents", "requests", "playwright_calls", "protocol_messages")
+COUNTS = ("documents", "requests", "playwright_calls", "evaluations", "protocol_messages")
 
 
 def read_probe(path: Path) -> dict[str, Any] | None:
@@ -67,6 +67,8 @@ def breakdown(
             "handler_calls": probe["handler_calls"],
             "protocol_messages": probe["protocol_messages"],
             "calls_by_phase": probe["calls_by_phase"],
+            "evaluations": probe.get("evaluations", 0),
+            "evaluations_by_phase": probe.get("evaluations_by_phase", {}),
             "documents_by_phase": dict(by_phase),
             "phase_s": {phase: round(seconds[phase], 4) for phase in PHASES},
             "probe_overhead_s": probe["overhead_s"],

@@ -121,12 +121,26 @@ class Segment:
     end: float
 
 
+# The calls that run a script of the caller's in the page: one look at many things.
+EVALUATIONS = frozenset(
+    {
+        "Page.evaluate",
+        "Frame.evaluate",
+        "Locator.evaluate",
+        "Locator.evaluate_all",
+        "ElementHandle.evaluate",
+        "JSHandle.evaluate",
+    }
+)
+
+
 @dataclass
 class Probe:
     """What the hooks saw."""
 
     calls: Counter[str] = field(default_factory=Counter)
     calls_by_phase: Counter[str] = field(default_factory=Counter)
+    evaluations_by_phase: Counter[str] = field(default_factory=Counter)
     handler_calls: int = 0
     messages: int = 0
     segments: list[Segment] = field(default_factory=list)
@@ -166,6 +180,8 @@ class Probe:
             "handler_calls": self.handler_calls,
             "protocol_messages": self.messages,
             "calls_by_phase": dict(self.calls_by_phase),
+            "evaluations": sum(self.evaluations_by_phase.values()),
+            "evaluations_by_phase": dict(self.evaluations_by_phase),
             "calls_by_name": dict(self.calls.most_common()),
             "phase_s": {phase: round(value, 4) for phase, value in seconds.items()},
             "segments": [[s.phase, round(s.start, 4), round(s.end, 4)] for s in self.segments],
@@ -198,6 +214,8 @@ def install(probe: Probe) -> None:
         phase = PHASE_OF_CALL.get(name) or probe.phase_here(caller)
         probe.calls[name] += 1
         probe.calls_by_phase[phase] += 1
+        if name in EVALUATIONS:
+            probe.evaluations_by_phase[phase] += 1
         probe._busy = True
         started = time.time()
         probe.overhead_s += started - began

@@ -25,9 +25,10 @@ PROBED_SCRIPTS = ("floor", "script", "duties_fresh", "duties_second", "floor_bat
 METRICS = ("wall_s", "cpu_s", "peak_rss_mb", "peak_pss_mb")
 TARGETS = (
     "one-shot",
+    "one-shot calls",
     "second run",
     f"batch of {BATCH}",
-    "batch per order",
+    "batch CPU per order",
     "batch memory",
     "idle run",
     "idle browser",
@@ -101,6 +102,10 @@ def test_bench_writes_the_gap_table_and_its_counts_add_up(tmp_path: Path) -> Non
         assert sum(parts["documents_by_phase"].values()) == parts["documents"], kind
         assert parts["requests"] >= parts["documents"] > 0, kind
         assert parts["playwright_calls"] > 0 and parts["protocol_messages"] > 0, kind
+        # Every call is in some phase; the in-page evaluations are some of them.
+        assert sum(parts["calls_by_phase"].values()) == parts["playwright_calls"], kind
+        assert sum(parts["evaluations_by_phase"].values()) == parts["evaluations"], kind
+        assert parts["evaluations"] <= parts["playwright_calls"], kind
 
     for kind in PROBED_SCRIPTS:
         parts = _breakdown(results, kind)
@@ -125,13 +130,20 @@ def test_bench_writes_the_gap_table_and_its_counts_add_up(tmp_path: Path) -> Non
 
     verdicts = {target["name"]: target for target in results["targets"]}
     assert tuple(verdicts) == TARGETS
-    for name in ("one-shot", "second run", f"batch of {BATCH}", "batch per order", "batch memory"):
+    measured = ("one-shot", "one-shot calls", "second run", f"batch of {BATCH}")
+    for name in (*measured, "batch CPU per order", "batch memory"):
         assert verdicts[name]["verdict"] in ("PASS", "FAIL"), name
         assert verdicts[name]["value"] > 0, name
     for name in ("idle run", "idle browser"):
         assert verdicts[name]["verdict"] == "SKIP"
     for name in ("one-shot", "second run"):
-        assert "the floor with the agent's duties is" in verdicts[name]["note"], name
+        assert "the hand-written script is" in verdicts[name]["note"], name
+    assert (
+        verdicts["one-shot calls"]["value"]
+        == _breakdown(results, "agent_fresh")["playwright_calls"]
+    )
+    # The agent reads pages with scripts of its own (the status, a control's ranking).
+    assert _breakdown(results, "agent_fresh")["evaluations"] > 0
 
     markdown = markdown_path.read_text()
     assert markdown.strip() in finished.stdout
@@ -144,5 +156,8 @@ def test_bench_writes_the_gap_table_and_its_counts_add_up(tmp_path: Path) -> Non
     header = next(line for line in markdown.splitlines() if line.startswith("| scenario |"))
     for column in ("page loads", "Playwright calls", "driver", "sign-in", "form", "submit"):
         assert f"| {column} |" in header
-    assert "| one-shot | agent fresh / script" in markdown
+    assert "| one-shot | agent fresh / duties floor" in markdown
+    calls_head = next(line for line in markdown.splitlines() if "| evaluations |" in line)
+    for column in ("calls", "sign-in", "form", "submit"):
+        assert f"| {column} |" in calls_head
     assert [readme.read_text() for readme in readmes] == readmes_before
