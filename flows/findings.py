@@ -104,6 +104,11 @@ def recording() -> Iterator[list[Finding]]:
         _RECORDER.reset(token)
 
 
+def is_recording() -> bool:
+    """Whether someone records findings now: what is looked up only to note it can wait."""
+    return _RECORDER.get() is not None
+
+
 def describe(step: str, found: Locator) -> Finding | None:
     """``found``'s first element as a ``Finding``; ``None`` when the page cannot say."""
     try:

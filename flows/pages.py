@@ -388,12 +388,16 @@ class OrderListPage(SitePage):
         chosen = row_control_index(names, number, self.words.order_view_links)
         return controls.nth(chosen) if chosen is not None else None
 
-    def listed_status(self, number: str) -> StatusCandidate | None:
+    def listed_status(self, number: str, link: Locator | None = None) -> StatusCandidate | None:
         """The status the list shows for the order: its row's cell under a Status header,
-        a labelled value in its card, or the one status badge in it."""
-        link = self.order_link(number)
-        if not visible_now(link):
-            return None
+        a labelled value in its card, or the one status badge in it.
+
+        ``link``: the order's link (``order_link``) when the caller has seen it shown.
+        """
+        if link is None:
+            link = self.order_link(number)
+            if not visible_now(link):
+                return None
         source = label_source(self.words.status_labels, self.words.status_label_qualifiers)
         try:
             found = link.first.evaluate(
@@ -700,6 +704,10 @@ def _item_from_text(text: str, final_sale_words: Sequence[str]) -> Item | None:
 class ContactPage(SitePage):
     """The Contact Us form, used to ask for a cancellation."""
 
+    def __init__(self, page: Page, vocabulary: Vocabulary) -> None:
+        super().__init__(page, vocabulary)
+        self._form_block: tuple[str, Locator | Page] | None = None
+
     @property
     def topic(self) -> Locator:
         return select(self.page, self.words.topic_labels)
@@ -724,6 +732,7 @@ class ContactPage(SitePage):
         """
         filled: dict[str, str] = {}
         self.kept: list[Filled] = []
+        self._form_block = None  # filled again: a script may have rebuilt the form
         words = self.words
         wait_visible(self.form_field(), look_ms())
         if visible_now(self.topic):
@@ -763,8 +772,14 @@ class ContactPage(SitePage):
         """The smallest block holding both the topic and the message: the form itself.
 
         Its fields are looked up there, so that a newsletter "Email" box elsewhere on
-        the page is never filled in.
+        the page is never filled in. Found once per filling of the form (the locator is
+        resolved again at each use), then kept for its picture.
         """
+        if self._form_block is None or self._form_block[0] != self.page.url:
+            self._form_block = (self.page.url, self._find_form_block())
+        return self._form_block[1]
+
+    def _find_form_block(self) -> Locator | Page:
         if not visible_now(self.topic):
             # No topic: the smallest block holding the message box and a submit button.
             submit = self.words.contact_submit

@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator
 
 from flows.browsing import Browsing
-from flows.findings import note, note_url
+from flows.findings import is_recording, note, note_url
 from flows.forms import Filled, typed
 from flows.locating import (
     Deadline,
@@ -432,6 +432,8 @@ class SignInFlow:
 
     def _note_signed_in(self) -> None:
         """For ``order-agent doctor``: the sign it took for being signed in."""
+        if not is_recording():
+            return
         sign_out = SitePage(self.page, self.words).sign_out_control()
         note("signed_in", sign_out if sign_out.count() else self._account_signs())
 

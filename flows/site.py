@@ -217,7 +217,7 @@ class RetailerSite:
                 hint="check the order number, and that the account signed in is the one that "
                 "placed the order",
             )
-        listed = listing.listed_status(number)
+        listed = listing.listed_status(number, link)
         # The order's own link: visible, in the main content before a header's "recent order".
         chosen = best_of(link, (), Step.ORDER)
         note("order", chosen)
@@ -444,13 +444,14 @@ class RetailerSite:
         source = self.words.confirmation_pattern
         confirmation = self.page.get_by_text(pattern(source)).filter(visible=True)
         sent = phrases(self.page, self.words.contact_sent_words)
-        before_confirmations = texts_of(confirmation)
-        before_sent = texts_of(sent)
-        before_alerts = texts_of(alerts(self.page))
-        self._browsing.click(submit)
-        confirmed = without_texts(confirmation, before_confirmations)
-        said_sent = without_texts(sent, before_sent)
-        refused = without_texts(alerts(self.page), before_alerts)
+        # What already said such things before the click, read in one look: none of it is
+        # the shop's answer (a text shown before in any of the three is not one either).
+        before = texts_of(confirmation.or_(sent).or_(alerts(self.page)))
+        # The page is checked once the answer came (just after the click, it is the form).
+        self._browsing.click(submit, check=False)
+        confirmed = without_texts(confirmation, before)
+        said_sent = without_texts(sent, before)
+        refused = without_texts(alerts(self.page), before)
         form_gone = holding(self.page, has_not=button(self.page, self.words.contact_submit))
         answered = Sight(shown=confirmed.or_(refused).or_(said_sent), present=form_gone)
         if not wait_visible(answered, submit_ms()):
@@ -459,16 +460,18 @@ class RetailerSite:
         said = " ".join(texts_of(refused))
         if said:
             raise SiteNotUnderstood(f"the contact form was not accepted: {said}")
-        if not visible_now(confirmed) and not visible_now(said_sent):
+        shown = texts_of(confirmed)
+        if not shown and not visible_now(said_sent):
             # The form went away; give a confirmation built by script a moment to appear.
             wait_visible(confirmed.or_(said_sent), look_ms())
+            shown = texts_of(confirmed)
         # The words are proof, quoted in the receipt and the message: bounded, like all
         # of a page's text the agent repeats (a broken number is not copied whole).
-        for text in texts_of(confirmed):
+        for text in shown:
             reference = reference_in(text, source)
             if reference:
                 return reference, quoted_words(text)
-        words = texts_of(confirmed) or texts_of(said_sent)
+        words = shown or texts_of(said_sent)
         return None, quoted_words(" ".join(words))
 
     def _open_contact(self) -> ContactPage:
