@@ -153,6 +153,18 @@ def options_of(field: Locator) -> list[dict[str, object]]:
     return list(field.evaluate(_OPTIONS_OF))
 
 
+# A select's label and its choices, in one look.
+_LABEL_AND_OPTIONS = (
+    "(el) => ({label: (" + _LABEL_OF + ")(el), options: (" + _OPTIONS_OF + ")(el)})"
+)
+
+
+def label_and_options(field: Locator) -> tuple[str, list[dict[str, object]]]:
+    """``label_of`` and ``options_of`` the field, read together."""
+    seen = field.evaluate(_LABEL_AND_OPTIONS)
+    return str(seen["label"] or ""), list(seen["options"])
+
+
 def select_matching(
     field: Locator, wanted: re.Pattern[str], prefer: re.Pattern[str] | None = None
 ) -> str | None:
@@ -161,7 +173,17 @@ def select_matching(
     Of several, the first that also matches ``prefer`` ("Cancel an order" before
     "Cancel my subscription").
     """
-    usable = [o for o in options_of(field) if not o["disabled"] and wanted.search(str(o["label"]))]
+    return select_among(field, options_of(field), wanted, prefer)
+
+
+def select_among(
+    field: Locator,
+    options: Sequence[dict[str, object]],
+    wanted: re.Pattern[str],
+    prefer: re.Pattern[str] | None = None,
+) -> str | None:
+    """``select_matching`` with the field's ``options`` already read."""
+    usable = [o for o in options if not o["disabled"] and wanted.search(str(o["label"]))]
     if prefer is not None:
         usable.sort(key=lambda o: not prefer.search(str(o["label"])))
     if not usable:

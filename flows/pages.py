@@ -19,9 +19,10 @@ from flows.findings import note
 from flows.forms import (
     Filled,
     choose_option,
+    label_and_options,
     label_of,
     options_of,
-    select_matching,
+    select_among,
     selected,
     typed,
 )
@@ -57,7 +58,14 @@ from flows.matching import (
     starts_with,
 )
 from flows.order_items import PRICE, items_in_tables
-from flows.recognition import Step, best_candidate, name_pattern, ranked
+from flows.recognition import (
+    Step,
+    best_candidate,
+    describe,
+    first_shown,
+    name_pattern,
+    ranked,
+)
 from flows.results import SupportRequest
 from flows.status_reading import StatusRead, read_order_status
 from flows.vocabulary import Vocabulary, read_status_text
@@ -735,31 +743,31 @@ class ContactPage(SitePage):
         self._form_block = None  # filled again: a script may have rebuilt the form
         words = self.words
         wait_visible(self.form_field(), look_ms())
-        if visible_now(self.topic):
+        has_topic = visible_now(self.topic)
+        if has_topic:
             topic = self.topic.first
             # An option about the order ("Cancel an order") before another cancellation.
             about_order = re.compile(r"\border\b", re.IGNORECASE)
-            chosen = select_matching(topic, pattern(words.cancel_option_pattern), about_order)
+            topic_label, options = label_and_options(topic)
+            cancel = pattern(words.cancel_option_pattern)
+            chosen = select_among(topic, options, cancel, about_order)
             if chosen is None:
                 raise LookupError("the topic list has no cancellation option")
-            topic_label = label_of(topic)
             filled[topic_label or "Topic"] = chosen
             self.kept.append(
                 selected(topic, chosen, topic_label or "Topic", field_label=topic_label)
             )
-        form = self.form_block()
+        form = self.form_block(has_topic=has_topic)
         text = message or reason
-        if visible_now(textbox(form, words.order_number_labels)):
-            self._fill(filled, form, words.order_number_labels, order_number, "Order Number")
-        elif not order_number_in_text(order_number).search(text):
+        labels = words.order_number_labels
+        has_number = self._fill_if_shown(filled, form, labels, order_number, "Order Number")
+        if not has_number and not order_number_in_text(order_number).search(text):
             text = f"Order {order_number}: {text}"  # the message must name the order
         self._fill(filled, form, words.contact_email_labels, email, "Email", Step.EMAIL)
         full_name = textbox(form, words.name_labels, Step.FULL_NAME)
         # Which names the form asks for is read off a form that is there (see _fill).
         wait_visible(full_name.or_(textbox(form, words.first_name_labels)), look_ms())
-        if visible_now(full_name):
-            self._fill(filled, form, words.name_labels, name, "Name", Step.FULL_NAME)
-        else:
+        if not self._fill_if_shown(filled, form, words.name_labels, name, "Name", Step.FULL_NAME):
             first, _, last = name.strip().rpartition(" ")
             if not first:  # one word: it is all we have for both
                 first = last
@@ -768,7 +776,7 @@ class ContactPage(SitePage):
         self._fill(filled, form, words.message_labels, text, "Message")
         return filled
 
-    def form_block(self) -> Locator | Page:
+    def form_block(self, *, has_topic: bool | None = None) -> Locator | Page:
         """The smallest block holding both the topic and the message: the form itself.
 
         Its fields are looked up there, so that a newsletter "Email" box elsewhere on
@@ -776,11 +784,13 @@ class ContactPage(SitePage):
         resolved again at each use), then kept for its picture.
         """
         if self._form_block is None or self._form_block[0] != self.page.url:
-            self._form_block = (self.page.url, self._find_form_block())
+            self._form_block = (self.page.url, self._find_form_block(has_topic))
         return self._form_block[1]
 
-    def _find_form_block(self) -> Locator | Page:
-        if not visible_now(self.topic):
+    def _find_form_block(self, has_topic: bool | None) -> Locator | Page:
+        if has_topic is None:
+            has_topic = visible_now(self.topic)
+        if not has_topic:
             # No topic: the smallest block holding the message box and a submit button.
             submit = self.words.contact_submit
             block = nearest_block(self.message.first, lambda b: button(b, submit), within=self.page)
@@ -807,7 +817,34 @@ class ContactPage(SitePage):
             found = best_candidate(boxes, labels, step)
         if found is None:
             raise LookupError(f"no {fallback.lower()} field")
-        field, label = found[0], found[1].label
+        self._type(filled, found[0], found[1].label, value, fallback)
+
+    def _fill_if_shown(
+        self,
+        filled: dict[str, str],
+        form: Locator | Page,
+        labels: Sequence[str],
+        value: str,
+        fallback: str,
+        step: Step = Step.FIELD,
+    ) -> bool:
+        """``_fill`` when the form shows a field labelled like ``labels`` now (one look);
+        ``False`` when it shows none."""
+        boxes = textbox(form, labels, step)  # shown fields only
+        described = describe(boxes, labels, step)
+        if not described:
+            return False
+        chosen = first_shown(described, step)
+        if chosen is None:
+            # Shown, but none the ranking can vouch for: the whole lookup, as for any field.
+            self._fill(filled, form, labels, value, fallback, step)
+        else:
+            self._type(filled, boxes.nth(chosen.index), chosen.label, value, fallback)
+        return True
+
+    def _type(
+        self, filled: dict[str, str], field: Locator, label: str, value: str, fallback: str
+    ) -> None:
         field.fill(value, timeout=look_ms())
         # What the form holds is read back once for all fields before the submit
         # (``Browsing.fill_for_submit``): a value it did not keep never gets that far.

@@ -339,6 +339,11 @@ def _ranked(described: list[Candidate], step: Step) -> list[Candidate]:
     return sorted(candidates, key=lambda c: rank_key(c, step))
 
 
+def first_shown(described: list[Candidate], step: Step) -> Candidate | None:
+    """The best-ranked of ``described`` (one ``describe``) that shows, if one does."""
+    return next((c for c in _ranked(described, step) if c.visible), None)
+
+
 def best_of_shown(found: Locator, phrases: Sequence[str], step: Step) -> Locator | None:
     """The best-ranked element of ``found``, a locator of shown elements only (a
     ``.filter(visible=True)``); its first when the ranking reads none as shown; ``None``
