@@ -60,7 +60,6 @@ from flows.matching import (
 from flows.order_items import PRICE, items_in_tables
 from flows.recognition import (
     Step,
-    best_candidate,
     describe,
     first_shown,
     name_pattern,
@@ -760,14 +759,15 @@ class ContactPage(SitePage):
         form = self.form_block(has_topic=has_topic)
         text = message or reason
         labels = words.order_number_labels
-        has_number = self._fill_if_shown(filled, form, labels, order_number, "Order Number")
+        has_number = self._fill(filled, form, labels, order_number, "Order Number", optional=True)
         if not has_number and not order_number_in_text(order_number).search(text):
             text = f"Order {order_number}: {text}"  # the message must name the order
         self._fill(filled, form, words.contact_email_labels, email, "Email", Step.EMAIL)
         full_name = textbox(form, words.name_labels, Step.FULL_NAME)
         # Which names the form asks for is read off a form that is there (see _fill).
         wait_visible(full_name.or_(textbox(form, words.first_name_labels)), look_ms())
-        if not self._fill_if_shown(filled, form, words.name_labels, name, "Name", Step.FULL_NAME):
+        full_names = words.name_labels
+        if not self._fill(filled, form, full_names, name, "Name", Step.FULL_NAME, optional=True):
             first, _, last = name.strip().rpartition(" ")
             if not first:  # one word: it is all we have for both
                 first = last
@@ -807,39 +807,26 @@ class ContactPage(SitePage):
         value: str,
         fallback: str,
         step: Step = Step.FIELD,
-    ) -> None:
-        """Fill the field best labelled like ``labels`` ("Order number" before "Order # or ID")."""
-        # One look: the best of the visible fields and its label, or none shows.
-        boxes = textbox(form, labels, step)
-        found = best_candidate(boxes, labels, step)
-        if found is None and wait_visible(boxes, look_ms()):
-            # A page's script may take its form away for a moment and mount its own.
-            found = best_candidate(boxes, labels, step)
-        if found is None:
-            raise LookupError(f"no {fallback.lower()} field")
-        self._type(filled, found[0], found[1].label, value, fallback)
-
-    def _fill_if_shown(
-        self,
-        filled: dict[str, str],
-        form: Locator | Page,
-        labels: Sequence[str],
-        value: str,
-        fallback: str,
-        step: Step = Step.FIELD,
+        *,
+        optional: bool = False,
     ) -> bool:
-        """``_fill`` when the form shows a field labelled like ``labels`` now (one look);
-        ``False`` when it shows none."""
+        """Fill the field best labelled like ``labels`` ("Order number" before "Order # or ID").
+
+        ``optional``: a field the form may not have (an order number, a full name); ``False``
+        when it shows none now. A field the form must have is waited for.
+        """
+        # One look: the best of the visible fields and its label, or none shows.
         boxes = textbox(form, labels, step)  # shown fields only
         described = describe(boxes, labels, step)
-        if not described:
+        if optional and not described:
             return False
         chosen = first_shown(described, step)
+        if chosen is None and wait_visible(boxes, look_ms()):
+            # A page's script may take its form away for a moment and mount its own.
+            chosen = first_shown(describe(boxes, labels, step), step)
         if chosen is None:
-            # Shown, but none the ranking can vouch for: the whole lookup, as for any field.
-            self._fill(filled, form, labels, value, fallback, step)
-        else:
-            self._type(filled, boxes.nth(chosen.index), chosen.label, value, fallback)
+            raise LookupError(f"no {fallback.lower()} field")
+        self._type(filled, boxes.nth(chosen.index), chosen.label, value, fallback)
         return True
 
     def _type(
