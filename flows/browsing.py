@@ -26,7 +26,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from flows.clicks import ClickCount
+from flows.clicks import LINK_TARGET, ClickCount
 from flows.findings import note_url
 from flows.forms import Filled, not_kept
 from flows.interruptions import click_in_place, dismiss_visible, interruption_dialogs
@@ -205,11 +205,6 @@ def page_busy(page: Page, watch: NavigationWatch, vocabulary: Vocabulary) -> str
 
 # The address a link leads to ("" for a control that is not a link).
 # Not for a link to a new tab or a download: the page clicked on stays.
-_LINK_TARGET = """(el) => {
-  const a = el.closest('a[href]');
-  if (!a || a.hasAttribute('download') || (a.target && a.target !== '_self')) return '';
-  return a.href;
-}"""
 # How long one slice of a wait on two things at once lasts.
 _SLICE_MS = 250
 # How many times a link whose click an overlay took is clicked again.
@@ -329,7 +324,7 @@ class Browsing:
         clicks, target = ClickCount.with_target_of(link)
         if target is None:
             try:
-                target = str(link.evaluate(_LINK_TARGET))
+                target = str(link.evaluate(LINK_TARGET))
             except PlaywrightError:
                 target = ""
         if target == before and self._loaded_fine() and (arrived is None or visible_now(arrived)):

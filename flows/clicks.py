@@ -41,18 +41,16 @@ _CLICKS_RECEIVED = """(el) => {
 }"""
 
 
-# The link a click on ``el`` follows ('' for none, a download or another tab) and the
-# element's click count, started: what ``Browsing.follow`` needs, in one round trip.
-_TARGET_AND_COUNT = (
-    """(el) => {
-  const count = ("""
-    + _COUNT_CLICKS
-    + """)(el);
+# The link a click on ``el`` follows: '' for none, a download or another tab.
+LINK_TARGET = """(el) => {
   const a = el.closest('a[href]');
-  const target = (!a || a.hasAttribute('download') || (a.target && a.target !== '_self'))
-    ? '' : a.href;
-  return {count, target};
+  if (!a || a.hasAttribute('download') || (a.target && a.target !== '_self')) return '';
+  return a.href;
 }"""
+# That target and the element's click count, started: what ``Browsing.follow`` needs, in
+# one round trip.
+_TARGET_AND_COUNT = (
+    "(el) => ({count: (" + _COUNT_CLICKS + ")(el), target: (" + LINK_TARGET + ")(el)})"
 )
 
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Frame, Locator, Page, Request, expect
 
 from flows.limits import current as current_limits
 from flows.matching import any_text, contains
-from flows.recognition import Step, best, best_of_shown, name_pattern
+from flows.recognition import Step, best, name_pattern
 
 Scope = Page | Frame | Locator
 
@@ -88,12 +88,6 @@ def select(scope: Scope, words: Sequence[str], step: Step = Step.FIELD) -> Locat
 def best_of(found: Locator, words: Sequence[str], step: Step = Step.ANY) -> Locator:
     """The best-ranked visible element of ``found`` (whole name, start, inside; landmark)."""
     return best(found, words, step) or found.first
-
-
-def best_shown(found: Locator, words: Sequence[str], step: Step = Step.ANY) -> Locator | None:
-    """``best_of`` when ``found`` (shown elements: ``control``, ``button``...) has one now,
-    else ``None``, in one look."""
-    return best_of_shown(found, words, step)
 
 
 def alerts(scope: Scope) -> Locator:

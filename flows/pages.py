@@ -30,7 +30,6 @@ from flows.limits import without_control_characters
 from flows.locating import (
     Scope,
     best_of,
-    best_shown,
     button,
     control,
     labelled,
@@ -60,6 +59,7 @@ from flows.matching import (
 from flows.order_items import PRICE, items_in_tables
 from flows.recognition import (
     Step,
+    best_of_shown,
     describe,
     first_shown,
     name_pattern,
@@ -229,7 +229,7 @@ class SitePage:
         menus = self.account_control()
         if not wait_visible(wanted.or_(menus), timeout_ms):
             return None
-        shown = best_shown(wanted, words, step)
+        shown = best_of_shown(wanted, words, step)
         if shown is not None:
             return shown
         # Menus best first: "My Account" before "Account Overview".
@@ -246,7 +246,7 @@ class SitePage:
 
     def find_now(self, words: Sequence[str], step: Step = Step.ANY) -> Locator | None:
         """The best visible link/button named like ``words`` on the page as it is (no waiting)."""
-        return best_shown(control(self.page, words, step), words, step)
+        return best_of_shown(control(self.page, words, step), words, step)
 
 
 class HomePage(SitePage):
@@ -1130,4 +1130,4 @@ class ReturnConfirmationPage:
     def label_control(self) -> Locator | None:
         words = self.words.label_links
         wanted = control(self.page, words, Step.ORDER)
-        return best_shown(wanted, words, Step.ORDER)
+        return best_of_shown(wanted, words, Step.ORDER)

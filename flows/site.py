@@ -36,7 +36,6 @@ from flows.locating import (
     Sight,
     alerts,
     best_of,
-    best_shown,
     button,
     control,
     holding,
@@ -61,7 +60,7 @@ from flows.pages import (
     SitePage,
     SupportRequestsPage,
 )
-from flows.recognition import Step, name_pattern
+from flows.recognition import Step, best_of_shown, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
@@ -530,7 +529,7 @@ class RetailerSite:
         help_page = control(self.page, words.customer_service_links, Step.HELP)
         if not wait_visible(contact.or_(help_page), look_ms()):
             return None
-        shown = best_shown(contact, words.contact_links, Step.HELP)
+        shown = best_of_shown(contact, words.contact_links, Step.HELP)
         if shown is not None:
             return shown
         help_link = best_of(help_page, words.customer_service_links, Step.HELP)
