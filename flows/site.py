@@ -76,7 +76,7 @@ from ordercore.errors import (
     StorageError,
     TransientError,
 )
-from ordercore.models import Order, StatusEvidence
+from ordercore.models import Order, StatusEvidence, StatusPlace
 from ordercore.steps import SafeStep, once
 
 __all__ = ["CancellationReceipt", "RetailerSite", "ReturnReceipt", "SupportRequest"]
@@ -352,11 +352,17 @@ class RetailerSite:
         """Be on ``order``'s page (it may have moved on since it was read)."""
         if order.url and self.page.url == order.url:
             return
-        if order.url:
+        evidence = order.status_evidence
+        from_list = evidence is not None and any(
+            c.place is StatusPlace.LIST_ROW for c in evidence.taken
+        )
+        if order.url and not from_list:
             self._browsing.goto(order.url)
             self._browsing.check_page()
             self._read_order(order.number)
         else:
+            # A status only the order list shows is read there again, with its row: the
+            # order's page alone says nothing (once an exit 3 after signing in again).
             self.open_order(order.number)
 
     # -- cancellation request ---------------------------------------------------------

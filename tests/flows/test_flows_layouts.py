@@ -115,3 +115,22 @@ def test_a_return_request_for_one_named_item_opens_that_items_own_form(
     assert receipt.items == ("Logo Cashmere Scarf",)
     [request] = shop.returns("oc")
     assert request["items"] == ["Logo Cashmere Scarf"]
+
+
+def test_a_return_started_away_from_the_order_reads_a_list_only_status_in_the_list_again(
+    open_site: OpenSite, shop: ShopServer
+):
+    # As after the site signed the agent out and in again: the page is no longer the order's,
+    # and its page alone shows no status (only its row in the order list does).
+    region = replace(US, prefix="list-away", order_list_layout="view_icon", status_layout="list")
+    shop.add_region(region)
+    site = open_site(region.prefix)
+    order = site.open_order("70004")
+    assert order.status is OrderStatus.DELIVERED
+    site.page.goto(shop.region_url(region.prefix))
+
+    receipt = site.start_return(order, dry_run=True)
+
+    assert receipt.items
+    assert site.page.url.startswith(shop.region_url(region.prefix))
+    assert shop.returns(region.prefix) == []
