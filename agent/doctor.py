@@ -402,7 +402,7 @@ class Doctor:
 
     def order_list(self) -> list[str]:
         from flows.inspection import list_statuses
-        from flows.pages import OrderListPage
+        from flows.order_pages import OrderListPage
 
         try:
             numbers = self.site.visible_order_numbers()
@@ -471,7 +471,7 @@ class Doctor:
 
     def return_entry(self, opened: Order | None) -> None:
         from flows.findings import describe
-        from flows.pages import OrderPage
+        from flows.order_pages import OrderPage
 
         delivered = [w.order for w in self.report.statuses if w.status is OrderStatus.DELIVERED]
         if opened is not None and opened.status is OrderStatus.DELIVERED:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from playwright.sync_api import Error as PlaywrightError
 
 from flows.matching import order_number_core
-from flows.pages import OrderListPage
+from flows.order_pages import OrderListPage
 from flows.politeness import origin_pattern
 from flows.site import RetailerSite
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
 
+from flows.contact_pages import ContactPage
 from flows.findings import Finding, describe
 from flows.forms import options_of
 from flows.locating import textbox, visible_now
 from flows.matching import pattern
-from flows.pages import ContactPage, OrderListPage
+from flows.order_pages import OrderListPage
 from flows.recognition import Step
 from flows.vocabulary import Vocabulary
 

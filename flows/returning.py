@@ -29,8 +29,9 @@ from flows.locating import (
     without_texts,
 )
 from flows.matching import pattern, reference_in
-from flows.pages import OrderPage, ReturnConfirmationPage, ReturnPage
+from flows.order_pages import OrderPage
 from flows.results import ReturnReceipt
+from flows.return_pages import ReturnConfirmationPage, ReturnPage
 from ordercore.errors import (
     ItemNotOnOrder,
     NeedsHuman,

@@ -25,6 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from flows.account_names import account_page_link, name_on_page
 from flows.browsing import Browsing
 from flows.chatting import ChatResult, ChatWidget
+from flows.contact_pages import ContactPage, SupportRequestsPage
 from flows.findings import note, note_url
 from flows.forms import Filled
 from flows.interruptions import install_dialog_handlers
@@ -50,18 +51,11 @@ from flows.locating import (
     without_texts,
 )
 from flows.matching import order_number_core, pattern, reference_in
-from flows.pages import (
-    ContactPage,
-    HomePage,
-    OrderListPage,
-    OrderPage,
-    ReturnConfirmationPage,
-    ReturnPage,
-    SitePage,
-    SupportRequestsPage,
-)
+from flows.order_pages import OrderListPage, OrderPage
+from flows.pages import HomePage, SitePage
 from flows.recognition import Step, best_of_shown, name_pattern
 from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
+from flows.return_pages import ReturnConfirmationPage, ReturnPage
 from flows.returning import ReturnFlow
 from flows.signing_in import SignInFlow
 from flows.status_check import read_again

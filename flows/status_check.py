@@ -22,7 +22,7 @@ from playwright.sync_api import Frame, Page
 from flows.browsing import Browsing
 from flows.interruptions import install_dialog_handlers
 from flows.locating import look_ms, wait_visible
-from flows.pages import OrderListPage, OrderPage
+from flows.order_pages import OrderListPage, OrderPage
 from flows.status_reading import StatusRead, judge
 from flows.vocabulary import Vocabulary
 from ordercore.models import Order, StatusEvidence, StatusPlace

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fixtures.server import ShopServer
-from flows.pages import SupportRequestsPage
+from flows.contact_pages import SupportRequestsPage
 from tests.support.calls import calls_made_by
 from tests.support.people import JANE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.server import ShopServer
-from flows.pages import OrderPage
+from flows.order_pages import OrderPage
 from flows.site import RetailerSite, derived_order_url
 from flows.vocabulary import DEFAULT_VOCABULARY
 from ordercore.errors import OrderNotFound, SessionExpired, TransientError

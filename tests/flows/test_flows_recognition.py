@@ -15,7 +15,7 @@ import pytest
 from fixtures.regions import US, Paths
 from fixtures.server import ShopServer
 from flows.locating import best_of, button, control, labelled
-from flows.pages import OrderPage
+from flows.order_pages import OrderPage
 from flows.recognition import Step, name_pattern
 from flows.site import RetailerSite
 from flows.vocabulary import DEFAULT_VOCABULARY as V
