@@ -33,6 +33,7 @@ from tenacity import (
 )
 
 from agent.browser import MISSING_HINT, BrowserNotFound, find_browser, launch_options
+from agent.channels import CHAT_CHANNEL, FORM_CHANNEL, channel_named
 from agent.credentials import configured_fingerprint
 from agent.decisions import NO_RETURN_ENTRY, Decision, Step, decide, status_headline
 from agent.interrupts import driver_in_its_own_session
@@ -69,6 +70,7 @@ from ordercore.errors import (
 )
 from ordercore.models import (
     Action,
+    Channel,
     CommandOptions,
     Goal,
     Order,
@@ -761,19 +763,19 @@ class OrderAgent:
         return result
 
     def dry_run_result(
-        self, order: Order, what: str, shot: Path, details: dict[str, object]
+        self, order: Order, what: str, shot: Path | None, details: dict[str, object]
     ) -> Result:
         """A dry run's result: what the real command would send, and that nothing was."""
         headline = f"Dry run for order {order.number}: nothing was sent"
+        pictured = f" Screenshot of the filled form: {shot}" if shot else ""
         result = self.result(
             order,
             Action.NONE,
             Outcome.DONE,
             None,
             None,
-            f"{headline}. Without --dry-run, the same command {what}. "
-            f"Screenshot of the filled form: {shot}",
-            {"dry_run": True, "screenshot": str(shot), **details},
+            f"{headline}. Without --dry-run, the same command {what}.{pictured}",
+            {"dry_run": True, "screenshot": str(shot) if shot else None, **details},
         )
         result.headline = headline
         return result
@@ -796,6 +798,9 @@ class OrderAgent:
         if earlier is not None:  # before a dry run too: nothing left to rehearse
             return self.found_request(key, order, Submission(How.ALREADY_SENT, earlier.reference))
         reason = options.reason or "I no longer need it"
+        chosen = self.channel(options)
+        # auto and chat end with the form when the chat cannot help.
+        sent_by = FORM_CHANNEL if chosen in (Channel.AUTO, Channel.CHAT) else channel_named(chosen)
         # A dry run takes the real run's path up to the click: no name, no request.
         name = self.shopper_name(required=True)
         message = cancellation_message(order=order.number, name=name, reason=reason)
@@ -805,6 +810,11 @@ class OrderAgent:
             "reason": reason,
             "message": message,
         }
+        if options.dry_run and sent_by is not FORM_CHANNEL:
+            # Another channel sends as it answers: nothing to fill in ahead, nothing shown.
+            return self.dry_run_result(
+                order, f'sends this through {sent_by.label}: "{message}"', None, {}
+            )
         if options.dry_run:
             # A chat cannot be rehearsed without talking to the shop: the form is, and the
             # result says whether the chat would come first.
@@ -839,9 +849,8 @@ class OrderAgent:
 
             read_ahead = read_ahead_requests
 
-        channel = self.channel(options)
-        if channel != "form":
-            by_chat = self.request_by_chat(key, order, request, channel, read_ahead)
+        if chosen in (Channel.AUTO, Channel.CHAT):
+            by_chat = self.request_by_chat(key, order, request, Channel(chosen), read_ahead)
             if by_chat is not None:
                 return by_chat
             if self.chat_was_used:
@@ -853,10 +862,10 @@ class OrderAgent:
             nonlocal read_ahead
             reader, read_ahead = read_ahead, None
             return self.submitter().request_cancellation(
-                key, order, request, filled_form=form_shot, read_requests=reader
+                key, order, request, filled_form=form_shot, read_requests=reader, channel=sent_by
             )
 
-        with self.steps.doing("Requesting cancellation through Contact Us…"):
+        with self.steps.doing(f"Requesting cancellation through {sent_by.label}…"):
             submission = self._signed_out_while_sending(send, again=send)
         if submission.how is not How.SENT:
             return self.after_chat(self.found_request(key, order, submission))
@@ -872,6 +881,7 @@ class OrderAgent:
                 "form_screenshot": str(form_shot) if form_shot and form_shot.is_file() else None,
                 "confirmation_url": receipt.url,
                 "confirmation": receipt.confirmation,
+                **({} if sent_by is FORM_CHANNEL else {"channel": sent_by.name}),
             },
         )
         if receipt.reference:
@@ -891,15 +901,16 @@ class OrderAgent:
                 receipt.reference,
                 None,
                 f"{sent} The shop cancels it if it has not shipped; receipt: {saved}",
-                {"receipt": str(saved)},
+                {"receipt": str(saved)}
+                | ({} if sent_by is FORM_CHANNEL else {"channel": sent_by.name}),
             )
         )
 
     # -- live chat -------------------------------------------
 
     def channel(self, options: CommandOptions) -> str:
-        """How a cancellation request goes: ``--channel``, ORDER_AGENT_CHANNEL, the site
-        profile's ``channel``, else "auto"."""
+        """How a cancellation request goes (a ``Channel``, or a registered channel's name):
+        ``--channel``, ORDER_AGENT_CHANNEL, the site profile's ``channel``, else auto."""
         return chosen_channel(options.channel, self.settings.channel, self.profile.channel)
 
     def request_by_chat(
@@ -907,7 +918,7 @@ class OrderAgent:
         key: OrderKey,
         order: Order,
         request: dict[str, str],
-        channel: str,
+        channel: Channel,
         read_requests: Callable[[], list[SupportRequest] | None] | None,
     ) -> Result | None:
         """Ask the shop's live chat; ``None`` when the Contact Us form is to be used.
@@ -920,9 +931,12 @@ class OrderAgent:
         settings = self.settings
         secrets = [s.get_secret_value() for s in (settings.password, settings.totp_secret) if s]
         self.site.use_chat(secrets)
-        wait = settings.look_ms if channel == "chat" else settings.optional_ms
-        if not self.site.chat_offered(wait, patient=channel == "chat"):
-            if channel == "chat":
+        if channel is Channel.CHAT:
+            offered = CHAT_CHANNEL.offered(self.site, settings.look_ms)
+        else:
+            offered = self.site.chat_offered(settings.optional_ms, patient=False)
+        if not offered:
+            if channel is Channel.CHAT:
                 raise NeedsHuman(
                     f"the shop shows no live chat: nothing was sent for order {order.number}",
                     hint="run it again with --channel form (or auto) to use the Contact Us form",
@@ -936,7 +950,7 @@ class OrderAgent:
         submission = chatted.submission
         if submission is None:
             why = chat_shortfall(chatted.chat, tried=chatted.tried)
-            if channel == "chat":
+            if channel is Channel.CHAT:
                 raise NeedsHuman(
                     f"the shop's live chat {why}: nothing else was sent for order {order.number}",
                     hint="run it again with --channel form (or auto) to use the Contact Us form",
@@ -963,10 +977,10 @@ class OrderAgent:
     def dry_run_chat_first(self, options: CommandOptions) -> bool:
         """Whether the real command would ask the chat first (it is only looked for)."""
         channel = self.channel(options)
-        if channel == "form":
+        if channel not in (Channel.AUTO, Channel.CHAT):
             return False
         self.site.use_chat()
-        return self.site.chat_offered(self.settings.optional_ms, patient=channel == "chat")
+        return self.site.chat_offered(self.settings.optional_ms, patient=channel == Channel.CHAT)
 
     def after_chat(self, result: Result) -> Result:
         """A form's result says when the chat came first and could not help."""
@@ -994,7 +1008,7 @@ class OrderAgent:
             order.number,
             Action.CANCELLATION_REQUESTED,
             {
-                "channel": "chat",
+                "channel": CHAT_CHANNEL.name,
                 "name": request["name"],
                 "email": request["email"],
                 "order": order.number,
@@ -1002,7 +1016,7 @@ class OrderAgent:
             },
             chat.reference,
             {
-                "channel": "chat",
+                "channel": CHAT_CHANNEL.name,
                 "chat_outcome": chat.outcome.value,
                 "chat_said": scrub(chat.said),
                 "transcript": scrub(chat.transcript),
@@ -1012,7 +1026,7 @@ class OrderAgent:
         )
         details: dict[str, object] = {
             "receipt": str(saved),
-            "channel": "chat",
+            "channel": CHAT_CHANNEL.name,
             "chat_outcome": chat.outcome.value,
         }
         if chat.outcome is ChatOutcome.CANCELLED:
@@ -1366,8 +1380,8 @@ class OrderAgent:
 
 
 def chosen_channel(option: str | None, setting: str | None, profile: str | None) -> str:
-    """``--channel``, else ORDER_AGENT_CHANNEL, else the site profile's, else "auto"."""
-    return option or setting or profile or "auto"
+    """``--channel``, else ORDER_AGENT_CHANNEL, else the site profile's, else auto."""
+    return option or setting or profile or Channel.AUTO
 
 
 def chat_shortfall(chat: ChatResult | None, *, tried: bool) -> str:
@@ -1492,6 +1506,8 @@ def run(
     assert settings.site_url and settings.email
     started = time.monotonic()
     goal = Goal(command)
+    if options.channel and options.channel != Channel.AUTO:
+        channel_named(options.channel)  # a name no channel goes by: a usage error, now
     key = OrderKey(settings.site_url, settings.email, order)
     proofs = ProofStore(settings.data_dir, site_url=settings.site_url, account=settings.email)
     proofs.migrate_legacy_folders()

@@ -36,6 +36,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from agent.logs import default_format
 from ordercore.errors import ConfigError
+from ordercore.models import Channel
 
 if TYPE_CHECKING:
     from flows.limits import Limits
@@ -48,7 +49,6 @@ DEFAULT_ENV_FILE = Path(".env")
 
 LogLevel = Literal["debug", "info", "warning"]
 LogFormat = Literal["console", "json"]
-Channel = Literal["auto", "chat", "form"]  # how a cancellation request is sent
 
 # Values that may hold a secret: never quoted in an error, and a readable .env holding
 # one is warned about (the two URLs may carry a password).

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urljoin, urlsplit
 
 from platformdirs import user_config_dir
@@ -33,7 +33,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, Va
 
 from flows.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from ordercore.errors import ConfigError
-from ordercore.models import OrderStatus
+from ordercore.models import Channel, OrderStatus
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -145,8 +145,8 @@ class ProfileFile(BaseModel):
         Annotated[str, AfterValidator(_path_key)], Annotated[StrictStr, AfterValidator(_path)]
     ] = Field(default_factory=dict)
     phones: dict[str, Annotated[StrictStr, AfterValidator(_phone)]] = Field(default_factory=dict)
-    # How a cancellation request goes: "auto" | "chat" | "form".
-    channel: Literal["auto", "chat", "form"] | None = None
+    # How a cancellation request goes.
+    channel: Channel | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class SiteProfile:
     status: Mapping[str, OrderStatus] = field(default_factory=dict)
     paths: Mapping[str, str] = field(default_factory=dict)
     phones: Mapping[str, str] = field(default_factory=dict)
-    channel: str | None = None  # "auto" | "chat" | "form"; None: not said
+    channel: Channel | None = None  # None: not said
 
     def vocabulary(self, base: Vocabulary = DEFAULT_VOCABULARY) -> Vocabulary:
         """The contract's words plus this shop's: extra phrases are added, never replace."""

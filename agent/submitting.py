@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from agent.channels import CHAT_CHANNEL, FORM_CHANNEL, CancellationChannel
 from agent.ledger import EndState, Intent, IntentKind, Ledger, OrderKey, normalise_order_number
 from agent.logs import get_logger
 from ordercore.errors import (
@@ -178,12 +179,14 @@ class Submitter:
         *,
         filled_form: Path | None = None,
         read_requests: Callable[[], list[SupportRequest] | None] | None = None,
+        channel: CancellationChannel[CancellationReceipt] = FORM_CHANNEL,
     ) -> Submission:
-        """Make sure the shop has one cancellation request for ``order``, sending at most one.
+        """Make sure the shop has one cancellation request for ``order``, sending at most one,
+        through ``channel`` (the Contact Us form unless another is named).
 
-        ``filled_form``: where to keep a screenshot of the filled form, taken just before
-        it is submitted (only when it is). ``read_requests``: the shop's open requests as
-        read earlier in this run (a tab of their own), instead of reading them now.
+        ``filled_form``: where to keep a picture of what is sent, taken just before it
+        goes (only when it does). ``read_requests``: the shop's open requests as read
+        earlier in this run (a tab of their own), instead of reading them now.
         """
         kind = IntentKind.CANCELLATION_REQUEST
         sent = self.ledger.has_sent(key, kind)
@@ -201,11 +204,14 @@ class Submitter:
             self.ledger.adopt_intent(key, kind, case.reference, SUPPORT_REQUESTS_PAGE)
             log.info("open request found on the shop", order=key.number, case=case.reference)
             return Submission(How.ADOPTED, case.reference, found_at=SUPPORT_REQUESTS_PAGE)
+        # The form's intents keep the request as it has always been kept; another
+        # channel's say which channel it went through.
+        payload = request if channel is FORM_CHANNEL else {"channel": channel.name, **request}
         receipt: CancellationReceipt = self.send_once(
             key,
             kind,
-            request,
-            lambda: self.site.request_cancellation(order, **request, filled_form=filled_form),
+            payload,
+            lambda: channel.send(self.site, order, request, proof=filled_form),
             what="cancellation request",
             details=lambda receipt: {"url": receipt.url},
         )
@@ -246,7 +252,7 @@ class Submitter:
             key,
             IntentKind.FOLLOW_UP,
             request,
-            lambda: self.site.request_cancellation(order, **request),
+            lambda: FORM_CHANNEL.send(self.site, order, request),
             what="follow-up",
             details=lambda receipt: {"url": receipt.url, "case": case},
         )
@@ -384,7 +390,7 @@ class Submitter:
             key,
             kind,
             {"channel": "chat", **request},
-            lambda: self.site.chat_request_cancellation(order, **_chat_fields(request)),
+            lambda: CHAT_CHANNEL.send(self.site, order, request),
             what="chat request",
             details=_chat_details,
         )
@@ -421,11 +427,6 @@ class ChatSubmission:
     submission: Submission | None
     chat: ChatResult | None = None
     tried: bool = False
-
-
-def _chat_fields(request: dict[str, str]) -> dict[str, str]:
-    """What is typed into the chat: the shopper's name and e-mail, and the request."""
-    return {"name": request["name"], "email": request["email"], "message": request["message"]}
 
 
 def _chat_details(result: ChatResult) -> dict[str, Any]:

@@ -54,6 +54,18 @@ class Outcome(StrEnum):
     ERROR = "error"  # exit 1 or 2
 
 
+class Channel(StrEnum):
+    """How a cancellation request may be asked to go, as a person names it.
+
+    ``AUTO``: the shop's live chat when it shows one that is online, else the contact
+    form. A channel added to ``agent.channels``' registry is named by its own name.
+    """
+
+    AUTO = "auto"
+    CHAT = "chat"
+    FORM = "form"
+
+
 class StatusPlace(StrEnum):
     """Where on a page an order's status was read (or a status word was seen).
 
@@ -249,7 +261,7 @@ class CommandOptions:
     items: tuple[str, ...] = ()  # `return`: only these items (by name); empty = all returnable
     json: bool = False  # one JSON object on stdout instead of human lines
     trace: bool = False  # keep a Playwright trace (secrets scrubbed) under DATA_DIR/traces
-    # `cancel`: "auto" | "chat" | "form"; None: ORDER_AGENT_CHANNEL, the site
-    # profile's ``channel``, else "auto".
+    # `cancel`: a Channel, or the name of a channel in agent.channels' registry; None:
+    # ORDER_AGENT_CHANNEL, the site profile's ``channel``, else Channel.AUTO.
     channel: str | None = None
     print_label: bool = False  # `cancel`/`return --print`: the saved label to the printer (lp)

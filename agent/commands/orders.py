@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from agent.channels import channel_choices
 from agent.commands.base import (
     ORDER_HELP,
     PROG,
@@ -186,7 +187,7 @@ def status(order: str, json_output: bool, trace: bool, verbose: bool) -> int:
 )
 @click.option(
     "--channel",
-    type=click.Choice(["auto", "chat", "form"]),
+    type=click.Choice(channel_choices()),
     default=None,
     help="How to ask: auto (the shop's live chat when it is online, else the Contact Us "
     "form; a chat that cannot help is followed by the form, once), chat (only the chat), "

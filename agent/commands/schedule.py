@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from agent.channels import channel_choices
 from agent.commands.base import (
     ORDER_HELP,
     PROG,
@@ -96,7 +97,7 @@ def plan_options(func: F) -> F:
         ),
         click.option(
             "--channel",
-            type=click.Choice(["auto", "chat", "form"]),
+            type=click.Choice(channel_choices()),
             default=None,
             help="How to ask for the cancellation: auto (the shop's live chat when it is "
             "online, else the Contact Us form), chat, or form (default: "
