@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
     from agent.batch_tabs import BatchReading
-    from agent.runner import BrowserSession, OrderAgent
+    from agent.runner import OrderAgent
+    from agent.shop_browser import BrowserSession
     from flows.politeness import ShopPoliteness
 
 log = get_logger("agent.account_session")
@@ -102,8 +103,9 @@ class AccountSession:
             # On a terminal, the live line is up before Playwright even loads.
             self.steps.progress("Starting the browser")
             from agent.receipts import ProofStore
-            from agent.runner import OrderAgent, open_browser  # Playwright only from here on
+            from agent.runner import OrderAgent  # Playwright only from here on
             from agent.session_vault import restore_session
+            from agent.shop_browser import open_browser
 
             restore_session(self.settings, self.ledger)  # another worker's, from the ledger
             opener = self._open_session or open_browser

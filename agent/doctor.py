@@ -560,7 +560,7 @@ def _recording() -> Iterator[list[Finding]]:
 
 def run_doctor(settings: Settings, order: str | None, steps: StepPrinter) -> DoctorReport:
     """Check the configured shop, read-only, in a fresh browser (no saved session)."""
-    from agent.runner import open_browser
+    from agent.shop_browser import open_browser
     from flows.site import RetailerSite
 
     assert settings.site_url

@@ -112,7 +112,7 @@ def unknown_host(site_url: str) -> str | None:
 @contextmanager
 def shop_session(settings: Settings) -> Iterator[RetailerSite]:
     """A fresh browser on the shop (no saved session), as ``doctor`` opens it."""
-    from agent.runner import open_browser
+    from agent.shop_browser import open_browser
     from agent.site_profiles import site_profile
     from flows.site import RetailerSite
 

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from agent.distributed.limiter import ShopLimiter
-    from agent.runner import BrowserSession
     from agent.schedule_reports import Check
     from agent.settings import Settings
+    from agent.shop_browser import BrowserSession
 
 log = get_logger("agent.distributed")
 
@@ -128,7 +128,7 @@ class WorkerChromium:
             log.warning("the worker's Chromium is gone: starting a new one")
             self.close()
         if self._browser is None:
-            from agent.runner import launched_browser
+            from agent.shop_browser import launched_browser
 
             stack = ExitStack()
             try:
@@ -143,7 +143,7 @@ class WorkerChromium:
     @contextmanager
     def opener(self, settings: Settings) -> Iterator[BrowserSession]:
         """An account's context (``settings`` are that account's) in the one Chromium."""
-        from agent.runner import open_context
+        from agent.shop_browser import open_context
 
         with open_context(self.browser(), settings) as session:
             yield session

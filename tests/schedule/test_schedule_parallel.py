@@ -18,10 +18,10 @@ from playwright.sync_api import Page
 from structlog.testing import capture_logs
 
 from agent.ledger import EndState
-from agent.runner import BrowserSession, open_browser
 from agent.schedule_reports import Check
 from agent.scheduler import Scheduler, WatchPlan
 from agent.settings import Settings
+from agent.shop_browser import BrowserSession, open_browser
 from fixtures.server import ShopServer
 from ordercore.models import Action, Outcome
 

@@ -11,8 +11,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from agent.ledger import EndState, IntentKind, IntentState
-from agent.runner import open_browser
 from agent.scheduler import WatchPlan
+from agent.shop_browser import open_browser
 from agent.shopper_accounts import AccountSecrets, add_account
 from agent.shopper_accounts import settings_for as account_settings
 from fixtures.server import ShopServer

@@ -4,7 +4,7 @@ Every in-process run would otherwise start its own Playwright driver and launch 
 Chromium (the launch alone costs about 0.45 s of CPU), hundreds of times a suite. Here one
 long-lived thread per test process, the *agent thread*, owns one driver and one Chromium
 per set of launch options. ``tests.support.threads.on_worker`` runs in-process runs on it,
-and ``agent.runner.open_browser`` (through its ``lend_browser`` seam) opens the run's
+and ``agent.shop_browser.open_browser`` (through its ``lend_browser`` seam) opens the run's
 context in the lent browser instead of launching one. A run still gets a context of its
 own (cookies, storage, downloads, routes), as a launch of its own would give it; "closing
 the browser" at the end of a run closes only what that run opened.
@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from agent import runner
+from agent import shop_browser
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Playwright
@@ -82,7 +82,7 @@ class AgentThread:
         return future
 
     def lend(self, options: dict[str, object]) -> contextlib.AbstractContextManager[Browser]:
-        """``agent.runner.lend_browser`` while this thread runs a job."""
+        """``agent.shop_browser.lend_browser`` while this thread runs a job."""
         return self._lent(self._browser_for(options))
 
     @contextlib.contextmanager
@@ -130,7 +130,7 @@ def agent_thread() -> AgentThread:
     with _guard:
         if _agent_thread is None:
             _agent_thread = AgentThread()
-            runner.lend_browser = _lend_on_agent_thread
+            shop_browser.lend_browser = _lend_on_agent_thread
         return _agent_thread
 
 
@@ -147,7 +147,7 @@ def stop(timeout_s: float = 30) -> None:
     global _agent_thread
     with _guard:
         thread, _agent_thread = _agent_thread, None
-        runner.lend_browser = None
+        shop_browser.lend_browser = None
     if thread is not None:
         thread.stop(timeout_s)
 
