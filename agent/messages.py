@@ -3,6 +3,10 @@ and about an order for the shopper."""
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING
+
+from agent.redaction import scrub
 from ordercore.errors import (
     AccountLocked,
     BotCheck,
@@ -13,7 +17,10 @@ from ordercore.errors import (
     TwoStepCodeMissing,
     UnsafeSignIn,
 )
-from ordercore.models import Item, Order
+from ordercore.models import Item, Order, StatusEvidence
+
+if TYPE_CHECKING:
+    from flows.chatting import ChatResult
 
 DEFAULT_REASON = "I no longer need it"
 
@@ -84,3 +91,39 @@ def next_step(error: NeedsHuman) -> str | None:
     if error.hint:
         return error.hint
     return next((advice for kind, advice in _NEXT_STEPS if isinstance(error, kind)), None)
+
+
+def chat_shortfall(chat: ChatResult | None, *, tried: bool) -> str:
+    """Why the live chat put nothing on file, as a clause ("is away", "could not help")."""
+    if chat is None:
+        return "was tried before and could not help" if tried else "is away right now"
+    said = f': "{scrub(chat.said)}"' if chat.said else ""
+    return f"could not help{said}" if chat.said or chat.transcript else "gave no answer"
+
+
+def unclear_status_message(number: str, evidence: StatusEvidence) -> str:
+    """What to say when the places that show a status disagree, or none shows one."""
+    if evidence.conflict:
+        said = "; ".join(f"{c.text!r} ({c.where})" for c in evidence.taken)
+        return (
+            f"order {number} shows statuses that disagree: {said}; order-agent acts only on "
+            "one status in its place, so nothing was done"
+        )
+    seen = "; ".join(f"{c.text!r} ({c.where})" for c in evidence.set_aside[:4])
+    return (
+        f"order {number} shows no status in a place order-agent reads it from"
+        + (f" (seen: {seen})" if seen else "")
+        + "; nothing was done"
+    )
+
+
+def unknown_status_message(number: str, raw: str) -> str:
+    """What to say about status words order-agent does not know, with the profile lines
+    that would teach them (the canonical status is the person's to choose)."""
+    # A TOML basic string is a JSON string: quotes and backslashes escaped alike.
+    key = json.dumps(raw, ensure_ascii=False)
+    return (
+        f"order {number} shows the status {key}, which order-agent does not know; "
+        "to teach it, add to the shop's profile (choose processing, shipped, delivered, "
+        f'cancelled, return_started, returned or refunded):\n[status]\n{key} = "processing"'
+    )

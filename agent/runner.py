@@ -12,7 +12,6 @@ an order, downloading a label. A submit is never retried.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -35,7 +34,14 @@ from agent.decisions import NO_RETURN_ENTRY, Decision, Step, decide, status_head
 from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
 from agent.locking import DataDirLock
 from agent.logs import get_logger
-from agent.messages import cancellation_message, next_step, order_summary
+from agent.messages import (
+    cancellation_message,
+    chat_shortfall,
+    next_step,
+    order_summary,
+    unclear_status_message,
+    unknown_status_message,
+)
 from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
 from agent.receipts import ProofStore
@@ -77,7 +83,6 @@ from ordercore.models import (
     OrderStatus,
     Outcome,
     Result,
-    StatusEvidence,
 )
 
 if TYPE_CHECKING:
@@ -1220,45 +1225,9 @@ def chosen_channel(option: str | None, setting: str | None, profile: str | None)
     return option or setting or profile or Channel.AUTO
 
 
-def chat_shortfall(chat: ChatResult | None, *, tried: bool) -> str:
-    """Why the live chat put nothing on file, as a clause ("is away", "could not help")."""
-    if chat is None:
-        return "was tried before and could not help" if tried else "is away right now"
-    said = f': "{scrub(chat.said)}"' if chat.said else ""
-    return f"could not help{said}" if chat.said or chat.transcript else "gave no answer"
-
-
 def _clause(sentence: str) -> str:
     """A sentence as the hint clause the CLI prints after a message: no capital, no full stop."""
     return (sentence[:1].lower() + sentence[1:]).rstrip(".")
-
-
-def unclear_status_message(number: str, evidence: StatusEvidence) -> str:
-    """What to say when the places that show a status disagree, or none shows one."""
-    if evidence.conflict:
-        said = "; ".join(f"{c.text!r} ({c.where})" for c in evidence.taken)
-        return (
-            f"order {number} shows statuses that disagree: {said}; order-agent acts only on "
-            "one status in its place, so nothing was done"
-        )
-    seen = "; ".join(f"{c.text!r} ({c.where})" for c in evidence.set_aside[:4])
-    return (
-        f"order {number} shows no status in a place order-agent reads it from"
-        + (f" (seen: {seen})" if seen else "")
-        + "; nothing was done"
-    )
-
-
-def unknown_status_message(number: str, raw: str) -> str:
-    """What to say about status words order-agent does not know, with the profile lines
-    that would teach them (the canonical status is the person's to choose)."""
-    # A TOML basic string is a JSON string: quotes and backslashes escaped alike.
-    key = json.dumps(raw, ensure_ascii=False)
-    return (
-        f"order {number} shows the status {key}, which order-agent does not know; "
-        "to teach it, add to the shop's profile (choose processing, shipped, delivered, "
-        f'cancelled, return_started, returned or refunded):\n[status]\n{key} = "processing"'
-    )
 
 
 class _BrowserDied(Exception):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.cli import main
-from agent.runner import chat_shortfall, chosen_channel
+from agent.messages import chat_shortfall
+from agent.runner import chosen_channel
 from agent.settings import load_settings
 from agent.site_profiles import parse_profile
 from flows.chatting import ChatOutcome, ChatResult

@@ -427,7 +427,7 @@ def test_error_json(exc: Exception, outcome: str) -> None:
 
 
 def test_an_unknown_status_error_carries_the_status_and_the_shops_words() -> None:
-    from agent.runner import unknown_status_message
+    from agent.messages import unknown_status_message
     from ordercore.errors import UnknownStatus
 
     message = unknown_status_message("70011", 'On "Hold"')
