@@ -83,6 +83,7 @@ from ordercore.models import (
     OrderStatus,
     Outcome,
     Result,
+    ReturnProgress,
 )
 
 if TYPE_CHECKING:
@@ -1198,12 +1199,9 @@ class OrderAgent:
         # A return followed to its refund: what the shop shows of it, when it does;
         # the parcel's tracking number from the label itself when the page shows none.
         tracking = order.return_tracking or (self.tracking_on_label(label) if label else None)
-        if tracking:
-            details.setdefault("return_tracking", tracking)
-        if order.refund:
-            details.setdefault("refund", order.refund)
-        if order.return_stage is not None:
-            details.setdefault("return_stage", order.return_stage.value)
+        progress = ReturnProgress(order.return_stage, tracking, order.refund)
+        for key, value in progress.to_json().items():
+            details.setdefault(key, value)
         if order.status_evidence is not None:
             for key, value in order.status_evidence.to_json().items():
                 details.setdefault(key, value)
@@ -1217,6 +1215,7 @@ class OrderAgent:
             label=label,
             message=message,
             details=details,
+            return_progress=progress,
         )
 
 

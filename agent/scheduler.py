@@ -107,6 +107,7 @@ from ordercore.models import (
     OrderStatus,
     Outcome,
     Result,
+    ReturnProgress,
     ReturnStage,
 )
 
@@ -819,21 +820,16 @@ class Scheduler:
         earlier check of this order), or a refund the shop shows."""
         if result.label or result.status is OrderStatus.REFUNDED:
             return True
-        stage = result.details.get("return_stage")
-        return tracked.return_label is not None and stage is not None
+        progress = result.return_progress or ReturnProgress()
+        return tracked.return_label is not None and progress.stage is not None
 
     def _return_progress(self, ledger: Ledger, tracked: TrackedOrder, result: Result) -> Check:
         """One step of a return: label saved, parcel on its way, received, refunded. Each
         step is told once; a parcel not scanned --ship-by after its label gets one reminder."""
         key = tracked.key
         order = result.order
-        details = result.details
-        tracking = details.get("return_tracking")
-        followed = ledger.record_return(
-            key,
-            label=result.label,
-            tracking=str(tracking) if tracking else None,
-        )
+        progress = result.return_progress or ReturnProgress()
+        followed = ledger.record_return(key, label=result.label, tracking=progress.tracking)
         label = followed.return_label
         if tracked.return_label is None and label is not None:
             ship_by = followed.options.ship_by or DEFAULT_SHIP_BY
@@ -849,10 +845,9 @@ class Scheduler:
                 f"{result.message} Print it, attach it to the parcel and hand it to the "
                 "carrier; order-agent follows the return until the refund shows.",
             )
-        stage = details.get("return_stage")
-        if result.status is OrderStatus.REFUNDED or stage == ReturnStage.REFUNDED:
-            refund = details.get("refund")
-            amount = str(refund) if refund else None
+        stage = progress.stage
+        if result.status is OrderStatus.REFUNDED or stage is ReturnStage.REFUNDED:
+            amount = progress.refund
             ledger.record_return(key, refund=amount)
             return self._finish(
                 ledger,
@@ -866,7 +861,7 @@ class Scheduler:
                 + (f": {amount}." if amount else " (no amount shown).")
                 + " order-agent has stopped checking it.",
             )
-        if stage == ReturnStage.RECEIVED:
+        if stage is ReturnStage.RECEIVED:
             self._notify(
                 ledger,
                 key,
@@ -876,7 +871,7 @@ class Scheduler:
                 "until the refund shows.",
             )
             message = "The shop received the return: waiting for the refund."
-        elif stage == ReturnStage.IN_TRANSIT:
+        elif stage is ReturnStage.IN_TRANSIT:
             self._notify(
                 ledger,
                 key,

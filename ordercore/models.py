@@ -220,6 +220,24 @@ class Order:
     status_evidence: StatusEvidence | None = None  # where the status was read
 
 
+@dataclass(frozen=True)
+class ReturnProgress:
+    """How far a return has gone, as the order's page (or its label) shows it."""
+
+    stage: ReturnStage | None = None
+    tracking: str | None = None  # the returned parcel's tracking number
+    refund: str | None = None  # the refund's amount as shown ("$426.00")
+
+    def to_json(self) -> dict[str, object]:
+        """``return_tracking``, ``refund``, ``return_stage``: those the shop shows."""
+        shown = {
+            "return_tracking": self.tracking,
+            "refund": self.refund,
+            "return_stage": self.stage.value if self.stage else None,
+        }
+        return {key: value for key, value in shown.items() if value is not None}
+
+
 @dataclass
 class Result:
     """One command's result: what ``--json`` prints and what people read."""
@@ -233,6 +251,9 @@ class Result:
     label: str | None
     message: str
     details: dict[str, object] = field(default_factory=dict)
+    # A return followed to its refund (what a scheduled check goes on); in ``details`` too,
+    # as ``--json`` shows it.
+    return_progress: ReturnProgress | None = None
     # The first line people read, when the usual "<what was done>: order N" says too little
     # (a status report, a dry run). ``message`` starts with it; never part of the JSON.
     headline: str | None = None
