@@ -25,12 +25,33 @@ class Step(StrEnum):
     ASK_HUMAN = "ask_human"
 
 
+class Refusal(StrEnum):
+    """Why nothing can be done for an order without a person (``Step.ASK_HUMAN``)."""
+
+    UNKNOWN_STATUS = "unknown_status"
+    NOT_SHIPPED = "not_shipped"  # a return asked of an order that has not shipped
+    FINAL_SALE = "final_sale"  # delivered, none of its items returnable online
+    NO_RETURN_ENTRY = "no_return_entry"  # delivered, its page offers no way to return it
+
+
+# What a refusal says of the order ("order MK-70001 <this>").
+REFUSED_BECAUSE = {
+    Refusal.UNKNOWN_STATUS: "shows a status order-agent does not know, so a person has to look",
+    Refusal.NOT_SHIPPED: "has not shipped yet, so it cannot be returned",
+    Refusal.FINAL_SALE: "was delivered but none of its items can be returned online (final sale)",
+    Refusal.NO_RETURN_ENTRY: "was delivered, but its page offers no way to start a return online",
+}
+
+
 @dataclass(frozen=True)
 class Decision:
     step: Step
     outcome: Outcome  # what the run ends with once the step (if any) succeeds
     reason: str  # what the order's state means, one sentence for people
     next_step: str | None = None  # the one thing the person can do next, if any
+    refusal: Refusal | None = None  # ASK_HUMAN: why
+    # The next step is another order-agent command, not something to ask the shop.
+    by_command: bool = False
 
     @property
     def acts_on_site(self) -> bool:
@@ -112,8 +133,13 @@ def _done(reason: str, next_step: str | None = None) -> Decision:
     return Decision(Step.NOTHING, Outcome.DONE, reason, next_step)
 
 
-def _ask(reason: str, next_step: str | None = None) -> Decision:
-    return Decision(Step.ASK_HUMAN, Outcome.NEEDS_HUMAN, reason, next_step)
+def _ask(refusal: Refusal, next_step: str | None = None, *, by_command: bool = False) -> Decision:
+    reason = (
+        "The shop shows a status order-agent does not know, so a person has to look."
+        if refusal is Refusal.UNKNOWN_STATUS
+        else f"The order {REFUSED_BECAUSE[refusal]}."
+    )
+    return Decision(Step.ASK_HUMAN, Outcome.NEEDS_HUMAN, reason, next_step, refusal, by_command)
 
 
 def _wait(order: str) -> Decision:
@@ -126,7 +152,7 @@ def _wait(order: str) -> Decision:
 
 
 def _unknown() -> Decision:
-    return _ask("The shop shows a status order-agent does not know, so a person has to look.")
+    return _ask(Refusal.UNKNOWN_STATUS)
 
 
 def _return_in_progress(label_saved: bool, label_by_mail: bool = False) -> Decision:
@@ -141,8 +167,6 @@ def _return_in_progress(label_saved: bool, label_by_mail: bool = False) -> Decis
     )
 
 
-# A delivered order whose page has no link or button to start a return.
-NO_RETURN_ENTRY = "The order was delivered, but its page offers no way to start a return online."
 NO_RETURN_ENTRY_NEXT = "Its page offers no way to start a return online: contact the shop."
 
 
@@ -152,12 +176,9 @@ def _start_return(
     if label_by_mail:
         return _done("A return was already requested; the shop sends its label itself.")
     if not return_items_available:
-        return _ask(
-            "The order was delivered but none of its items can be returned online (final sale).",
-            "Contact the shop's customer service about it.",
-        )
+        return _ask(Refusal.FINAL_SALE, "Contact the shop's customer service about it.")
     if not return_offered:
-        return _ask(NO_RETURN_ENTRY, "Contact the shop's customer service to send it back.")
+        return _ask(Refusal.NO_RETURN_ENTRY, "Contact the shop's customer service to send it back.")
     return Decision(
         Step.START_RETURN,
         Outcome.DONE,
@@ -235,7 +256,8 @@ def decide(
     # Goal.RETURN
     if status is OrderStatus.PROCESSING:
         return _ask(
-            "The order has not shipped yet, so it cannot be returned.",
+            Refusal.NOT_SHIPPED,
             f"{_cmd('cancel', order)} asks the shop to cancel it instead.",
+            by_command=True,
         )
     return _start_return(return_items_available, return_offered, label_by_mail)

@@ -30,7 +30,7 @@ from tenacity import (
 
 from agent.channels import CHAT_CHANNEL, FORM_CHANNEL, channel_named
 from agent.credentials import configured_fingerprint
-from agent.decisions import NO_RETURN_ENTRY, Decision, Step, decide, status_headline
+from agent.decisions import REFUSED_BECAUSE, Decision, Refusal, Step, decide, status_headline
 from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
 from agent.locking import DataDirLock
 from agent.logs import get_logger
@@ -555,16 +555,16 @@ class OrderAgent:
                 phone=phone,
                 evidence=str(shot),
             )
-        reason = decision.reason.removeprefix("The order ").rstrip(".")
+        refusal = decision.refusal or Refusal.UNKNOWN_STATUS
         refused = ReturnRefused(
-            f"order {order.number} {reason}",
+            f"order {order.number} {REFUSED_BECAUSE[refusal]}",
             hint=_clause(decision.next_step) if decision.next_step else None,
         )
-        if decision.reason == NO_RETURN_ENTRY:
+        if refusal is Refusal.NO_RETURN_ENTRY:
             # What the page lacks is the finding: its picture is the proof.
             refused.evidence = str(self.screenshot(order, "no-return-entry"))
         # The way out is another order-agent command, not a call: no phone number then.
-        refused.ask_shop = decision.next_step is None or "`order-agent" not in decision.next_step
+        refused.ask_shop = not decision.by_command
         if refused.ask_shop:
             refused.phone = self.phone()
         return refused
