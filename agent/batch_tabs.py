@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agent.logs import get_logger
-from agent.runner import OrderAgent, retrying
+from agent.retries import retrying
+from agent.runner import OrderAgent
 
 if TYPE_CHECKING:
     from flows.results import SupportRequest

@@ -20,14 +20,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tenacity import (
-    Retrying,
-    retry_if_exception_type,
-    retry_if_not_exception_type,
-    stop_after_attempt,
-    wait_random_exponential,
-)
-
 from agent.channels import CHAT_CHANNEL, FORM_CHANNEL, channel_named
 from agent.credentials import configured_fingerprint
 from agent.decisions import REFUSED_BECAUSE, Decision, Refusal, Step, decide, status_headline
@@ -46,6 +38,7 @@ from agent.one_time_codes import one_time_codes
 from agent.output import StepPrinter
 from agent.receipts import ProofStore
 from agent.redaction import scrub
+from agent.retries import retrying
 from agent.session_vault import keep_session, restore_session
 from agent.settings import Settings, env_name
 from agent.shop_browser import (
@@ -56,7 +49,6 @@ from agent.shop_browser import (
 from agent.site_profiles import STATUS_VALUES, candidate_paths, site_profile
 from agent.submitting import RETURN_REQUESTS_PAGE, How, Submission, Submitter
 from agent.tracing import trace_name
-from flows.limits import current as current_limits
 from ordercore.errors import (
     AlreadyRunning,
     ConfigError,
@@ -96,44 +88,9 @@ if TYPE_CHECKING:
 log = get_logger("agent.runner")
 T = TypeVar("T")
 
-RETRY_ATTEMPTS = 3
 # A browser that dies mid-run (killed, out of memory) is replaced this many times:
 # the ledger's intents make starting over as safe as a second run.
 BROWSER_RESTARTS = 1
-
-
-def retrying(
-    step: Callable[[], T],
-    *,
-    attempts: int = RETRY_ATTEMPTS,
-    final: tuple[type[TransientError], ...] = (),
-) -> T:
-    """Run a step that is safe to repeat, retrying transient failures only.
-
-    ``final``: transient kinds not worth repeating this time (they are raised as they are).
-    """
-    try:
-        for attempt in Retrying(
-            retry=retry_if_exception_type(TransientError)
-            & retry_if_not_exception_type(final or ()),
-            stop=stop_after_attempt(attempts),
-            # Settings (ORDER_AGENT_RETRY_WAIT_*): tests take the real path in milliseconds.
-            wait=wait_random_exponential(
-                multiplier=current_limits().retry_wait_multiplier_s,
-                max=current_limits().retry_wait_max_s,
-            ),
-            reraise=True,
-        ):
-            with attempt:
-                return step()
-    except TransientError as exc:
-        if isinstance(exc, final):
-            raise
-        raise SiteUnavailable(
-            f"the shop stayed unavailable after {attempts} attempts: {exc}",
-            hint="nothing was sent; run the command again later",
-        ) from exc
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass

@@ -131,7 +131,7 @@ def shop_session(settings: Settings) -> Iterator[RetailerSite]:
 
 def sign_in_once(site: RetailerSite, settings: Settings) -> None:
     """One sign-in (transient errors retried, a refusal never): nothing else is sent."""
-    from agent.runner import retrying
+    from agent.retries import retrying
 
     assert settings.email and settings.password
     email, password = settings.email, settings.password.get_secret_value()
