@@ -600,6 +600,13 @@ class OrderAgent:
         chosen = self.channel(options)
         # auto and chat end with the form when the chat cannot help.
         sent_by = FORM_CHANNEL if chosen in (Channel.AUTO, Channel.CHAT) else channel_named(chosen)
+        if sent_by is not FORM_CHANNEL and not sent_by.offered(self.site, settings.look_ms):
+            # A channel named outright is that channel or nothing, as with --channel chat.
+            raise NeedsHuman(
+                f"the shop does not offer {sent_by.label}: nothing was sent for order "
+                f"{order.number}",
+                hint="run it again with --channel form (or auto) to use the Contact Us form",
+            )
         # A dry run takes the real run's path up to the click: no name, no request.
         name = self.shopper_name(required=True)
         message = cancellation_message(order=order.number, name=name, reason=reason)

@@ -13,7 +13,7 @@ from agent.ledger import IntentKind, IntentState, Ledger, OrderKey
 from fixtures.server import ShopServer
 from flows.results import CancellationReceipt
 from flows.site import RetailerSite
-from ordercore.errors import UsageError
+from ordercore.errors import NeedsHuman, UsageError
 from ordercore.models import Action, CommandOptions, Order, Outcome
 from tests.support.people import JANE
 
@@ -33,9 +33,10 @@ class ToyChannel:
         self.key = key
         self.sent: list[dict[str, str]] = []
         self.open_when_sending: list[list[IntentKind]] = []
+        self.shown = True  # whether the shop offers it
 
     def offered(self, site: RetailerSite, wait_ms: float) -> bool:
-        return True
+        return self.shown
 
     def send(
         self,
@@ -99,6 +100,22 @@ def test_a_dry_run_through_a_registered_channel_sends_nothing(run_agent: RunAgen
     assert result.action is Action.NONE
     assert "through the toy channel" in result.message
     assert toy.sent == []
+
+
+def test_a_registered_channel_the_shop_does_not_offer_sends_nothing_at_all(
+    run_agent: RunAgent, shop: ShopServer, data_dir: Path, toy: ToyChannel
+):
+    toy.shown = False
+
+    with pytest.raises(
+        NeedsHuman, match="the shop does not offer the toy channel: nothing was sent"
+    ):
+        run_agent("cancel", "70001", options=TOY)
+
+    assert toy.sent == []
+    assert shop.inbox("us") == []  # not the form instead either
+    with Ledger.open(data_dir) as ledger:
+        assert ledger.intents(toy.key) == []
 
 
 def test_a_channel_nobody_registered_is_a_usage_error_naming_those_that_are(
