@@ -126,7 +126,7 @@ class AccountSession:
             self._agent = OrderAgent(self.settings, self.ledger, proofs, self._session, self.steps)
             # A pass checks its saved session on the home page once, then trusts it for
             # every order after (OrderAgent.ensure_signed_in): one page load per pass.
-            self._agent.saved_session_untried = False
+            self._agent.shop.saved_session_untried = False
         return self._agent
 
     def _polite(self, session: BrowserSession) -> ShopPoliteness:
@@ -147,7 +147,8 @@ class AccountSession:
     def ready_for_tabs(self) -> bool:
         """Signed in, browser up, not refused: the rest of the batch may go in tabs."""
         agent = self._agent
-        return agent is not None and agent.signed_in and self.refusal is None and not self.crashed()
+        signed_in = agent is not None and agent.shop.signed_in
+        return signed_in and self.refusal is None and not self.crashed()
 
     def read_ahead(self, numbers: list[str], *, cancelling: bool) -> None:
         """Before the tabs: one load of the order list (every due order's address) and,
@@ -182,14 +183,15 @@ class AccountSession:
             except Exception as exc:  # the browser went away meanwhile
                 raise BrowserGone(type(exc).__name__) from exc
         tab_session = dataclasses.replace(session, page=page)
-        tab_agent = OrderAgent(self.settings, self.ledger, agent.proofs, tab_session, steps)
+        tab_agent = OrderAgent(self.settings, self.ledger, agent.shop.proofs, tab_session, steps)
         if self.reading is not None and self.reading.requests_read:
             tab_agent.requests_read_earlier = self.reading.requests_as_read
         # Signed in already (the cookies are the context's): no look at the home page.
-        tab_agent.signed_in = True
-        tab_agent.saved_session_untried = False
-        tab_agent.reached_before = True
-        tab_agent.account_name = agent.account_name
+        tab_shop = tab_agent.shop
+        tab_shop.signed_in = True
+        tab_shop.saved_session_untried = False
+        tab_shop.reached_before = True
+        tab_shop.account_name = agent.shop.account_name
         return TabSession(self, tab_agent)
 
     def lend_own_tab(self) -> None:
@@ -210,7 +212,7 @@ class AccountSession:
         except Exception as exc:  # the browser died: the next step finds out
             log.info("no new tab after the batch", error=type(exc).__name__)
             return
-        agent.use_page(session.page)
+        agent.shop.use_page(session.page)
 
     def fresh_tab(self) -> None:
         """Give the next order a new tab and close the one the last order used.
@@ -223,7 +225,7 @@ class AccountSession:
             return
         used = session.page
         session.page = session.context.new_page()
-        agent.use_page(session.page)
+        agent.shop.use_page(session.page)
         try:
             used.close()
         except Exception as exc:  # the new tab is what matters; the old one goes with the browser
@@ -236,10 +238,10 @@ class AccountSession:
     def save(self) -> None:
         """Keep the signed-in session for the next pass (0600, see ``BrowserSession``)."""
         agent, session = self._agent, self._session
-        if agent is None or session is None or not agent.signed_in or session.known_gone():
+        if agent is None or session is None or not agent.shop.signed_in or session.known_gone():
             return
         try:
-            session.save_storage(agent.proofs)
+            session.save_storage(agent.shop.proofs)
             from agent.session_vault import keep_session
 
             keep_session(self.settings, self.ledger)
@@ -292,7 +294,7 @@ class TabSession:
         return self.account.refused()
 
     def agent(self) -> OrderAgent:
-        if self._agent.session.known_gone():
+        if self._agent.shop.browser.known_gone():
             raise BrowserGone("the browser stopped under a tab")
         return self._agent
 
@@ -300,7 +302,7 @@ class TabSession:
         """The tab is new already."""
 
     def crashed(self) -> bool:
-        return self._agent.session.gone()
+        return self._agent.shop.browser.gone()
 
     def restart(self) -> None:
         raise BrowserGone("the browser stopped under a tab")
@@ -310,6 +312,6 @@ class TabSession:
 
     def close(self) -> None:
         try:
-            self._agent.session.page.close()
+            self._agent.shop.browser.page.close()
         except Exception as exc:  # a tab of a dead browser is gone anyway
             log.info("tab not closed", error=type(exc).__name__)

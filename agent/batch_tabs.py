@@ -52,19 +52,19 @@ def read_ahead(agent: OrderAgent, numbers: Sequence[str], *, cancelling: bool) -
     from flows.batch_reading import order_addresses
 
     try:
-        addresses = retrying(lambda: order_addresses(agent.site, numbers))
+        addresses = retrying(lambda: order_addresses(agent.shop.site, numbers))
     except Exception as exc:
         log.info("order list not read ahead", error=type(exc).__name__)
     else:
-        agent.site.remembered.update(addresses)
-        agent.remember_urls()
+        agent.shop.site.remembered.update(addresses)
+        agent.shop.remember_urls()
         log.debug("order addresses read ahead", orders=len(addresses))
     if not cancelling:
         return BatchReading()
     try:
-        requests = retrying(agent.site.support_requests)
+        requests = retrying(agent.shop.site.support_requests)
     except Exception as exc:
         log.info("support requests not read ahead", error=type(exc).__name__)
         return BatchReading()
-    agent.remember_urls()
+    agent.shop.remember_urls()
     return BatchReading(requests, requests_read=True)

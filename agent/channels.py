@@ -106,7 +106,7 @@ class LiveChat:
     label = "the shop's live chat"
 
     def offered(self, site: RetailerSite, wait_ms: float) -> bool:
-        return site.chat_offered(wait_ms, patient=True)
+        return site.chat.offered(wait_ms, patient=True)
 
     def send(
         self,
@@ -118,7 +118,7 @@ class LiveChat:
     ) -> ChatResult:
         # The conversation is its own proof (its transcript); what the chat answered is
         # read by its words.
-        return site.chat_request_cancellation(
+        return site.chat.request_cancellation(
             order, name=request["name"], email=request["email"], message=request["message"]
         )
 

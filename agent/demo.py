@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from agent.output import StepPrinter, can_encode, render_human
-from agent.settings import DEMO_DIR_ENV, load_settings
+from agent.settings import load_settings
+from agent.settings_files import DEMO_DIR_ENV
 from ordercore.errors import OrderAgentError
 from ordercore.models import Action, CommandOptions, Result
 from ordercore.order_numbers import normalise_order_number as normalize_order_number

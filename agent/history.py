@@ -11,14 +11,20 @@ Everything leaves through the redactor (``history_json`` is redacted, text is sc
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from agent.history_proofs import (
+    Proof,
+    ProofFolder,
+    Receipt,
+    proof_folders,
+    read_folders,
+    what_words,
+)
 from agent.ledger import (
     LEDGER_FILENAME,
     Event,
@@ -27,16 +33,12 @@ from agent.ledger import (
     IntentState,
     Ledger,
     TrackedOrder,
-    normalise_site,
 )
 from agent.receipts import account_folder_name, order_folder_name, shop_folder_name
 from agent.redaction import redact, scrub
 from ordercore.errors import UsageError
 from ordercore.order_numbers import normalise_order_number
 
-# Proof files are named "<UTC timestamp>-<what>.<ext>" by agent.receipts.ProofStore.
-_PROOF_NAME = re.compile(r"^(?P<at>\d{8}T\d{6}Z)-(?P<what>.+?)(?:-\d+)?\.(?P<ext>png|json)$")
-_LABEL_NAME = re.compile(r"^return-label-(?P<reference>.+)\.pdf$")
 # A screenshot taken this close around a request belongs to it (the filled form before
 # the click, the confirmation after): the runner takes them within seconds.
 _SCREENSHOT_WINDOW = timedelta(seconds=90)
@@ -52,18 +54,6 @@ _RECEIPT_ACTIONS = {
     "return_started": (IntentKind.RETURN_REQUEST, "Return started", "Return"),
     "label_downloaded": (None, "Return label saved", "Return"),
 }
-
-
-@dataclass(frozen=True)
-class Proof:
-    """One proof file: ``kind`` is receipt, screenshot or label."""
-
-    kind: str
-    path: Path
-    what: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "path": str(self.path), "what": self.what}
 
 
 @dataclass
@@ -153,7 +143,7 @@ def load_history(
     if wanted is not None:
         normalise_order_number(order or "")  # what is no order number is a usage error
     tracked = _ledger_orders(data_dir, database_url)
-    folders = _proof_folders(data_dir)
+    folders = proof_folders(data_dir)
     histories: list[OrderHistory] = []
     used: set[Path] = set()
     for order_row, intents, events in tracked:
@@ -166,17 +156,17 @@ def load_history(
         )
         legacy = folders.legacy.get(number, [])
         used.update(f for f in (own, *legacy) if f is not None)
-        proofs = _read_folders(own, legacy, site=key.site)
+        proofs = read_folders(own, legacy, site=key.site)
         histories.append(_history(order_row, intents, events, proofs))
     for (_shop, _account, number), folder in folders.keyed.items():
         if folder in used or (wanted is not None and number != wanted):
             continue
-        histories.append(_folder_only_history(number, _read_folders(folder, [], site=None)))
+        histories.append(_folder_only_history(number, read_folders(folder, [], site=None)))
     for number, legacy_folders in folders.legacy.items():
         left = [folder for folder in legacy_folders if folder not in used]
         if not left or (wanted is not None and number != wanted):
             continue
-        histories.append(_folder_only_history(number, _read_folders(None, left, site=None)))
+        histories.append(_folder_only_history(number, read_folders(None, left, site=None)))
     if wanted is not None and not histories:
         raise NoHistory(
             f"no history for order {order}: `order-agent list` shows the tracked orders"
@@ -209,168 +199,8 @@ def _ledger_orders(
 # -- the proof folders ------------------------------------------------------------------
 
 
-@dataclass
-class _Receipt:
-    order: str | None  # the order as the shop showed it ("MK-70001")
-    path: Path
-    at: datetime
-    action: str
-    reference: str | None
-    site: str | None
-    files: list[Proof]
-
-
-@dataclass
-class _Folder:
-    receipts: list[_Receipt] = field(default_factory=list)
-    screenshots: list[tuple[datetime, Proof]] = field(default_factory=list)
-    labels: list[tuple[datetime, str, Proof]] = field(default_factory=list)
-    shown_number: str | None = None
-
-
-@dataclass
-class _Folders:
-    """The order folders of a data dir: keyed by (shop, account, order), and the folders of
-    earlier releases (``orders/<order>/``) by order."""
-
-    keyed: dict[tuple[str, str, str], Path] = field(default_factory=dict)
-    legacy: dict[str, list[Path]] = field(default_factory=dict)
-
-
-def _proof_folders(data_dir: Path) -> _Folders:
-    found = _Folders()
-    orders_dir = data_dir / "orders"
-    if not orders_dir.is_dir():
-        return found
-    for folder in sorted(orders_dir.iterdir()):
-        if not folder.is_dir():
-            continue
-        if any(path.is_file() for path in folder.iterdir()):
-            found.legacy.setdefault(order_folder_name(folder.name), []).append(folder)
-            continue
-        for account in sorted(p for p in folder.iterdir() if p.is_dir()):
-            for order in sorted(p for p in account.iterdir() if p.is_dir()):
-                found.keyed[(folder.name, account.name, order.name)] = order
-    return found
-
-
-def _read_folders(own: Path | None, legacy: Sequence[Path], *, site: str | None) -> _Folder:
-    """One order's proof: its own folder, and the receipts of earlier releases' folders that
-    name its shop (their loose files only when no receipt there names another shop)."""
-    found = _read_folder(own, site=site)
-    for folder in legacy:
-        older = _read_folder(folder, site=site, loose=site is None or _only_shop(folder, site))
-        older.shown_number = older.shown_number or folder.name  # named as the shop showed it
-        found.receipts += older.receipts
-        found.screenshots += older.screenshots
-        found.labels += older.labels
-        found.shown_number = found.shown_number or older.shown_number
-    return found
-
-
-def _only_shop(folder: Path, site: str) -> bool:
-    for path in folder.glob("*.json"):
-        receipt = _read_receipt(path)
-        if receipt is not None and receipt.site and normalise_site(receipt.site) != site:
-            return False
-    return True
-
-
-def _what(slug: str) -> str:
-    return slug.replace("_", " ").replace("-", " ")
-
-
-def _stamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-
-
-def _modified(path: Path) -> datetime:
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-
-
-def _read_folder(folder: Path | None, *, site: str | None, loose: bool = True) -> _Folder:
-    """A folder's receipts (those of ``site``), and unless not ``loose`` the files no
-    receipt names."""
-    found = _Folder()
-    if folder is None:
-        return found
-    referenced: set[Path] = set()
-    for path in sorted(folder.glob("*.json")):
-        receipt = _read_receipt(path)
-        if receipt is None or (site and receipt.site and normalise_site(receipt.site) != site):
-            continue
-        found.receipts.append(receipt)
-        # The order as the shop shows it ("MK-70001"), as its receipt kept it.
-        found.shown_number = found.shown_number or receipt.order
-        # Resolved: a receipt names the file by the path it was written under, and the
-        # data dir may be reached through a link since (the demo's `latest`).
-        referenced.update(proof.path.resolve() for proof in receipt.files)
-    if not loose:
-        return found
-    for path in sorted(folder.glob("*.png")):
-        named = _PROOF_NAME.match(path.name)
-        if path.resolve() in referenced:
-            continue
-        at = _stamp(named["at"]) if named else _modified(path)
-        what = _what(named["what"]) if named else path.stem
-        found.screenshots.append((at, Proof("screenshot", path, what)))
-    for path in sorted(folder.glob("return-label-*.pdf")):
-        named = _LABEL_NAME.match(path.name)
-        if path.resolve() in referenced or named is None:
-            continue
-        found.labels.append(
-            (_modified(path), named["reference"], Proof("label", path, "return label"))
-        )
-    return found
-
-
-def _read_receipt(path: Path) -> _Receipt | None:
-    named = _PROOF_NAME.match(path.name)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or "action" not in data:
-        return None
-    try:
-        at = datetime.fromisoformat(str(data.get("saved_at")))
-    except ValueError:
-        at = _stamp(named["at"]) if named else _modified(path)
-    files = [Proof("receipt", path, "receipt")]
-    for key in ("label", "form_screenshot", "screenshot"):
-        value = data.get(key)
-        if not isinstance(value, str) or not value:
-            continue
-        # Proof is written beside its receipt: found there, it is shown under the data dir
-        # as it is reached now (moved, or through a link), not as it was when written.
-        beside = path.parent / Path(value).name
-        found = beside if beside.is_file() else Path(value)
-        if found.is_file():
-            kind = "label" if key == "label" else "screenshot"
-            what = "return label" if kind == "label" else _screenshot_what(found)
-            files.append(Proof(kind, found, what))
-    reference = data.get("reference")
-    return _Receipt(
-        order=str(data["order"]) if data.get("order") else None,
-        path=path,
-        at=at if at.tzinfo else at.replace(tzinfo=UTC),
-        action=str(data["action"]),
-        reference=str(reference) if reference else None,
-        site=str(data["site_url"]) if data.get("site_url") else None,
-        files=files,
-    )
-
-
-def _screenshot_what(path: Path) -> str:
-    named = _PROOF_NAME.match(path.name)
-    return _what(named["what"]) if named else path.stem
-
-
-# -- the timeline ---------------------------------------------------------------------
-
-
 def _history(
-    order: TrackedOrder, intents: Sequence[Intent], events: Sequence[Event], folder: _Folder
+    order: TrackedOrder, intents: Sequence[Intent], events: Sequence[Event], folder: ProofFolder
 ) -> OrderHistory:
     by_intent = {intent.id: _intent_entry(intent) for intent in intents}
     entries = [*_event_entries(events), *by_intent.values()]
@@ -394,7 +224,7 @@ def _history(
     )
 
 
-def _folder_only_history(number: str, folder: _Folder) -> OrderHistory:
+def _folder_only_history(number: str, folder: ProofFolder) -> OrderHistory:
     entries: list[Entry] = []
     _attach_receipts(entries, [], {}, folder.receipts)
     _attach_loose_files(entries, [], {}, folder)
@@ -495,7 +325,7 @@ def _event_entries(events: Iterable[Event]) -> list[Entry]:
 
 
 def _intent_entry(intent: Intent) -> Entry:
-    what, reference_name = _REQUESTS.get(intent.kind, (_what(intent.kind.value), "Reference"))
+    what, reference_name = _REQUESTS.get(intent.kind, (what_words(intent.kind.value), "Reference"))
     kind = "return" if intent.kind is IntentKind.RETURN_REQUEST else "request"
     at = intent.finished_at or intent.started_at
     if intent.state is IntentState.SENT and intent.payload.get("adopted"):
@@ -530,11 +360,11 @@ def _attach_receipts(
     entries: list[Entry],
     intents: Sequence[Intent],
     by_intent: dict[int, Entry],
-    receipts: Iterable[_Receipt],
+    receipts: Iterable[Receipt],
 ) -> None:
     for receipt in receipts:
         kind, what, reference_name = _RECEIPT_ACTIONS.get(
-            receipt.action, (None, _what(receipt.action).capitalize(), "Reference")
+            receipt.action, (None, what_words(receipt.action).capitalize(), "Reference")
         )
         match = next(
             (
@@ -564,7 +394,10 @@ def _attach_receipts(
 
 
 def _attach_loose_files(
-    entries: list[Entry], intents: Sequence[Intent], by_intent: dict[int, Entry], folder: _Folder
+    entries: list[Entry],
+    intents: Sequence[Intent],
+    by_intent: dict[int, Entry],
+    folder: ProofFolder,
 ) -> None:
     for at, proof in folder.screenshots:
         entry = next(

@@ -157,6 +157,39 @@ class WatchReport:
         return {**self.last.to_json(), "command": "watch", "checks": self.checks}
 
 
+def watch_stopped(tracked: TrackedOrder, last: Check | None, at: datetime) -> Check:
+    """A watch's answer when it was stopped before the order reached an end."""
+    return Check(
+        tracked.key,
+        Outcome.WAITING,
+        "Watch stopped before the order reached an end; "
+        "`order-agent watch` or `order-agent run` carries on from here.",
+        result=last.result if last else None,
+        next_check=tracked.next_due_at,
+        at=at,
+    )
+
+
+def watch_final(tracked: TrackedOrder, last: Check | None, at: datetime) -> Check:
+    """The watch's answer: the last check, or the order's end if it had one already."""
+    if last is not None and (last.end_state is tracked.end_state or tracked.active):
+        return last
+    outcome = {
+        EndState.NONE: Outcome.WAITING,
+        EndState.NEEDS_HUMAN: Outcome.NEEDS_HUMAN,
+        EndState.EXPIRED: Outcome.WAITING,
+    }.get(tracked.end_state, Outcome.DONE)
+    message = tracked.end_message or tracked.end_state.value.replace("_", " ")
+    return Check(
+        tracked.key,
+        outcome,
+        f"Order {tracked.key.number}: {message}.",
+        tracked.end_state,
+        result=last.result if last else None,
+        at=at,
+    )
+
+
 def tracked_json(order: TrackedOrder) -> dict[str, Any]:
     """A tracked order as ``add``/``list`` show it."""
     return redact(

@@ -24,28 +24,33 @@ import binascii
 import ipaddress
 import os
 import re
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
 from platformdirs import user_data_dir
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from agent.logs import default_format
+from agent.settings_files import (
+    DEMO_DIR_ENV,
+    ENV_FILE_ENV,
+    ENV_PREFIX,
+    SECRETS_DIR_ENV,
+    env_file_warnings,
+    env_name,
+    environment_warnings,
+    resolve_env_file,
+    resolve_secrets_dir,
+    user_config_file,
+)
 from ordercore.errors import ConfigError
 from ordercore.models import Channel
 
 if TYPE_CHECKING:
     from flows.limits import Limits
 
-ENV_PREFIX = "ORDER_AGENT_"
-SECRETS_DIR_ENV = f"{ENV_PREFIX}SECRETS_DIR"
-ENV_FILE_ENV = f"{ENV_PREFIX}ENV_FILE"
-DEFAULT_SECRETS_DIR = Path("/run/secrets")
-DEFAULT_ENV_FILE = Path(".env")
 
 LogLevel = Literal["debug", "info", "warning"]
 LogFormat = Literal["console", "json"]
@@ -86,11 +91,6 @@ _OPTIONAL_TEXT_FIELDS = (
     "broker_url",
     "channel",  # ORDER_AGENT_CHANNEL= (empty) is "not set"
 )
-
-
-def env_name(field: str) -> str:
-    """The environment variable that sets ``field``."""
-    return f"{ENV_PREFIX}{field.upper()}"
 
 
 def _is_loopback(host: str) -> bool:
@@ -386,64 +386,9 @@ class Settings(BaseSettings):
         return self.broker_url.get_secret_value() if self.broker_url is not None else None
 
 
-# Variables read outside ``Settings``: known, so never warned about as unknown.
-DEMO_DIR_ENV = "ORDER_AGENT_DEMO_DIR"  # where `order-agent demo` keeps its runs
-
-
 def _known_keys() -> set[str]:
     fields = {env_name(field) for field in Settings.model_fields}
     return fields | {SECRETS_DIR_ENV, ENV_FILE_ENV, DEMO_DIR_ENV}
-
-
-def _resolve_secrets_dir(explicit: str | os.PathLike[str] | None) -> Path | None:
-    configured = explicit if explicit is not None else os.environ.get(SECRETS_DIR_ENV)
-    if configured:
-        path = Path(configured).expanduser()
-        if not path.is_dir():
-            raise ConfigError(f"{SECRETS_DIR_ENV} is not a directory: {path}")
-        return path
-    return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
-
-
-def _resolve_env_file(explicit: str | os.PathLike[str] | None) -> Path | None:
-    configured = explicit if explicit is not None else os.environ.get(ENV_FILE_ENV)
-    if configured:
-        path = Path(configured).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"{ENV_FILE_ENV} is not a file: {path}")
-        return path
-    return DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None
-
-
-def _user_config_file() -> Path | None:
-    """The per-user config file ``order-agent init`` writes, when it exists."""
-    from agent.user_config import config_file
-
-    path = config_file()
-    return path if path.is_file() else None
-
-
-def _env_file_warnings(path: Path) -> list[str]:
-    known = _known_keys()
-    keys = [key for key in dotenv_values(path) if key]
-    warnings = []
-    unknown = sorted(key for key in keys if key.upper() not in known)
-    if unknown:
-        warnings.append(f"ignored unknown keys in {path}: {', '.join(unknown)}")
-    holds_secret = any(key.upper() in {env_name(f) for f in SECRET_FIELDS} for key in keys)
-    if holds_secret and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.append(f"{path} holds secrets and other users can read it: chmod 600 {path}")
-    return warnings
-
-
-def _environment_warnings() -> list[str]:
-    known = _known_keys()
-    unknown = sorted(
-        key for key in os.environ if key.upper().startswith(ENV_PREFIX) and key.upper() not in known
-    )
-    if not unknown:
-        return []
-    return [f"ignored unknown environment variables: {', '.join(unknown)}"]
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -476,9 +421,9 @@ def load_settings(
     unknown = set(overrides) - set(Settings.model_fields)
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-    secrets_path = _resolve_secrets_dir(secrets_dir)
-    env_path = _resolve_env_file(env_file)
-    config_path = _user_config_file()
+    secrets_path = resolve_secrets_dir(secrets_dir)
+    env_path = resolve_env_file(env_file)
+    config_path = user_config_file()
     # Later files win: ./.env (or ORDER_AGENT_ENV_FILE) outranks the user's config file.
     env_files = tuple(path for path in (config_path, env_path) if path is not None)
     try:
@@ -506,9 +451,11 @@ def load_settings(
                 hint=INIT_HINT.format(it="it" if len(missing) == 1 else "them"),
             )
 
-    warnings = _environment_warnings()
+    known = _known_keys()
+    secret_names = {env_name(field) for field in SECRET_FIELDS}
+    warnings = environment_warnings(known)
     for path in env_files:
-        warnings += _env_file_warnings(path)
+        warnings += env_file_warnings(path, known, secret_names)
     settings._warnings = warnings
     return settings
 

@@ -15,14 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from agent.settings import (
-    SECRET_FIELDS,
-    Settings,
-    _resolve_env_file,
-    _resolve_secrets_dir,
-    _user_config_file,
-    env_name,
-)
+from agent.settings import SECRET_FIELDS, Settings, env_name
+from agent.settings_files import resolve_env_file, resolve_secrets_dir, user_config_file
 from agent.user_config import read_config
 
 MASK = "********"
@@ -62,9 +56,9 @@ def _shown(field: str, value: object) -> str:
 
 def origins(settings: Settings) -> list[Origin]:
     """Every setting's value in force and where it came from (secrets masked)."""
-    env_file = _resolve_env_file(None)
-    config = _user_config_file()
-    secrets = _resolve_secrets_dir(None)
+    env_file = resolve_env_file(None)
+    config = user_config_file()
+    secrets = resolve_secrets_dir(None)
     files = [
         (path, {key.upper(): value for key, value in read_config(path).items()})
         for path in (env_file, config)

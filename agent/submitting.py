@@ -366,12 +366,12 @@ class Submitter:
             for intent in lost:  # the lost chat's case, most likely: settled by it
                 self.ledger.resolve_intent(intent.id, found.reference, SUPPORT_REQUESTS_PAGE)
             return ChatSubmission(found)
-        opening = self.site.chat_opening()
-        earlier = self.site.chat_earlier(order) if opening == "talk" else None
+        opening = self.site.chat.opening()
+        earlier = self.site.chat.earlier(order) if opening == "talk" else None
         if earlier is not None:
             # A conversation about this order shown again: this data dir's lost chat, or
             # one had elsewhere (another about another order is left for a new one).
-            return self._chat_shown_again(key, lost, earlier)
+            return _chat_shown_again(self.ledger, key, lost, earlier)
         if lost and requests is None:
             self.ledger.finish(key, EndState.NEEDS_HUMAN, "earlier chat unconfirmed")
             raise NeedsHuman(
@@ -400,20 +400,6 @@ class Submitter:
         self.ledger.adopt_intent(key, IntentKind.CANCELLATION_REQUEST, result.reference, LIVE_CHAT)
         return ChatSubmission(Submission(How.SENT, result.reference, result), result)
 
-    def _chat_shown_again(
-        self, key: OrderKey, lost: list[Intent], earlier: ChatResult
-    ) -> ChatSubmission:
-        useful = earlier.useful
-        reference = earlier.reference
-        for intent in lost:
-            self.ledger.resolve_intent(intent.id, reference if useful else None, CHAT_SHOWN_AGAIN)
-        if not useful:
-            # Nothing came of that conversation: the form is next (it adds nothing to it).
-            return ChatSubmission(None, earlier, tried=True)
-        self.ledger.adopt_intent(key, IntentKind.CANCELLATION_REQUEST, reference, CHAT_SHOWN_AGAIN)
-        how = How.RECONCILED if lost else How.ADOPTED
-        return ChatSubmission(Submission(how, reference, earlier, CHAT_SHOWN_AGAIN), earlier)
-
 
 @dataclass(frozen=True)
 class ChatSubmission:
@@ -427,6 +413,23 @@ class ChatSubmission:
     submission: Submission | None
     chat: ChatResult | None = None
     tried: bool = False
+
+
+def _chat_shown_again(
+    ledger: Ledger, key: OrderKey, lost: list[Intent], earlier: ChatResult
+) -> ChatSubmission:
+    """A conversation about the order the chat shows again: it settles the lost chat's
+    intents, and puts its case on file when it was of use."""
+    useful = earlier.useful
+    reference = earlier.reference
+    for intent in lost:
+        ledger.resolve_intent(intent.id, reference if useful else None, CHAT_SHOWN_AGAIN)
+    if not useful:
+        # Nothing came of that conversation: the form is next (it adds nothing to it).
+        return ChatSubmission(None, earlier, tried=True)
+    ledger.adopt_intent(key, IntentKind.CANCELLATION_REQUEST, reference, CHAT_SHOWN_AGAIN)
+    how = How.RECONCILED if lost else How.ADOPTED
+    return ChatSubmission(Submission(how, reference, earlier, CHAT_SHOWN_AGAIN), earlier)
 
 
 def _chat_details(result: ChatResult) -> dict[str, Any]:

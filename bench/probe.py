@@ -64,22 +64,23 @@ PHASE_OF: dict[str, str] = {
     "AccountSession.open_tab": CONTEXT,
     "AccountSession.take_back_tab": CONTEXT,
     "TabSession.close": CONTEXT,
-    "OrderAgent._open_order_looking_ahead": CONTEXT,  # the look-ahead tab opened
-    "OrderAgent._take_ahead": CONTEXT,
+    "open_order_looking_ahead": CONTEXT,  # the look-ahead tab opened
+    "ShopSession.take_tab": CONTEXT,
     "Ahead.close": CONTEXT,
     "new_context": CONTEXT,
     # the agent's engine on the tab (its first use imports flows/)
     "OrderAgent.__init__": SET_UP,
-    "OrderAgent.use_page": SET_UP,
+    "ShopSession.__init__": SET_UP,
+    "ShopSession.use_page": SET_UP,
     # signing in
-    "OrderAgent.ensure_signed_in": SIGN_IN,
-    "OrderAgent.sign_in": SIGN_IN,
-    "OrderAgent._name_here": SIGN_IN,
+    "ShopSession.ensure_signed_in": SIGN_IN,
+    "ShopSession.sign_in": SIGN_IN,
+    "ShopSession._name_here": SIGN_IN,
     "RetailerSite.sign_in": SIGN_IN,
     "sign_in": SIGN_IN,
     "sign_in_from_home": SIGN_IN,
     # finding and reading the order
-    "OrderAgent.open_order": ORDER,
+    "ShopSession.open_order": ORDER,
     "RetailerSite.open_order": ORDER,
     "read_status": ORDER,
     "open_order": ORDER,
@@ -90,14 +91,14 @@ PHASE_OF: dict[str, str] = {
     "read_support_requests": REQUESTS,
     # the contact form: finding it, the name to sign with, filling and reading back
     "RetailerSite._open_contact": FORM,
-    "OrderAgent.shopper_name": FORM,
+    "ShopSession.shopper_name": FORM,
     "RetailerSite.request_cancellation": FORM,
     "fill_form": FORM,
     # the click and the confirmation's case number
     "RetailerSite._send": SUBMIT,
     "submit": SUBMIT,
     # proof: screenshots, the saved session
-    "OrderAgent.screenshot": PROOF,
+    "ShopSession.screenshot": PROOF,
     "Browsing.screenshot": PROOF,
     "BrowserSession.save_storage": PROOF,
     "AccountSession.save": PROOF,

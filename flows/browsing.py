@@ -1,8 +1,8 @@
-"""Moving between pages like a person, and saying what it means when a page is not as expected.
+"""Moving between pages like a person; what a page not as expected means is its base's.
 
 Every flow goes through one ``Browsing``: it loads pages, clicks, waits for what
-should come next, and when that does not come it explains why, in the agent's
-own errors:
+should come next, and when that does not come it explains why
+(:class:`flows.tab_watch.TabWatch`), in the agent's own errors:
 
 * a 5xx answer, a failed connection, a page that never comes: ``TransientError``;
 * something missing while the page was still busy (a navigation or network requests
@@ -17,54 +17,41 @@ own errors:
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import NoReturn
+from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Request, Response, expect
+from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows.clicks import LINK_TARGET, ClickCount
 from flows.findings import note_url
-from flows.forms import Filled, not_kept
 from flows.interruptions import click_in_place, dismiss_visible, interruption_dialogs
-from flows.labels import save_atomically
-from flows.limits import current as current_limits
-from flows.limits import shown_size
 from flows.locating import (
     LOOK_WINDOWS,
     Deadline,
-    alerts,
     document_changes,
-    labelled,
     look_ms,
     optional_ms,
-    parsed,
-    phone_in,
-    phone_on,
-    phrases,
-    texts_of,
     visible_now,
     wait_visible,
 )
+from flows.navigation_watch import (
+    NAME_NOT_RESOLVED,
+    announced_size,
+    failure_reason,
+    refuse_oversized,
+)
 from flows.pages import SitePage
 from flows.recognition import Step
-from flows.vocabulary import Vocabulary
+from flows.tab_watch import TabWatch
 from flows.ways_in import MAX_TRIES, Destination, candidates, same_origin
 from ordercore.errors import (
-    AnswerTooLarge,
-    BotCheck,
     NameNotResolved,
-    SessionExpired,
-    SiteNotUnderstood,
     TransientError,
 )
-
-# Requests that stay open by design: they never make a page "busy".
-_LONG_LIVED = frozenset({"eventsource", "websocket", "media", "ping"})
-
 
 # The step ``order-agent doctor`` reports for each way in reached by address.
 _FINDING_STEPS = {
@@ -74,171 +61,22 @@ _FINDING_STEPS = {
     Destination.RETURNS: "return_entry",
 }
 
-REDIRECT_LOOP = "ERR_TOO_MANY_REDIRECTS"
+P = ParamSpec("P")
+T = TypeVar("T")
 
-
-# Chromium's word for a host name that DNS does not know (a typo, or DNS trouble).
-NAME_NOT_RESOLVED = "ERR_NAME_NOT_RESOLVED"
-
-
-def _failure_reason(failure: str) -> str:
-    if REDIRECT_LOOP in failure:
-        return "the shop redirects in a loop"
-    return failure
-
-
-def _announced_size(response: Response) -> int:
-    """The body size a response announces (Content-Length), 0 when it does not say."""
-    try:
-        return int(response.headers.get("content-length") or 0)
-    except ValueError:
-        return 0
-
-
-def refuse_oversized(size: int, url: str) -> None:
-    """Raise ``AnswerTooLarge`` for a page bigger than ORDER_AGENT_PAGE_MAX_BYTES."""
-    limit = current_limits().page_max_bytes
-    if size > limit:
-        raise AnswerTooLarge(
-            f"the shop answered {url} with a page of {shown_size(size)}, more than the "
-            f"{shown_size(limit)} the agent reads (ORDER_AGENT_PAGE_MAX_BYTES)"
-        )
-
-
-class NavigationWatch:
-    """What became of a page's last main-frame navigation: its status, failure, or no answer."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.status: int | None = None
-        self.failure: str | None = None
-        self.pending = False
-        self._in_flight: set[Request] = set()
-        self.size = 0  # the body size the last page announced
-        self.loads = 0  # main-frame pages answered so far
-        page.on("request", self._on_request)
-        page.on("response", self._on_response)
-        page.on("requestfinished", self._on_finished)
-        page.on("requestfailed", self._on_failed)
-
-    def _is_main_navigation(self, request: Request) -> bool:
-        try:
-            return request.is_navigation_request() and request.frame == self.page.main_frame
-        except PlaywrightError:
-            return False
-
-    def _on_request(self, request: Request) -> None:
-        with contextlib.suppress(PlaywrightError):
-            if request.resource_type not in _LONG_LIVED:
-                self._in_flight.add(request)
-        if self._is_main_navigation(request):
-            self.pending = True
-
-    def _on_response(self, response: Response) -> None:
-        if self._is_main_navigation(response.request):
-            self.status, self.failure, self.pending = response.status, None, False
-            self.loads += 1
-            self.size = _announced_size(response)
-
-    def _on_finished(self, request: Request) -> None:
-        self._in_flight.discard(request)
-
-    def _on_failed(self, request: Request) -> None:
-        self._in_flight.discard(request)
-        if self._is_main_navigation(request):
-            self.pending = False
-            failure = request.failure or "failed"
-            # A download, or a newer navigation, aborts the old one: not a failure of the site.
-            if "ERR_ABORTED" not in failure:
-                self.failure = failure
-
-    def busy(self) -> str | None:
-        """What the page's traffic is still doing (a navigation, requests), else ``None``."""
-        if self.pending:
-            return "a page is still loading"
-        # A navigation drops the old document's requests without a word: forget those.
-        self._in_flight = {r for r in self._in_flight if _still_current(r, self.page)}
-        if self._in_flight:
-            count = len(self._in_flight)
-            return f"{count} network request{'s' if count > 1 else ''} still under way"
-        return None
-
-    def check(self) -> None:
-        """Raise ``TransientError`` when the page is a server error or never arrived."""
-        if self.failure:
-            raise TransientError(f"the site could not be reached ({_failure_reason(self.failure)})")
-        refuse_oversized(self.size, self.page.url)
-        if self.status is not None and self.status >= 500:
-            raise TransientError(f"the site answered with a server error ({self.status})")
-        if self.page.url.startswith("chrome-error:"):
-            raise TransientError("the page could not be loaded")
-
-
-def _still_current(request: Request, page: Page) -> bool:
-    try:
-        frame = request.frame
-        return not frame.is_detached() and not page.is_closed()
-    except PlaywrightError:
-        return False
-
-
-def page_busy(page: Page, watch: NavigationWatch, vocabulary: Vocabulary) -> str | None:
-    """Why ``page`` is not settled yet, or ``None`` when it is.
-
-    Busy: a navigation or network requests under way, its document not complete, or an
-    interruption dialog over it. A look that timed out on a busy page says nothing about
-    whether the page has what was looked for.
-    """
-    reason = watch.busy()
-    if reason:
-        return reason
-    try:
-        state = page.evaluate("document.readyState")
-    except PlaywrightError:
-        return "the page is being replaced"
-    if state != "complete":
-        return "the page's document is still loading"
-    if visible_now(interruption_dialogs(page, vocabulary)):
-        return "a dialog covers the page"
-    return None
-
-
-# The address a link leads to ("" for a control that is not a link).
-# Not for a link to a new tab or a download: the page clicked on stays.
 # How long one slice of a wait on two things at once lasts.
 _SLICE_MS = 250
 # How many times a link whose click an overlay took is clicked again.
 _CLICKS_AGAIN = 2
 
 
-def _same_document(url: str, other: str) -> bool:
+def same_document(url: str, other: str) -> bool:
     """Whether two addresses differ at most by their fragment (no page is loaded)."""
     return url.split("#", 1)[0] == other.split("#", 1)[0]
 
 
-class Browsing:
+class Browsing(TabWatch):
     """One tab (and the tabs it opens) on one site, moved through like a person would."""
-
-    def __init__(
-        self,
-        page: Page,
-        site_url: str,
-        vocabulary: Vocabulary,
-        *,
-        remembered: dict[str, str] | None = None,
-    ) -> None:
-        self.page = page
-        self.site_url = site_url
-        self.words = vocabulary
-        # URLs reached before, by destination (the caller's dict: the ledger keeps it).
-        self.remembered: dict[str, str] = remembered if remembered is not None else {}
-        self._watches: dict[Page, NavigationWatch] = {}
-        self.watch(page)
-
-    def watch(self, page: Page) -> NavigationWatch:
-        if page not in self._watches:
-            self._watches[page] = NavigationWatch(page)
-        return self._watches[page]
 
     # -- moving -----------------------------------------------------------------------
     def goto(self, url: str, *, ok_below: int | None = None) -> int | None:
@@ -249,7 +87,7 @@ class Browsing:
         except PlaywrightTimeoutError:
             raise TransientError(f"{url} did not load in time") from None
         except PlaywrightError as exc:
-            reason = _failure_reason(str(exc).splitlines()[0] if str(exc) else "error")
+            reason = failure_reason(str(exc).splitlines()[0] if str(exc) else "error")
             if NAME_NOT_RESOLVED in reason:
                 # Still transient here: only the caller knows whether the shop was ever reached.
                 host = urlsplit(url).hostname or url
@@ -257,7 +95,7 @@ class Browsing:
             raise TransientError(f"{url} could not be loaded ({reason})") from None
         status = response.status if response is not None else 200
         if response is not None:
-            refuse_oversized(_announced_size(response), url)
+            refuse_oversized(announced_size(response), url)
         if status >= 500:
             raise TransientError(f"{url} answered with a server error ({status})")
         if ok_below is not None and status >= ok_below:
@@ -331,7 +169,7 @@ class Browsing:
             return
         changes = document_changes(self.page)
         changes_before = changes.count
-        leads_away = target.startswith(("http:", "https:")) and not _same_document(target, before)
+        leads_away = target.startswith(("http:", "https:")) and not same_document(target, before)
         # A link to another document is checked once, on the page it led to (just after
         # the click, the page is most often still the one clicked on).
         self.click(link, signing_in=signing_in, check=not leads_away)
@@ -476,159 +314,22 @@ class Browsing:
             self.goto(start)
         return False
 
-    def expect(self, wanted: Locator, what: str, *, page: Page | None = None) -> None:
-        """Wait for ``wanted``; if an obstacle shows instead, raise what it means."""
-        page = page or self.page
-        if visible_now(wanted):
-            return  # most often already there: one look
-        obstacles = phrases(page, self.words.bot_check).or_(
-            labelled(page, self.words.password_labels, Step.PASSWORD)
-        )
-        if not wait_visible(wanted.or_(obstacles), look_ms()) or not visible_now(wanted):
-            self.diagnose(what, page=page)
 
-    def page_is_settled(self, page: Page | None = None) -> bool:
-        page = page or self.page
-        return page_busy(page, self.watch(page), self.words) is None
+def as_agent_errors(method: Callable[P, T]) -> Callable[P, T]:
+    """Turn a stray Playwright error into the agent's own: transient, or not understood.
 
-    def settle(self, submit: Locator | None, *, page: Page | None = None) -> None:
-        """Give the page a moment to finish before a form is sent (bounded, never fails).
+    For methods of an object with a ``browsing`` (:class:`Browsing`) attribute. The
+    original is dropped before raising, not chained: Playwright's text can quote what
+    was typed, and sign-in types secrets.
+    """
 
-        Its document complete, and the form's submit enabled: a script-rendered shop
-        often keeps it disabled until its script has taken over (and rebuilt the form).
-        """
-        page = page or self.page
-        deadline = Deadline(look_ms())
-        with contextlib.suppress(PlaywrightError):
-            page.wait_for_load_state("load", timeout=deadline.left_ms())
-        if submit is not None:
-            with contextlib.suppress(AssertionError, PlaywrightError):
-                expect(submit).to_be_enabled(timeout=deadline.left_ms())
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except PlaywrightError as exc:
+            timed_out = isinstance(exc, PlaywrightTimeoutError)
+        browsing: Browsing = args[0].browsing  # type: ignore[attr-defined]
+        browsing.explain_browser_failure(method.__name__, timed_out=timed_out)
 
-    def fill_for_submit(
-        self,
-        fill: Callable[[], Sequence[Filled]],
-        submit: Callable[[], Locator | None],
-        form: str,
-        *,
-        page: Page | None = None,
-        signing_in: bool = False,
-    ) -> None:
-        """``fill`` the form, let the page settle, and check it still holds every value.
-
-        A page script that re-renders the form (hydration) empties what was typed into
-        the server-rendered copy: then everything is typed once more. Still wrong after
-        that: the form cannot be trusted with a submission. Values are never quoted.
-        """
-        wrong: list[str] = []
-        for _attempt in range(2):
-            filled = fill()
-            self.settle(submit(), page=page)
-            wrong = not_kept(filled)
-            if not wrong:
-                return
-        self.diagnose(
-            f"{form} did not keep what was typed in {', '.join(wrong)}",
-            page=page,
-            signing_in=signing_in,
-        )
-
-    def screenshot(self, page: Page, path: Path, *, of: Locator | None = None) -> None:
-        """The page as a person sees it (interruptions closed), kept 0600 at ``path``.
-
-        The viewport, not the whole page: what was just filled in or confirmed is in
-        view, and a full-page capture costs a relayout on the way to the submit. With
-        ``of`` (a filled form), that element whole, however far it reaches below the fold.
-        Password and one-time-code fields are masked: a picture never shows a secret,
-        whatever page it is taken on.
-        """
-        dismiss_visible(page, self.words)
-        secret_fields = [
-            page.locator("input[type=password]"),
-            page.locator("input[autocomplete=one-time-code]"),
-        ]
-        if of is not None:
-            try:
-                save_atomically(of.screenshot(mask=secret_fields), Path(path))
-                return
-            except PlaywrightError:
-                pass  # the element went: the page as it is, below
-        save_atomically(page.screenshot(mask=secret_fields), Path(path))
-
-    # -- explaining -------------------------------------------------------------------
-    def check_page(self, page: Page | None = None, *, signing_in: bool = False) -> None:
-        """Raise if the page is a server error, a bot check, or (mid-flow) the sign-in form."""
-        page = page or self.page
-        self.watch(page).check()
-        bot = phrases(page, self.words.bot_check)
-        if signing_in:
-            # The sign-in form is what is expected here: only a bot check is an obstacle.
-            self.refuse_bot_check(page)
-            return
-        sign_in_form = labelled(page, self.words.password_labels, Step.PASSWORD)
-        # One look for both obstacles: this runs after every click.
-        if not visible_now(bot.or_(sign_in_form)):
-            return
-        self.refuse_bot_check(page)
-        if visible_now(sign_in_form):
-            raise SessionExpired("the site signed us out (it shows its sign-in form)")
-
-    def refuse_bot_check(self, page: Page) -> None:
-        bot = phrases(page, self.words.bot_check)
-        if visible_now(bot):
-            said = " ".join(texts_of(alerts(page))) or " ".join(texts_of(bot))
-            raise BotCheck(
-                f"the site wants to check that we are human: {said}",
-                phone=phone_in(said) or phone_on(page),
-            )
-
-    def diagnose(
-        self, what: str, *, page: Page | None = None, signing_in: bool = False
-    ) -> NoReturn:
-        """Explain a missing element: transient trouble, signed out, bot check, or unknown."""
-        page = page or self.page
-        # Read before anything here asks the browser (and so hears of what it did lately).
-        changes = document_changes(page)
-        changes_before = changes.count
-        # Before looking at the page: looking waits for a navigation still under way.
-        if self.watch(page).pending:
-            raise TransientError(f"{what}: the page is still loading after {look_ms() // 1000}s")
-        self.check_page(page, signing_in=signing_in)
-        if not signing_in and self.offers_sign_in(page):
-            # Signed out between pages: the header offers to sign in again, and what was
-            # looked for (an account link, the order list) is not shown to visitors.
-            raise SessionExpired("the site signed us out (it offers to sign in again)")
-        # A promotion that showed up as the page was read hides nothing from a read of the
-        # document (no handler ran: the read does not wait): close it as a person would,
-        # or one shown at the wrong moment makes every such page a retry.
-        with contextlib.suppress(PlaywrightError):
-            dismiss_visible(page, self.words)
-        busy = page_busy(page, self.watch(page), self.words)
-        if busy:
-            # Only a settled page without it means the site is not understood.
-            raise TransientError(f"{what} on {page.url}: the page was still busy ({busy})")
-        said = " ".join(texts_of(alerts(page)))
-        if changes.count != changes_before:
-            # A new document arrived just after the look gave up: it was never looked at.
-            raise TransientError(f"{what} on {page.url}: the page was replaced as it was read")
-        raise SiteNotUnderstood(
-            f"{what} on {page.url}" + (f" (the page says: {said})" if said else ""),
-            phone=phone_on(page),
-        )
-
-    def offers_sign_in(self, page: Page) -> bool:
-        """The page offers a way in to signing in and shows no sign of being signed in."""
-        parsed(page)  # a sign-out link further down may not have arrived yet
-        site_page = SitePage(page, self.words)
-        return visible_now(site_page.sign_in_control()) and not site_page.shows_signed_in()
-
-    def explain_browser_failure(self, action: str, *, timed_out: bool) -> NoReturn:
-        """A Playwright error escaped a flow: say what the page shows, else that it is gone."""
-        what = action.replace("_", " ")
-        if not self.page.is_closed():
-            with contextlib.suppress(PlaywrightError):
-                self.diagnose(
-                    f"{what}: the browser {'timed out' if timed_out else 'failed'}",
-                    signing_in=action == "sign_in",
-                )
-        raise TransientError(f"{what}: the browser page closed or crashed")
+    return wrapper

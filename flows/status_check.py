@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page
@@ -23,8 +23,9 @@ from flows.browsing import Browsing
 from flows.interruptions import install_dialog_handlers
 from flows.locating import look_ms, wait_visible
 from flows.order_pages import OrderListPage, OrderPage
-from flows.status_reading import StatusRead, judge
+from flows.status_reading import StatusRead, describe, judge
 from flows.vocabulary import Vocabulary
+from ordercore.errors import StatusChanged, StatusUnconfirmed, TransientError
 from ordercore.models import Order, StatusEvidence, StatusPlace
 
 # Loads ``url`` in an offscreen frame named ``name``: "loaded", or "refused" when the frame
@@ -122,3 +123,38 @@ def _read(
     if not wait_visible(order_page.status_sign(number), look_ms()):
         return None
     return order_page.read_status(number)
+
+
+def confirm_status(order: Order, read: Callable[[StatusEvidence], StatusRead | None]) -> None:
+    """Read ``order``'s status again (``read``: :func:`read_again`, from the place it was
+    read) right before a submit. A status that changed, or that no longer shows in that
+    place, stops the submit: ``StatusChanged``, nothing sent; a read that failed:
+    ``StatusUnconfirmed``. An order read without evidence (built by hand) is not checked.
+    """
+    evidence = order.status_evidence
+    if evidence is None or not evidence.url:
+        return
+    try:
+        again = read(evidence)
+    except TransientError as exc:
+        # The read failed, not the order: nothing was sent, and that is known here.
+        raise StatusUnconfirmed(
+            f"the status of order {order.number} could not be read again before "
+            f"sending ({exc.message}): nothing was sent"
+        ) from exc
+    if (
+        again is not None
+        and again.status is order.status
+        and (again.evidence.places == evidence.places)
+    ):
+        return
+    now = (
+        f"now {again.raw!r} ({', '.join(describe(c) for c in again.evidence.taken)})"
+        if again is not None and again.evidence.taken
+        else "now it shows no status in that place"
+    )
+    was = ", ".join(describe(c) for c in evidence.taken) or "its place"
+    raise StatusChanged(
+        f"order {order.number} was {order.raw_status!r} ({was}) when read, {now}: nothing was sent",
+        hint="run the command again: it reads the order afresh",
+    )

@@ -17,143 +17,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
+from flows.status_words import (
+    AGREEING_STATUS_WORDS,
+    CONTRACT_STATUS_WORDS,
+    STATUS_PAIRS,
+    STATUS_TEXT_MAX_WORDS,
+)
 from ordercore.models import OrderStatus
 
 Words = tuple[str, ...]
-
-# woob-style: one table from the raw words a site shows to the canonical status.
-CONTRACT_STATUS_WORDS: Mapping[str, OrderStatus] = MappingProxyType(
-    {
-        "processing": OrderStatus.PROCESSING,
-        "pending": OrderStatus.PROCESSING,
-        "order placed": OrderStatus.PROCESSING,
-        "order received": OrderStatus.PROCESSING,
-        "preparing": OrderStatus.PROCESSING,
-        "shipped": OrderStatus.SHIPPED,
-        "in transit": OrderStatus.SHIPPED,
-        "dispatched": OrderStatus.SHIPPED,
-        "out for delivery": OrderStatus.SHIPPED,
-        "delivered": OrderStatus.DELIVERED,
-        "cancelled": OrderStatus.CANCELLED,
-        "canceled": OrderStatus.CANCELLED,
-        "return started": OrderStatus.RETURN_STARTED,
-        "return requested": OrderStatus.RETURN_STARTED,
-        "return initiated": OrderStatus.RETURN_STARTED,
-        "return in progress": OrderStatus.RETURN_STARTED,
-        "returned": OrderStatus.RETURNED,
-        "return received": OrderStatus.RETURNED,
-        "refunded": OrderStatus.RETURNED,
-        "return complete": OrderStatus.RETURNED,
-        # Synonyms real shops use (see docs/shops.md, "Status words"). Only words that
-        # say one thing: "Completed" is not here (shipped on one platform, delivered on
-        # another); a shop teaches it in its profile.
-        "being processed": OrderStatus.PROCESSING,
-        "processing in progress": OrderStatus.PROCESSING,
-        "awaiting fulfillment": OrderStatus.PROCESSING,
-        "awaiting fulfilment": OrderStatus.PROCESSING,
-        "awaiting shipment": OrderStatus.PROCESSING,
-        "unfulfilled": OrderStatus.PROCESSING,
-        "not yet shipped": OrderStatus.PROCESSING,
-        "not shipped": OrderStatus.PROCESSING,
-        "on its way": OrderStatus.SHIPPED,
-        "fulfilled": OrderStatus.SHIPPED,
-        # Phrases that hold a contract word but mean something else: a person decides.
-        "partially shipped": OrderStatus.UNKNOWN,
-        "partially fulfilled": OrderStatus.UNKNOWN,
-        "partially refunded": OrderStatus.UNKNOWN,
-        "partially returned": OrderStatus.UNKNOWN,
-        "pending payment": OrderStatus.UNKNOWN,
-        "payment pending": OrderStatus.UNKNOWN,
-        "awaiting payment": OrderStatus.UNKNOWN,
-        "refund pending": OrderStatus.UNKNOWN,
-        "not delivered": OrderStatus.UNKNOWN,
-        "returned to sender": OrderStatus.UNKNOWN,
-        # A return followed to its refund. The contract's "Refunded" stays
-        # ``returned``; the order reads ``refunded`` when the page shows the refund's amount
-        # (``Vocabulary.refund_pattern``) or one of these words, which say only that.
-        "return in transit": OrderStatus.RETURN_STARTED,
-        "return shipped": OrderStatus.RETURN_STARTED,
-        "awaiting return": OrderStatus.RETURN_STARTED,
-        "refund issued": OrderStatus.REFUNDED,
-        "refund complete": OrderStatus.REFUNDED,
-        "refund completed": OrderStatus.REFUNDED,
-        "refund processed": OrderStatus.REFUNDED,
-        "fully refunded": OrderStatus.REFUNDED,
-    }
-)
-
-# Words that settle nothing alone but agree with some statuses: a payment badge "Paid",
-# an order "Completed" beside a shipment "Delivered". Read with another status they
-# must agree with it; alone they are unknown.
-AGREEING_STATUS_WORDS: Mapping[str, frozenset[OrderStatus]] = MappingProxyType(
-    {
-        "completed": frozenset(
-            {
-                OrderStatus.SHIPPED,
-                OrderStatus.DELIVERED,
-                OrderStatus.RETURN_STARTED,
-                OrderStatus.RETURNED,
-                OrderStatus.REFUNDED,
-            }
-        ),
-        "complete": frozenset(
-            {
-                OrderStatus.SHIPPED,
-                OrderStatus.DELIVERED,
-                OrderStatus.RETURN_STARTED,
-                OrderStatus.RETURNED,
-                OrderStatus.REFUNDED,
-            }
-        ),
-        "paid": frozenset(
-            {
-                OrderStatus.PROCESSING,
-                OrderStatus.SHIPPED,
-                OrderStatus.DELIVERED,
-                OrderStatus.RETURN_STARTED,
-                OrderStatus.CANCELLED,
-            }
-        ),
-        "authorized": frozenset(
-            {OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.CANCELLED}
-        ),
-        "payment accepted": frozenset(
-            {OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED}
-        ),
-    }
-)
-
-# How statuses read together combine (shipment + order + payment). The one table:
-#   any status + cancelled         -> cancelled
-#   processing + shipped           -> shipped        (the order's status lags its parcel's)
-#   processing + delivered         -> delivered
-#   shipped + delivered            -> delivered
-#   delivered + return_started     -> return_started
-#   delivered + returned           -> returned
-#   return_started + returned      -> returned
-#   delivered / return_started / returned + refunded -> refunded
-#   a status + itself              -> that status
-#   agreeing words (above)         -> must agree with the result, else unknown
-#   any other pair, an unknown, or a text naming no status -> unknown
-STATUS_PAIRS: Mapping[frozenset[OrderStatus], OrderStatus] = MappingProxyType(
-    {
-        frozenset({OrderStatus.PROCESSING, OrderStatus.SHIPPED}): OrderStatus.SHIPPED,
-        frozenset({OrderStatus.PROCESSING, OrderStatus.DELIVERED}): OrderStatus.DELIVERED,
-        frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED}): OrderStatus.DELIVERED,
-        frozenset({OrderStatus.DELIVERED, OrderStatus.RETURN_STARTED}): OrderStatus.RETURN_STARTED,
-        frozenset({OrderStatus.DELIVERED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
-        frozenset({OrderStatus.RETURN_STARTED, OrderStatus.RETURNED}): OrderStatus.RETURNED,
-        # A return followed to its refund.
-        frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
-        frozenset({OrderStatus.RETURN_STARTED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
-        frozenset({OrderStatus.RETURNED, OrderStatus.REFUNDED}): OrderStatus.REFUNDED,
-    }
-)
-
-# A status text longer than this is a sentence, not a status.
-STATUS_TEXT_MAX_WORDS = 12
 
 # A reference is letters, digits and dashes; requiring a digit keeps ordinary words
 # ("Your request has been received") from being read as one.
@@ -163,10 +36,9 @@ _REFERENCE = r"((?=[A-Za-z-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]|[0-9])"
 
 
 @dataclass(frozen=True)
-class Vocabulary:
-    """The contract's words. Field order follows the contract's sections."""
+class EntryWords:
+    """Part 1 of the contract, entry and interruptions: cookie banners and promotions."""
 
-    # 1. Entry and interruptions
     cookie_accept: Words = (
         "Accept",
         "Accept All",
@@ -178,7 +50,12 @@ class Vocabulary:
     )
     promo_dismiss: Words = ("Close", "×", "No thanks", "No, thanks", "Dismiss", "Maybe later")
 
-    # 2. Signing in
+
+@dataclass(frozen=True)
+class SignInWords:
+    """Part 2 of the contract, signing in: the way in, the form, its second step, its
+    outcome, the shopper's name."""
+
     sign_in_entry: Words = ("Sign In", "Log In", "Login", "Sign in / Register")
     account_menu: Words = ("Account", "My Account")
     email_labels: Words = ("Email", "Email Address", "E-mail")
@@ -225,7 +102,12 @@ class Vocabulary:
         preferences""".split()  # noqa: SIM905 (a word list reads best as words)
     )
 
-    # 3. Orders and status
+
+@dataclass(frozen=True)
+class OrderWords:
+    """Part 3 of the contract, orders and status: the order list, an order's page, its
+    status and tracking number."""
+
     order_list_links: Words = ("Order History", "My Orders", "Orders", "Order Status")
     # How an order link names its order; "{number}" stands for the number as shown.
     order_link_formats: Words = (
@@ -270,7 +152,12 @@ class Vocabulary:
     tracking_label_qualifiers: Words = ("Carrier", "Courier", "Shipment", "Shipping", "Package")
     final_sale: Words = ("Final Sale",)
 
-    # 4. Requesting a cancellation
+
+@dataclass(frozen=True)
+class ContactWords:
+    """Part 4 of the contract, requesting a cancellation: the Contact Us form, its answer,
+    the lists of open requests."""
+
     contact_links: Words = ("Contact Us", "Contact")
     customer_service_links: Words = ("Customer Service", "Customer Care", "Help")
     topic_labels: Words = ("Topic", "Subject", "Reason", "Reason for Contact", "How can we help?")
@@ -327,7 +214,11 @@ class Vocabulary:
         "View your return requests",
     )
 
-    # 5. Starting a return
+
+@dataclass(frozen=True)
+class ReturnWords:
+    """Part 5 of the contract, starting a return: the entry, the form, its answer, the label."""
+
     return_entry: Words = (
         "Start a Return",
         "Return Items",
@@ -389,7 +280,11 @@ class Vocabulary:
         "Download Label",
     )
 
-    # 6. Live chat: the launcher, the frame, the pre-chat form, the outcome.
+
+@dataclass(frozen=True)
+class ChatWords:
+    """Part 6 of the contract, the live chat: launcher, frame, pre-chat form, outcome."""
+
     # The launcher's name, visible or only its aria-label: "Chat with us", "Need help? Chat".
     chat_launchers: Words = ("Chat", "Live Chat", "Chat with us", "Chat now")
     # The chat frame's title (or the name of the region holding it).
@@ -437,7 +332,11 @@ class Vocabulary:
         "we're closed",
     )
 
-    # 7. A return followed to its refund (not in the contract's first six parts).
+
+@dataclass(frozen=True)
+class RefundWords:
+    """Part 7, a return followed to its refund (not in the contract's first six parts)."""
+
     # The carrier's tracking number of the parcel going back, next to one of these labels
     # on the order or return page ("Return Tracking Number: 1Z…"), or printed on the label.
     return_tracking_labels: Words = (
@@ -475,6 +374,14 @@ class Vocabulary:
         r"(?:\s+(?:of|total|amount|issued))?)\s*(?:of\s+)?[:\-\u2013]?\s*-?\s*"
         r"((?:[$£€]|USD|GBP|EUR)\s?\d[\d,]*(?:\.\d{2})?)"
     )
+
+
+@dataclass(frozen=True)
+class Vocabulary(
+    RefundWords, ChatWords, ReturnWords, ContactWords, OrderWords, SignInWords, EntryWords
+):
+    """The contract's words: one part per section of the contract (its fields in the
+    contract's order: dataclass fields are collected from the last base to the first)."""
 
     def status_of(self, raw: str) -> OrderStatus:
         return canonical_status(raw, self)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import structlog
 
-from agent import settings as settings_module
+from agent import settings_files
 from agent.browser import find_browser, launch_args
 from agent.redaction import clear_secrets
 from fixtures.paraphrase import SEED_VARIABLE, Paraphrase, paraphrase, seed_from
@@ -105,7 +105,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     monkeypatch.chdir(work)
     # Site profiles are looked up in the user's config dir: never the real one.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setattr(settings_module, "DEFAULT_SECRETS_DIR", tmp_path / "no-secrets")
+    monkeypatch.setattr(settings_files, "DEFAULT_SECRETS_DIR", tmp_path / "no-secrets")
     root = logging.getLogger()
     handlers, root_level = list(root.handlers), root.level
     yield

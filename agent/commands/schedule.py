@@ -126,7 +126,7 @@ def watch_plan(
     ship_by: timedelta | None = None,
 ) -> WatchPlan:
     from agent.ledger import DEFAULT_SHIP_BY
-    from agent.scheduler import DEFAULT_EVERY, DEFAULT_FOLLOW_UP_AFTER, DEFAULT_FOR, WatchPlan
+    from agent.schedule_policy import DEFAULT_EVERY, DEFAULT_FOLLOW_UP_AFTER, DEFAULT_FOR, WatchPlan
 
     # "never" is None too: only the parameter's source tells it from "not given".
     context = click.get_current_context()

@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from agent.account_session import AccountSession
 from agent.ledger import Ledger, OrderKey, TrackedOrder
 from agent.logs import get_logger
 from agent.output import StepPrinter
+from agent.schedule_checks import OrderChecks
 from agent.scheduler import Scheduler
 from ordercore.errors import NeedsHuman
 
@@ -43,16 +45,37 @@ log = get_logger("agent.distributed")
 MAX_OPEN_CONTEXTS = 8
 
 
-class WorkerScheduler(Scheduler):
-    """The scheduler's check of one order, for a worker among many.
+class WorkerChecks(OrderChecks):
+    """The scheduler's checks, for a worker among many.
 
     ``run`` takes over a claim on a SQLite ledger (one process at a time holds its data
     dir, so a claim found there was left by a dead run); workers share the ledger, so a
     claim another worker holds is never taken over before its lease ends, on any backend.
     """
 
-    def _claim(self, ledger: Ledger, key: OrderKey) -> bool:
+    def claim(self, ledger: Ledger, key: OrderKey) -> bool:
         return ledger.claim(key, self.worker, self.lease, take_over=False)
+
+    def still_to_check(self, ledger: Ledger, key: OrderKey) -> TrackedOrder | None:
+        # Still due as well: a check by another worker moved its next check on.
+        return due_order(ledger, key, self.clock())
+
+
+def due_order(ledger: Ledger, key: OrderKey, now: datetime) -> TrackedOrder | None:
+    """The order if it is still tracked and due; None if there is nothing to do (ended,
+    forgotten, or checked since beat sent it: a task delivered twice)."""
+    tracked = ledger.get(key)
+    if tracked is None or not tracked.active:
+        return None
+    if tracked.next_due_at is not None and tracked.next_due_at > now:
+        return None
+    return tracked
+
+
+class WorkerScheduler(Scheduler):
+    """The scheduler's check of one order, for a worker among many (``WorkerChecks``)."""
+
+    checks_class = WorkerChecks
 
     def due_orders(self, ledger: Ledger) -> list[TrackedOrder]:
         """What a ``run`` pass does before its checks (for beat): orders past their end
@@ -60,28 +83,18 @@ class WorkerScheduler(Scheduler):
         refused credentials resume if the credentials changed (the environment's or a
         stored account's); then the due orders."""
         for order in ledger.expire_overdue():
-            self._expired(ledger, order)
+            self.book.expired(ledger, order)
         self._resume_parked(ledger)
         self._resume_parked_accounts(ledger)
         return ledger.due()
 
     def due_order(self, ledger: Ledger, key: OrderKey) -> TrackedOrder | None:
-        """The order if it is still tracked and due; None if there is nothing to do
-        (ended, forgotten, or checked since beat sent it: a task delivered twice)."""
-        tracked = ledger.get(key)
-        if tracked is None or not tracked.active:
-            return None
-        if tracked.next_due_at is not None and tracked.next_due_at > self.clock():
-            return None
-        return tracked
+        """The order if it is still tracked and due (see :func:`due_order`)."""
+        return due_order(ledger, key, self.clock())
 
     def check_order(self, ledger: Ledger, account: AccountSession, tracked: TrackedOrder) -> Check:
         """The scheduler's own check of one order: claim, read afresh, look, act, release."""
-        return self._check(ledger, account, tracked, announce=False)
-
-    def _still_to_check(self, ledger: Ledger, key: OrderKey) -> TrackedOrder | None:
-        # Still due as well: a check by another worker moved its next check on.
-        return self.due_order(ledger, key)
+        return self.checks.check(ledger, account, tracked, announce=False)
 
     def as_stored_account(self, ledger: Ledger, name: str) -> WorkerScheduler | None:
         """This scheduler working as the stored account ``name`` (its settings, its secrets
@@ -101,14 +114,14 @@ class WorkerScheduler(Scheduler):
         """The order's account was removed since it was tied to it: a person decides, as
         in ``run``. Claimed first: a worker still checking it as that account finishes
         (None: another worker holds it)."""
-        if not self._claim(ledger, tracked.key):
+        if not self.checks.claim(ledger, tracked.key):
             return None
         gone = NeedsHuman(
             f"its account {name!r} is no longer stored",
             hint="`order-agent add ORDER --account NAME` ties it to another",
         )
         try:
-            return self._needs_human(ledger, tracked, gone)
+            return self.book.needs_human(ledger, tracked, gone)
         finally:
             ledger.release(tracked.key, self.worker)
 

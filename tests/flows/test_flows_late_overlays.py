@@ -192,7 +192,7 @@ def test_a_promotion_shown_as_a_settled_page_is_judged_is_closed_not_taken_for_a
     assert promotion.is_visible()
 
     with pytest.raises(SiteNotUnderstood, match="could not read the status of order 70011"):
-        site._browsing.diagnose("could not read the status of order 70011")
+        site.browsing.diagnose("could not read the status of order 70011")
     assert not promotion.is_visible()
 
 

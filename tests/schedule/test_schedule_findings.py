@@ -16,15 +16,14 @@ from pathlib import Path
 import pytest
 
 from agent.ledger import EndState, IntentKind, Ledger, OrderKey
-from agent.schedule_reports import Check, tracked_line
-from agent.scheduler import (
+from agent.schedule_policy import (
     FINDING_FIRST_RETRY,
     FINDING_GIVE_UP_PASSES,
     FINDING_GIVE_UP_SPAN,
-    Scheduler,
-    WatchPlan,
     finding_retry_after,
 )
+from agent.schedule_reports import Check, tracked_line
+from agent.scheduler import Scheduler, WatchPlan
 from fixtures.server import ShopServer
 from ordercore.models import Action, Goal, OrderStatus, Outcome
 from tests.support.ledgers import open_ledger

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from playwright.sync_api import Page
 
 from agent.receipts import ProofStore
-from agent.runner import OrderAgent
+from agent.shop_session import ShopSession
 from flows.vocabulary import DEFAULT_VOCABULARY
 from ordercore.models import Order, OrderStatus
 
@@ -48,14 +48,10 @@ def test_runner_screenshots_mask_password_and_code_fields(page: Page, tmp_path: 
     page.get_by_label("Name").fill("Jane Shopper")
     points = [_centre(page, label) for label in ("Password", "Verification Code", "Name")]
 
-    # The runner's own method, on a real page: only what it uses is given.
-    runner = SimpleNamespace(
-        session=SimpleNamespace(page=page),
-        site=SimpleNamespace(words=DEFAULT_VOCABULARY),
-        proofs=ProofStore(tmp_path),
-    )
+    # The shop session's own method, on a real page: only what it uses is given.
+    shop = SimpleNamespace(browser=SimpleNamespace(page=page), proofs=ProofStore(tmp_path))
     order = Order(number="MK-70011", status=OrderStatus.UNKNOWN, raw_status="On Hold")
-    shot = OrderAgent.screenshot(runner, order, "evidence")  # type: ignore[arg-type]
+    shot = ShopSession.screenshot(shop, order, "evidence")  # type: ignore[arg-type]
     assert shot is not None
 
     png = base64.b64encode(shot.read_bytes()).decode()

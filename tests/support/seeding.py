@@ -25,7 +25,7 @@ from agent.settings import load_settings
 from fixtures.regions import Region
 from fixtures.seed import PASSWORD
 from fixtures.server import ShopServer
-from flows.site import ORDER_LIST
+from flows.remembered import ORDER_LIST
 from tests.support.ledgers import open_ledger
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

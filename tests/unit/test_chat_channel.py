@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.cancel_step import chosen_channel
 from agent.cli import main
 from agent.messages import chat_shortfall
-from agent.runner import chosen_channel
 from agent.settings import load_settings
 from agent.site_profiles import parse_profile
 from flows.chatting import ChatOutcome, ChatResult

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from agent.cli import main
-from agent.doctor import DoctorReport, Row, StatusWord, Suggestion
+from agent.doctor_report import DoctorReport, Row, StatusWord, Suggestion
 from agent.site_profiles import parse_profile
 from ordercore.models import OrderStatus
 

@@ -354,12 +354,12 @@ def test_secrets_directory(
 def test_default_secrets_directory_is_used_when_it_exists(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from agent import settings as settings_module
+    from agent import settings_files
 
     secrets = tmp_path / "run-secrets"
     secrets.mkdir()
     (secrets / "ORDER_AGENT_EMAIL").write_text("secret-dir@example.com")
-    monkeypatch.setattr(settings_module, "DEFAULT_SECRETS_DIR", secrets)
+    monkeypatch.setattr(settings_files, "DEFAULT_SECRETS_DIR", secrets)
     assert load_settings(require_credentials=False).email == "secret-dir@example.com"
 
 
