@@ -88,18 +88,19 @@ PHASE_OF: dict[str, str] = {
     # the shop's list of open requests, read before sending one (in the look-ahead tab too)
     "RetailerSite.support_requests": REQUESTS,
     "RetailerSite.prepare_cancellation": REQUESTS,
+    "ContactDesk.support_requests": REQUESTS,
     "read_support_requests": REQUESTS,
     # the contact form: finding it, the name to sign with, filling and reading back
-    "RetailerSite._open_contact": FORM,
+    "ContactDesk.open_contact": FORM,
     "ShopSession.shopper_name": FORM,
     "RetailerSite.request_cancellation": FORM,
     "fill_form": FORM,
     # the click and the confirmation's case number
-    "RetailerSite._send": SUBMIT,
+    "ContactDesk._send": SUBMIT,
     "submit": SUBMIT,
     # proof: screenshots, the saved session
     "ShopSession.screenshot": PROOF,
-    "Browsing.screenshot": PROOF,
+    "TabWatch.screenshot": PROOF,
     "BrowserSession.save_storage": PROOF,
     "AccountSession.save": PROOF,
     "picture": PROOF,

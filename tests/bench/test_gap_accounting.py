@@ -132,3 +132,32 @@ def test_update_readme_rewrites_only_between_its_markers(tmp_path: Path) -> None
     readme.write_text("no markers\n")
     with pytest.raises(SystemExit):
         update_readme(readme, "new table")
+
+
+def _functions_of_the_project() -> set[str]:
+    """Every function's qualified name (``Class.method``, ``function``) and bare name in the
+    code the probe attributes to phases."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    names: set[str] = set()
+    for folder in ("agent", "flows", "bench"):
+        for path in (root / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef):
+                    names.add(node.name)
+                elif isinstance(node, ast.ClassDef):
+                    for member in node.body:
+                        if isinstance(member, ast.FunctionDef):
+                            names.update({f"{node.name}.{member.name}", member.name})
+    return names
+
+
+def test_every_function_the_phases_are_named_after_is_in_the_code() -> None:
+    # A function renamed or moved without its line here puts its calls in another phase
+    # (once: the contact form's submit counted as filling the form).
+    from bench.probe import PHASE_OF
+
+    missing = sorted(set(PHASE_OF) - _functions_of_the_project())
+    assert not missing
