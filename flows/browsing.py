@@ -315,6 +315,18 @@ class Browsing(TabWatch):
         return False
 
 
+class TabPart:
+    """A part of a visit that works on one ``Browsing``'s tab: its page, its shop, the words
+    it reads and the addresses it remembers (the visit's, updated in place)."""
+
+    def __init__(self, browsing: Browsing) -> None:
+        self.browsing = browsing
+        self.page = browsing.page
+        self.site_url = browsing.site_url
+        self.words = browsing.words
+        self.remembered = browsing.remembered
+
+
 def as_agent_errors(method: Callable[P, T]) -> Callable[P, T]:
     """Turn a stray Playwright error into the agent's own: transient, or not understood.
 

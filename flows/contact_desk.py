@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator
 
 from flows.account_names import account_page_link
-from flows.browsing import Browsing
+from flows.browsing import Browsing, TabPart
 from flows.contact_pages import ContactPage, SupportRequestsPage
 from flows.findings import note
 from flows.forms import Filled
@@ -45,7 +45,6 @@ from flows.pages import SitePage
 from flows.recognition import Step, best_of_shown, name_pattern
 from flows.remembered import CONTACT, RETURN_REQUESTS, SUPPORT_REQUESTS, go_to_start
 from flows.results import CancellationReceipt, SupportRequest
-from flows.vocabulary import Vocabulary
 from flows.ways_in import Destination
 from ordercore.errors import (
     SiteNotUnderstood,
@@ -54,27 +53,19 @@ from ordercore.errors import (
 from ordercore.models import Order
 
 
-class ContactDesk:
+class ContactDesk(TabPart):
     """The contact form and the request lists of one visit (``RetailerSite``'s)."""
 
     def __init__(
         self,
-        page: Page,
-        site_url: str,
-        words: Vocabulary,
         browsing: Browsing,
         *,
-        remembered: dict[str, str],
         start_urls: Mapping[str, str],
         confirm_status: Callable[[Order], None],
     ) -> None:
         """``confirm_status`` reads the order's status again just before the click (a
         request for an order that moved on is not sent)."""
-        self.page = page
-        self.site_url = site_url
-        self.words = words
-        self.browsing = browsing
-        self.remembered = remembered  # the visit's, updated in place
+        super().__init__(browsing)
         self.start_urls = start_urls
         self.confirm_status = confirm_status
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NotRequired, TypedDict
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,27 @@ class SupportRequest:
     reference: str | None
     order: str | None
     text: str
+
+
+class CancellationRequest(TypedDict):
+    """What a cancellation request through the Contact Us form says, and how it is sent
+    (``RetailerSite.request_cancellation``): ``dry_run`` fills the form and sends nothing;
+    ``screenshot`` and ``filled_form`` are where its pictures go."""
+
+    name: str
+    email: str
+    reason: str
+    message: str
+    dry_run: NotRequired[bool]
+    screenshot: NotRequired[Path | None]
+    filled_form: NotRequired[Path | None]
+
+
+class ReturnRequest(TypedDict, total=False):
+    """What a return asks for (``RetailerSite.start_return``): ``items`` (all returnable
+    ones when none), a ``reason``; ``dry_run`` and ``screenshot`` as for a cancellation."""
+
+    items: Sequence[str] | None
+    reason: str | None
+    dry_run: bool
+    screenshot: Path | None

@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
-from flows.browsing import Browsing
+from flows.browsing import Browsing, TabPart
 from flows.interruptions import install_dialog_handlers
 from flows.label_capture import capture_label
 from flows.labels import keep_label
@@ -31,27 +31,17 @@ from flows.recognition import Step
 from flows.results import ReturnReceipt
 from flows.return_pages import ReturnConfirmationPage, ReturnPage
 from flows.returning import ReturnFlow
-from flows.vocabulary import Vocabulary
 from ordercore.models import Order
 from ordercore.steps import SafeStep
 
 
-class ReturnDesk:
+class ReturnDesk(TabPart):
     """The returns of one visit (``RetailerSite``'s tab)."""
 
     def __init__(
-        self,
-        page: Page,
-        site_url: str,
-        words: Vocabulary,
-        browsing: Browsing,
-        confirm_status: Callable[[Order], None],
-        safe_step: SafeStep,
+        self, browsing: Browsing, confirm_status: Callable[[Order], None], safe_step: SafeStep
     ) -> None:
-        self.page = page
-        self.site_url = site_url
-        self.words = words
-        self.browsing = browsing
+        super().__init__(browsing)
         self.confirm_status = confirm_status
         self.safe_step = safe_step
         self._return_page: Page | None = None  # the return flow's last page

@@ -10,33 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from playwright.sync_api import Page
-
-from flows.browsing import Browsing, as_agent_errors
+from flows.browsing import Browsing, TabPart, as_agent_errors
 from flows.chatting import ChatResult, ChatWidget
 from flows.locating import visible_now
 from flows.remembered import CHAT
-from flows.vocabulary import Vocabulary
 from ordercore.models import Order
 
 
-class ShopChat:
+class ShopChat(TabPart):
     """The live chat of one tab of a visit."""
 
-    def __init__(
-        self,
-        page: Page,
-        site_url: str,
-        words: Vocabulary,
-        browsing: Browsing,
-        remembered: dict[str, str],
-        confirm_status: Callable[[Order], None],
-    ) -> None:
-        self.page = page
-        self.site_url = site_url
-        self.words = words
-        self.browsing = browsing
-        self.remembered = remembered  # the visit's, updated in place
+    def __init__(self, browsing: Browsing, confirm_status: Callable[[Order], None]) -> None:
+        super().__init__(browsing)
         self.confirm_status = confirm_status
         self._widget_now: ChatWidget | None = None  # the live chat on the page in use
         self._secrets: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, Unpack
 
 from playwright.sync_api import Page
 
@@ -43,7 +43,13 @@ from flows.remembered import (
     SIGN_IN,
     go_to_start,
 )
-from flows.results import CancellationReceipt, ReturnReceipt, SupportRequest
+from flows.results import (
+    CancellationReceipt,
+    CancellationRequest,
+    ReturnReceipt,
+    ReturnRequest,
+    SupportRequest,
+)
 from flows.return_desk import ReturnDesk
 from flows.shop_chat import ShopChat
 from flows.signing_in import SignInFlow
@@ -120,22 +126,12 @@ class RetailerSite:
         self.safe_step = safe_step
         self.browsing = Browsing(page, site_url, vocabulary, remembered=self.remembered)
         self._desk = ContactDesk(
-            page,
-            site_url,
-            vocabulary,
-            self.browsing,
-            remembered=self.remembered,
-            start_urls=self.start_urls,
-            confirm_status=self.confirm_status,
+            self.browsing, start_urls=self.start_urls, confirm_status=self.confirm_status
         )
         self._order: Order | None = None  # the order read last
-        self._returns = ReturnDesk(
-            page, site_url, vocabulary, self.browsing, self.confirm_status, safe_step
-        )
+        self._returns = ReturnDesk(self.browsing, self.confirm_status, safe_step)
         # The shop's live chat on this tab (flows.shop_chat).
-        self.chat = ShopChat(
-            page, site_url, vocabulary, self.browsing, self.remembered, self.confirm_status
-        )
+        self.chat = ShopChat(self.browsing, self.confirm_status)
         install_dialog_handlers(page, vocabulary)
 
     # -- signing in -------------------------------------------------------------------
@@ -300,34 +296,11 @@ class RetailerSite:
     # -- cancellation request (flows.contact_desk) ----------------------------------------
     @as_agent_errors
     def request_cancellation(
-        self,
-        order: Order,
-        *,
-        name: str,
-        email: str,
-        reason: str,
-        message: str,
-        dry_run: bool = False,
-        screenshot: Path | None = None,
-        filled_form: Path | None = None,
+        self, order: Order, **request: Unpack[CancellationRequest]
     ) -> CancellationReceipt:
-        """Fill the Contact Us form for ``order``; submit it unless ``dry_run``.
-
-        ``screenshot`` keeps the filled form (dry run) or the confirmation (sent).
-        ``filled_form`` keeps the filled form just before it is submitted: the proof of
-        what was sent (order number, message), which the confirmation page does not show.
-        ``reason`` stands in for an empty ``message``.
-        """
-        return self._desk.request_cancellation(
-            order,
-            name=name,
-            email=email,
-            reason=reason,
-            message=message,
-            dry_run=dry_run,
-            screenshot=screenshot,
-            filled_form=filled_form,
-        )
+        """Fill the Contact Us form for ``order``; submit it unless ``dry_run`` (see
+        ``ContactDesk.request_cancellation``)."""
+        return self._desk.request_cancellation(order, **request)
 
     @as_agent_errors
     def open_contact_form(self) -> ContactPage:
@@ -358,24 +331,11 @@ class RetailerSite:
         return self._returns.kind(order)
 
     @as_agent_errors
-    def start_return(
-        self,
-        order: Order,
-        *,
-        items: Sequence[str] | None = None,
-        reason: str | None = None,
-        dry_run: bool = False,
-        screenshot: Path | None = None,
-    ) -> ReturnReceipt:
-        """Return ``order``'s returnable items (or only ``items``) by prepaid mail label.
-
-        ``reason`` picks the Reason option with those words when the form has one.
-        ``screenshot`` keeps the filled form (dry run) or the confirmation (submitted).
-        """
+    def start_return(self, order: Order, **asked: Unpack[ReturnRequest]) -> ReturnReceipt:
+        """Return ``order``'s returnable items (or only ``items``) by prepaid mail label,
+        from its page (see ``ReturnDesk.start``)."""
         self._go_to_order(order)
-        return self._returns.start(
-            order, items=items, reason=reason, dry_run=dry_run, screenshot=screenshot
-        )
+        return self._returns.start(order, **asked)
 
     @as_agent_errors
     def download_label(self, dest: Path, *, expect: Sequence[str]) -> Path:

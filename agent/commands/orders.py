@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -51,6 +51,14 @@ ORDER_EXIT_CODES = (
     EXIT_INTERRUPTED,
 )
 DRY_RUN_HELP = "Look and decide, fill in every form, send nothing (a screenshot shows the form)."
+
+
+def chosen_options(
+    *, json_output: bool, reason: str | None = None, **chosen: Any
+) -> CommandOptions:
+    """What the shopper chose on the command line, as the runner takes it (the options a
+    command has: ``--reason``, ``--dry-run``, ``--item`` ...; an empty reason is none)."""
+    return CommandOptions(reason=reason or None, json=json_output, **chosen)
 
 
 def run_order_command(
@@ -152,9 +160,8 @@ def _print_label(result: Result, steps: StepPrinter) -> None:
 @json_option
 @trace_option
 @verbose_option
-def status(order: str, json_output: bool, trace: bool, verbose: bool) -> int:
-    options = CommandOptions(json=json_output, trace=trace)
-    return run_order_command("status", order, options, verbose=verbose)
+def status(order: str, verbose: bool, **chosen: Any) -> int:
+    return run_order_command("status", order, chosen_options(**chosen), verbose=verbose)
 
 
 @click.command(
@@ -198,27 +205,8 @@ def status(order: str, json_output: bool, trace: bool, verbose: bool) -> int:
 @json_option
 @trace_option
 @verbose_option
-def cancel(
-    order: str,
-    reason: str | None,
-    dry_run: bool,
-    no_return: bool,
-    channel: str | None,
-    print_label: bool,
-    json_output: bool,
-    trace: bool,
-    verbose: bool,
-) -> int:
-    options = CommandOptions(
-        reason=reason or None,
-        dry_run=dry_run,
-        no_return=no_return,
-        channel=channel,
-        json=json_output,
-        trace=trace,
-        print_label=print_label,
-    )
-    return run_order_command("cancel", order, options, verbose=verbose)
+def cancel(order: str, verbose: bool, **chosen: Any) -> int:
+    return run_order_command("cancel", order, chosen_options(**chosen), verbose=verbose)
 
 
 @click.command(
@@ -255,22 +243,5 @@ def cancel(
 @json_option
 @trace_option
 @verbose_option
-def return_(
-    order: str,
-    items: tuple[str, ...],
-    reason: str | None,
-    dry_run: bool,
-    print_label: bool,
-    json_output: bool,
-    trace: bool,
-    verbose: bool,
-) -> int:
-    options = CommandOptions(
-        reason=reason or None,
-        dry_run=dry_run,
-        items=items,
-        json=json_output,
-        trace=trace,
-        print_label=print_label,
-    )
-    return run_order_command("return", order, options, verbose=verbose)
+def return_(order: str, verbose: bool, **chosen: Any) -> int:
+    return run_order_command("return", order, chosen_options(**chosen), verbose=verbose)

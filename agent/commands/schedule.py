@@ -42,6 +42,7 @@ from ordercore.errors import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from agent.output import StepPrinter
     from agent.scheduler import WatchPlan
     from agent.settings import Settings
 
@@ -145,6 +146,25 @@ def watch_plan(
     )
 
 
+def planned_command(
+    order: str,
+    planned: dict[str, Any],
+    *,
+    json_output: bool,
+    verbose: bool,
+    require_credentials: bool,
+) -> tuple[str, WatchPlan, Settings, StepPrinter]:
+    """What ``watch`` and ``add`` start from: the order number, the plan the options
+    say (``plan_options``), the settings and the step printer."""
+    number = working_on(order)
+    assert number is not None
+    plan = watch_plan(**planned)
+    settings, steps = command_setup(
+        json_output=json_output, verbose=verbose, require_credentials=require_credentials
+    )
+    return number, plan, settings, steps
+
+
 def interrupted_watch(settings: Settings, order: str) -> list[str]:
     """What Ctrl-C on ``watch`` leaves behind, read back from the ledger (not assumed)."""
     from agent.ledger import LEDGER_FILENAME, Ledger
@@ -216,25 +236,9 @@ def _on_interrupt(settings: Settings, order: str) -> Callable[[], list[str]]:
 @plan_options
 @json_option
 @verbose_option
-def watch(
-    order: str,
-    every: timedelta | None,
-    duration: timedelta | None,
-    follow_up_after: timedelta | None,
-    reason: str | None,
-    items: tuple[str, ...],
-    channel: str | None,
-    ship_by: timedelta | None,
-    json_output: bool,
-    verbose: bool,
-) -> int:
-    number = working_on(order)
-    assert number is not None
-    plan = watch_plan(
-        every, duration, follow_up_after, reason, items, channel=channel, ship_by=ship_by
-    )
-    settings, steps = command_setup(
-        json_output=json_output, verbose=verbose, require_credentials=True
+def watch(order: str, json_output: bool, verbose: bool, **planned: Any) -> int:
+    number, plan, settings, steps = planned_command(
+        order, planned, json_output=json_output, verbose=verbose, require_credentials=True
     )
     invocation().on_interrupt = _on_interrupt(settings, number)
     bind_run("watch", number)
@@ -299,25 +303,14 @@ def watch(
 @verbose_option
 def add(
     order: str,
-    every: timedelta | None,
-    duration: timedelta | None,
-    follow_up_after: timedelta | None,
-    reason: str | None,
-    items: tuple[str, ...],
-    channel: str | None,
-    ship_by: timedelta | None,
     no_check: bool,
     account: str | None,
     json_output: bool,
     verbose: bool,
+    **planned: Any,
 ) -> int:
-    number = working_on(order)
-    assert number is not None
-    plan = watch_plan(
-        every, duration, follow_up_after, reason, items, channel=channel, ship_by=ship_by
-    )
-    settings, steps = command_setup(
-        json_output=json_output, verbose=verbose, require_credentials=False
+    number, plan, settings, steps = planned_command(
+        order, planned, json_output=json_output, verbose=verbose, require_credentials=False
     )
     from agent.schedule_reports import tracked_json
     from agent.scheduler import OrderLookup, Scheduler
