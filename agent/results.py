@@ -2,7 +2,8 @@
 
 Every step of an order ends here: what was done (``Action``, ``Outcome``, the shop's
 reference, the label saved) with the order as last read, the sentence a person reads,
-and the details ``--json`` adds: the return's progress and how the status was read.
+and the details ``--json`` adds: the return's progress (the parcel's tracking number
+read from the saved label when the page shows none) and how the status was read.
 Nothing here touches the shop or the ledger.
 """
 
@@ -10,11 +11,32 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.decisions import Decision, status_headline
+from agent.logs import get_logger
 from agent.messages import order_summary
 from agent.submitting import How, Submission
+from ordercore.errors import OrderAgentError
 from ordercore.models import Action, Goal, Order, OrderStatus, Outcome, Result, ReturnProgress
+
+if TYPE_CHECKING:
+    from flows.vocabulary import Vocabulary
+
+log = get_logger("agent.results")
+
+
+def tracking_on_label(label: str, words: Vocabulary) -> str | None:
+    """The carrier's tracking number printed on a saved label, if it prints one."""
+    from flows.labels import pdf_text
+    from flows.matching import reference_in
+
+    try:
+        text = pdf_text(Path(label).read_bytes())
+    except (OSError, OrderAgentError) as exc:  # the label is checked when saved; best effort
+        log.info("label not read for its tracking number", error=type(exc).__name__)
+        return None
+    return reference_in(text, words.label_tracking_pattern)
 
 
 def order_result(
@@ -74,15 +96,17 @@ def dry_run_result(
 
 
 def nothing_to_do(
-    order: Order,
-    goal: Goal,
-    decision: Decision,
-    label: Path | None,
-    *,
-    label_tracking: str | None = None,
+    order: Order, goal: Goal, decision: Decision, label: Path | None, *, words: Vocabulary
 ) -> Result:
-    """Nothing to send: the order as it stands (``status`` shows it whole) and what next."""
+    """Nothing to send: the order as it stands (``status`` shows it whole) and what next.
+
+    ``label``: the return label kept for it, shown while its return is under way (with
+    the parcel's tracking number printed on it, when the page shows none).
+    """
     shown_label = str(label) if label and order.status is OrderStatus.RETURN_STARTED else None
+    label_tracking = (
+        tracking_on_label(shown_label, words) if shown_label and not order.return_tracking else None
+    )
     if goal is not Goal.STATUS:
         return order_result(
             order,

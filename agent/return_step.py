@@ -17,16 +17,15 @@ from typing import TYPE_CHECKING
 from agent.ledger import IntentKind, OrderKey
 from agent.logs import get_logger
 from agent.receipts import ProofStore
-from agent.results import dry_run_result, order_result
+from agent.results import dry_run_result, order_result, tracking_on_label
 from agent.retries import retrying
 from agent.submitting import RETURN_REQUESTS_PAGE, How, Submission
-from ordercore.errors import LabelInvalid, OrderAgentError, SiteUnavailable, TransientError
+from ordercore.errors import LabelInvalid, SiteUnavailable, TransientError
 from ordercore.models import Action, CommandOptions, Order, OrderStatus, Outcome, Result
 
 if TYPE_CHECKING:
     from agent.shop_session import ShopSession
     from flows.results import ReturnReceipt
-    from flows.vocabulary import Vocabulary
 
 log = get_logger("agent.return_step")
 
@@ -36,19 +35,6 @@ def saved_label(proofs: ProofStore, number: str) -> Path | None:
     folder = proofs.order_folder(number)
     labels = sorted(folder.glob("return-label-*.pdf")) if folder.is_dir() else []
     return labels[-1] if labels else None
-
-
-def tracking_on_label(label: str, words: Vocabulary) -> str | None:
-    """The carrier's tracking number printed on a saved label, if it prints one."""
-    from flows.labels import pdf_text
-    from flows.matching import reference_in
-
-    try:
-        text = pdf_text(Path(label).read_bytes())
-    except (OSError, OrderAgentError) as exc:  # the label is checked when saved; best effort
-        log.info("label not read for its tracking number", error=type(exc).__name__)
-        return None
-    return reference_in(text, words.label_tracking_pattern)
 
 
 class ReturnStep:

@@ -20,28 +20,26 @@ from typing import TYPE_CHECKING
 
 from agent.cancel_step import CancellationStep
 from agent.channels import channel_named
-from agent.decisions import REFUSED_BECAUSE, Decision, Refusal, Step, decide
+from agent.decisions import Step, decide
 from agent.ledger import IntentKind, Ledger, OrderKey, this_worker
 from agent.locking import DataDirLock
 from agent.logs import get_logger
 from agent.look_ahead import Ahead, open_order_looking_ahead, worth_looking_ahead
-from agent.messages import next_step, unclear_status_message, unknown_status_message
+from agent.messages import next_step
 from agent.output import StepPrinter
 from agent.receipts import ProofStore
+from agent.refusals import person_needed
 from agent.results import nothing_to_do, order_result
-from agent.return_step import ReturnStep, saved_label, tracking_on_label
+from agent.return_step import ReturnStep, saved_label
 from agent.session_vault import keep_session, restore_session
 from agent.settings import Settings, env_name
 from agent.shop_browser import BrowserSession, open_browser
 from agent.shop_session import ShopSession
-from agent.site_profiles import STATUS_VALUES
 from agent.tracing import trace_name
 from ordercore.errors import (
     AlreadyRunning,
     NeedsHuman,
-    ReturnRefused,
     SiteUnavailable,
-    UnknownStatus,
 )
 from ordercore.models import (
     Action,
@@ -49,7 +47,6 @@ from ordercore.models import (
     CommandOptions,
     Goal,
     Order,
-    OrderStatus,
     Outcome,
     Result,
 )
@@ -102,7 +99,7 @@ class OrderAgent:
         return result
 
     def _act(self, key: OrderKey, goal: Goal, options: CommandOptions) -> Result:
-        shop = self.shop
+        shop, ledger = self.shop, self.ledger
         shop.ensure_signed_in()
         ahead: Ahead | None = None
         if self.look_ahead and worth_looking_ahead(shop, key, goal, options):
@@ -110,111 +107,54 @@ class OrderAgent:
         else:
             order = shop.open_order(key.number)
         try:
-            return self._decide_and_act(key, goal, options, order, ahead)
+            ledger.ensure_order(key, goal)
+            ledger.record_status(key, order.status, order.raw_status)
+            shop.remember_urls()
+            label = saved_label(shop.proofs, order.number)
+            requested = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
+            returned = ledger.has_sent(key, IntentKind.RETURN_REQUEST)
+            decision = decide(
+                order.status,
+                goal,
+                allow_return=not options.no_return,
+                label_saved=label is not None,
+                return_items_available=any(i.returnable for i in order.items) or not order.items,
+                return_offered=order.return_available or order.label_available,
+                # A return this ledger sent as a request: the shop mails its label.
+                label_by_mail=returned is not None and returned.details.get("kind") == "request",
+                # The case number of the cancellation this ledger requested ("" if none shown).
+                requested=None if requested is None else (requested.reference or ""),
+                order=key.number,
+                number=order.number,
+                raw_status=order.raw_status,
+            )
+            log.debug("decided", step=decision.step.value, status=order.status.value)
+            step = decision.step
+            if step is Step.ASK_HUMAN:
+                raise person_needed(shop, order, decision)
+            if step is Step.WAIT:
+                return order_result(
+                    order, Action.NONE, Outcome.WAITING, None, None, decision.message
+                )
+            if step is Step.NOTHING:
+                return nothing_to_do(order, goal, decision, label, words=shop.site.words)
+            if step is Step.REQUEST_CANCELLATION:
+                return CancellationStep(shop, key, order).request(
+                    options, requests_read_earlier=self.requests_read_earlier, ahead=ahead
+                )
+            returning = ReturnStep(shop, key, order)
+            return (
+                returning.start(options) if step is Step.START_RETURN else returning.fetch_label()
+            )
         finally:
             if ahead is not None:
                 ahead.close()
-
-    def _decide_and_act(
-        self,
-        key: OrderKey,
-        goal: Goal,
-        options: CommandOptions,
-        order: Order,
-        ahead: Ahead | None,
-    ) -> Result:
-        shop, ledger = self.shop, self.ledger
-        ledger.ensure_order(key, goal)
-        ledger.record_status(key, order.status, order.raw_status)
-        shop.remember_urls()
-        label = saved_label(shop.proofs, order.number)
-        requested = ledger.has_sent(key, IntentKind.CANCELLATION_REQUEST)
-        returned = ledger.has_sent(key, IntentKind.RETURN_REQUEST)
-        decision = decide(
-            order.status,
-            goal,
-            allow_return=not options.no_return,
-            label_saved=label is not None,
-            return_items_available=any(item.returnable for item in order.items) or not order.items,
-            return_offered=order.return_available or order.label_available,
-            # A return this ledger sent as a request: the shop mails its label.
-            label_by_mail=returned is not None and returned.details.get("kind") == "request",
-            # The case number of the cancellation this ledger requested ("" with none shown).
-            requested=None if requested is None else (requested.reference or ""),
-            order=key.number,
-            number=order.number,
-            raw_status=order.raw_status,
-        )
-        log.debug("decided", step=decision.step.value, status=order.status.value)
-        if decision.step is Step.ASK_HUMAN:
-            raise self.needs_human(order, decision)
-        if decision.step is Step.WAIT:
-            return order_result(order, Action.NONE, Outcome.WAITING, None, None, decision.message)
-        if decision.step is Step.NOTHING:
-            shown = label is not None and order.status is OrderStatus.RETURN_STARTED
-            tracking = (
-                tracking_on_label(str(label), shop.site.words)
-                if shown and not order.return_tracking
-                else None
-            )
-            return nothing_to_do(order, goal, decision, label, label_tracking=tracking)
-        if decision.step is Step.REQUEST_CANCELLATION:
-            return CancellationStep(shop, key, order).request(
-                options, requests_read_earlier=self.requests_read_earlier, ahead=ahead
-            )
-        if decision.step is Step.START_RETURN:
-            return ReturnStep(shop, key, order).start(options)
-        return ReturnStep(shop, key, order).fetch_label()
-
-    def needs_human(self, order: Order, decision: Decision) -> NeedsHuman:
-        shop = self.shop
-        if order.status is OrderStatus.UNKNOWN:
-            phone = shop.phone()
-            shot = shop.screenshot(order, "unknown-status")
-            evidence = order.status_evidence
-            if evidence is not None and (evidence.conflict or not evidence.taken):
-                return UnknownStatus(
-                    unclear_status_message(order.number, evidence),
-                    raw_status=order.raw_status,
-                    hint="look at the order on the shop's site, or call customer service",
-                    phone=phone,
-                    evidence=str(shot),
-                    status_details=evidence.to_json(),
-                )
-            return UnknownStatus(
-                unknown_status_message(order.number, order.raw_status or ""),
-                raw_status=order.raw_status,
-                status_details=evidence.to_json() if evidence is not None else None,
-                hint="look at the order on the shop's site, or call customer service; "
-                f"to teach it, add to {shop.profile_file()}: "
-                f'[status] "{order.raw_status}" = "<one of {", ".join(STATUS_VALUES)}>"',
-                phone=phone,
-                evidence=str(shot),
-            )
-        refusal = decision.refusal or Refusal.UNKNOWN_STATUS
-        refused = ReturnRefused(
-            f"order {order.number} {REFUSED_BECAUSE[refusal]}",
-            hint=_clause(decision.next_step) if decision.next_step else None,
-        )
-        if refusal is Refusal.NO_RETURN_ENTRY:
-            # What the page lacks is the finding: its picture is the proof.
-            refused.evidence = str(shop.screenshot(order, "no-return-entry"))
-        # The way out is another order-agent command, not a call: no phone number then.
-        refused.ask_shop = not decision.by_command
-        if refused.ask_shop:
-            refused.phone = shop.phone()
-        return refused
 
     def send_follow_up(
         self, key: OrderKey, order: Order, request: dict[str, str], case: str
     ) -> str | None:
         """The one follow-up on case ``case``; the shop's new reference, if it gave one."""
         return self.shop.submitter().follow_up(key, order, request, case).reference
-
-
-def _clause(sentence: str) -> str:
-    """A sentence as the hint clause the CLI prints after a message: no capital, no full stop."""
-    return (sentence[:1].lower() + sentence[1:]).rstrip(".")
 
 
 class _BrowserDied(Exception):
